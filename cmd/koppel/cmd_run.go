@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/i18n"
+	"github.com/koppel-nl/koppel/sync/mapping"
+)
+
+func (a *app) cmdRun(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	coupling := fs.String("coupling", "", "run only this coupling: werknemer or verzuim")
+	dry := fs.Bool("dry-run", false, "show what would be delivered; deliver nothing, change no state")
+	allow := fs.Bool("allow-deletes", false, "let a run through the deletion guard, once")
+	jsonOut := fs.Bool("json", false, "one JSON object per line: progress, log, summary")
+	pageSize := fs.Int("page-size", 1000, "rows per AFAS call")
+	parallel := fs.Int("parallel", 4, "connectors read at once")
+	timeout := fs.Duration("timeout", 2*time.Minute, "time limit per AFAS call")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("run: expected one profile name")
+	}
+	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout}
+	switch *coupling {
+	case "":
+	case "werknemer", "verzuim":
+		opts.Couplings = []string{*coupling}
+	default:
+		return usageErr("--coupling %q: expected werknemer or verzuim", *coupling)
+	}
+	if *pageSize < 1 || *pageSize > 100_000 || *parallel < 1 || *parallel > 8 {
+		return usageErr("--page-size expects 1–100000 and --parallel 1–8 (AFAS allows at most 8 calls at once)")
+	}
+	s, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var emit func(engine.Event)
+	if *jsonOut {
+		emit = func(ev engine.Event) { _ = writeJSON(a.stdout, jsonEvent(a.lang, ev)) }
+	} else {
+		emit = a.textEvents()
+	}
+	res, err := engine.New(s).Run(a.ctx, pos[0], opts, emit)
+	if err != nil {
+		var ue *engine.UsageError
+		switch {
+		case errors.As(err, &ue):
+			return usageErr("%v", ue.Err)
+		case errors.Is(err, context.Canceled):
+			return failErr(errors.New("cancelled: nothing delivered, state unchanged"))
+		}
+		return failErr(err)
+	}
+	if !*jsonOut {
+		printSummary(a.stdout, a.lang, res.Run)
+	}
+	if res.Run.Status == engine.StatusBlocked {
+		return &exitError{exitBlocked, errors.New(a.lang.T("cli.blocked"))}
+	}
+	return nil
+}
+
+// jsonEvent is the wire form of an event for --json.
+func jsonEvent(l i18n.Lang, ev engine.Event) any {
+	switch ev.Type {
+	case "stage":
+		return map[string]any{"event": "stage", "stage": ev.Stage}
+	case "progress":
+		return map[string]any{"event": "progress", "connector": ev.Connector, "pages": ev.Pages, "rows": ev.Rows, "done": ev.Done}
+	case "log":
+		return map[string]any{"event": "log", "level": ev.Log.Level.String(), "entity": ev.Log.Entity, "key": ev.Log.Key, "code": ev.Log.Code, "message": l.T(ev.Log.Code, ev.Log.Args...)}
+	default:
+		return summaryJSON(ev.Run)
+	}
+}
+
+type summary struct {
+	Event string `json:"event"`
+	*store.Run
+}
+
+func summaryJSON(r *store.Run) summary { return summary{Event: "summary", Run: r} }
+
+// textEvents prints a run for people: stages, finished reads, and the serious log entries.
+func (a *app) textEvents() func(engine.Event) {
+	return func(ev engine.Event) {
+		switch ev.Type {
+		case "stage":
+			if ev.Stage != engine.StageDone {
+				fmt.Fprintf(a.stderr, "» %s\n", a.lang.T("stage."+ev.Stage))
+			}
+		case "log":
+			if ev.Log.Level >= mapping.Waarschuwing || ev.Log.Code == "run.retry" {
+				key := ""
+				if ev.Log.Key != "" {
+					key = " [" + ev.Log.Entity + " " + ev.Log.Key + "]"
+				}
+				fmt.Fprintf(a.stderr, "  %-12s%s %s\n", a.lang.T("level."+ev.Log.Level.String()), key, a.lang.T(ev.Log.Code, ev.Log.Args...))
+			} else if ev.Log.Code == "run.read" {
+				fmt.Fprintf(a.stderr, "  %s\n", a.lang.T(ev.Log.Code, ev.Log.Args...))
+			}
+		}
+	}
+}
+
+var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
+
+func printSummary(w io.Writer, l i18n.Lang, r *store.Run) {
+	fmt.Fprintf(w, "\nrun %s  %s  %s  %s\n", r.ID, r.Profile, l.T("status."+r.Status), r.Mode)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, l.T("cli.counts_header"))
+	for _, e := range entityOrder {
+		c := r.Entities[e]
+		if c == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", l.T("entity."+e), c.Fetched, c.Delivered, c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
+	}
+	tw.Flush()
+	for _, b := range r.Blocked {
+		fmt.Fprintf(w, "%s: %s\n", l.T("entity."+b.Entity), l.T("run.guard", fmt.Sprint(b.Deleted), fmt.Sprint(b.Previous), fmt.Sprint(b.Limit)))
+	}
+	if len(r.Levels) > 0 {
+		var parts []string
+		for _, lv := range []string{"Uitval", "Waarschuwing", "Melding"} {
+			if n := r.Levels[lv]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d× %s", n, l.T("level."+lv)))
+			}
+		}
+		sort.Strings(parts)
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "log: %s (koppel runs show %s)\n", strings.Join(parts, ", "), r.ID)
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintln(w, l.T("run.failed", r.Error))
+	}
+	if r.Delivery != "" {
+		fmt.Fprintln(w, l.T("run.delivered", r.Delivery))
+	} else if r.DryRun {
+		fmt.Fprintln(w, l.T("run.dry"))
+	}
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/verify"
+)
+
+func (a *app) cmdVerify(args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	jsonOut := fs.Bool("json", false, "JSON output")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("verify: expected one profile name")
+	}
+	s, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	p, err := a.loadProfile(s, pos[0])
+	s.Close() // a check can take a while; don't hold the store
+	if err != nil {
+		return err
+	}
+	rep, err := Verify(a.ctx, p)
+	if err != nil {
+		return failErr(err)
+	}
+	if *jsonOut {
+		if err := writeJSON(a.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		if rep.TokenOK {
+			fmt.Fprintf(a.stdout, "token %s: %s\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_ok"))
+		} else {
+			fmt.Fprintf(a.stdout, "token %s: %s (%s)\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_bad"), rep.TokenMessage)
+		}
+		for _, c := range rep.Connectors {
+			line := fmt.Sprintf("%-24s %s", c.ID, a.lang.T("verify."+c.Status))
+			if len(c.MissingFields) > 0 {
+				line += ": " + a.lang.T("verify.missing_fields", strings.Join(c.MissingFields, ", "))
+			}
+			if len(c.ExtraFields) > 0 {
+				line += ": " + a.lang.T("verify.extra_fields", strings.Join(c.ExtraFields, ", "))
+			}
+			if c.Message != "" && c.Status != verify.OK {
+				line += " (" + c.Message + ")"
+			}
+			fmt.Fprintln(a.stdout, line)
+		}
+	}
+	if !rep.OK() {
+		return &exitError{exitFailed, fmt.Errorf("%s", a.lang.T("verify.failed"))}
+	}
+	return nil
+}
+
+// Verify checks a profile's token and connectors against its AFAS environment. It retries
+// briefly: a consultant is waiting.
+func Verify(ctx context.Context, p *profile.Profile) (*verify.Report, error) {
+	c, err := afas.New(afas.Config{URL: p.URL(), Token: p.Account.Token, RequestTimeout: 30 * time.Second, MaxRetryTime: 10 * time.Second, MaxAttempts: 3})
+	if err != nil {
+		return nil, err
+	}
+	t := verify.Target{Roles: p.Roles(p.Enabled()), IDs: map[string]string{}, SalaryColumn: p.SalaryColumn()}
+	for _, r := range t.Roles {
+		t.IDs[r] = p.ConnectorID(r)
+	}
+	return verify.Check(ctx, c, t)
+}

@@ -1,0 +1,18 @@
+// Command koppel couples AFAS Profit to Xpert Suite: it reads a customer's GetConnectors, maps
+// them by the delivery rules, compares them with the last delivery and delivers import files.
+// Without arguments it opens the terminal UI; every command also works headless for schedulers.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,186 @@
+// Package delivery writes Xpert Suite import files into the outbox: one folder per run, written
+// under a hidden temporary name and renamed when complete, so a folder with its final name is
+// always complete.
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Manifest describes a delivery folder.
+type Manifest struct {
+	Profile   string    `json:"profile"`
+	Run       string    `json:"run"`
+	Couplings []string  `json:"couplings"`
+	Mode      string    `json:"mode"`
+	DateFrom  string    `json:"date_from"`
+	Created   time.Time `json:"created"`
+	Files     []File    `json:"files"`
+}
+
+// File is one delivered file in the manifest.
+type File struct {
+	Name   string `json:"name"`
+	Rows   int    `json:"rows"`
+	SHA256 string `json:"sha256"`
+}
+
+// ManifestName is the manifest's file name.
+const ManifestName = "manifest.json"
+
+const tempSuffix = ".tmp"
+
+// Folder is a delivery being written.
+type Folder struct {
+	Temp, Final string
+	files       []File
+}
+
+// Dir is the folder that holds a profile's deliveries.
+func Dir(outbox, profile string) string { return filepath.Join(outbox, profile) }
+
+// TempName is the hidden name a run's folder is written under.
+func TempName(outbox, profile, run string) string {
+	return filepath.Join(Dir(outbox, profile), "."+run+tempSuffix)
+}
+
+// Create starts a delivery folder for a run.
+func Create(outbox, profile, run string) (*Folder, error) {
+	f := &Folder{Temp: TempName(outbox, profile, run), Final: filepath.Join(Dir(outbox, profile), run)}
+	if err := os.MkdirAll(Dir(outbox, profile), 0o755); err != nil {
+		return nil, fmt.Errorf("create outbox folder: %w", err)
+	}
+	if _, err := os.Stat(f.Final); err == nil {
+		return nil, fmt.Errorf("delivery folder %s already exists", f.Final)
+	}
+	if err := os.Mkdir(f.Temp, 0o755); err != nil {
+		return nil, fmt.Errorf("create delivery folder: %w", err)
+	}
+	return f, nil
+}
+
+// WriteCSV writes one file: a header, then every row rows yields. Separator ';', RFC 4180 quoting,
+// CRLF line ends, UTF-8.
+func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]string) error) error) error {
+	path := filepath.Join(f.Temp, name)
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer file.Close()
+	h := sha256.New()
+	bw := &countingWriter{w: io.MultiWriter(file, h)}
+	w := csv.NewWriter(bw)
+	w.Comma = ';'
+	w.UseCRLF = true
+	if err := w.Write(header); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	n := 0
+	err = rows(func(r []string) error {
+		n++
+		return w.Write(r)
+	})
+	if err != nil {
+		return fmt.Errorf("write %s row %d: %w", name, n, err)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := file.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	f.files = append(f.files, File{Name: name, Rows: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	return file.Close()
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Files lists what was written so far.
+func (f *Folder) Files() []File { return f.files }
+
+// Seal writes the manifest and flushes the folder to disk. After Seal the folder only needs its
+// rename.
+func (f *Folder) Seal(m Manifest) error {
+	m.Files = f.files
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(f.Temp, ManifestName)
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	if err := syncPath(path); err != nil {
+		return err
+	}
+	return syncPath(f.Temp)
+}
+
+// Publish renames the folder to its final name.
+func Publish(temp, final string) error {
+	if err := os.Rename(temp, final); err != nil {
+		return fmt.Errorf("publish delivery: %w", err)
+	}
+	return syncPath(filepath.Dir(final))
+}
+
+// Discard removes an unfinished folder.
+func (f *Folder) Discard() { _ = os.RemoveAll(f.Temp) }
+
+// CleanLeftovers removes hidden temporary folders of interrupted runs, except keep.
+func CleanLeftovers(outbox, profile, keep string) ([]string, error) {
+	dir := Dir(outbox, profile)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(dir, name)
+		if !e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, tempSuffix) || path == keep {
+			continue
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return removed, fmt.Errorf("clean up %s: %w", path, err)
+		}
+		removed = append(removed, name)
+	}
+	return removed, nil
+}
+
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}

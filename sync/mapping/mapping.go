@@ -1,0 +1,713 @@
+// Package mapping applies the delivery rules of delivery.md: it turns the typed rows read from
+// AFAS into the rows of Xpert Suite's import files, with a log entry for every record it cannot
+// deliver as read. It does no I/O.
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/koppel-nl/koppel/sync/afas"
+)
+
+// Entities, as named in the run summary.
+const (
+	Departments = "departments"
+	Employees   = "employees"
+	Employments = "employments"
+	Absences    = "absences"
+	Users       = "users"
+)
+
+// Files maps the delivered entities to their files, in delivery order.
+var files = []struct{ Entity, File string }{
+	{Departments, "afdelingen.csv"},
+	{Employments, "medewerkers.csv"},
+	{Users, "gebruikers.csv"},
+	{Absences, "verzuim.csv"},
+}
+
+// FileOf returns the file an entity is delivered in.
+func FileOf(entity string) string {
+	for _, f := range files {
+		if f.Entity == entity {
+			return f.File
+		}
+	}
+	return ""
+}
+
+// Columns returns the header of an entity's file (without the Mutatie column of mode mutaties).
+func Columns(entity string) []string {
+	switch entity {
+	case Departments:
+		return strings.Split("WerkgeverCode;AfdelingCode;Naam;BovenliggendeAfdelingCode;LeidinggevendePersoneelsnummer;Status", ";")
+	case Employments:
+		return strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
+	case Absences:
+		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet", ";")
+	case Users:
+		return strings.Split("Gebruikersgroep;Inlognaam;Personeelsnummer;Achternaam;Tussenvoegsels;Voorletters;Roepnaam;Geslacht;Emailadres;Telefoonnummer;WerkgeverCode;Afdelingen;Status", ";")
+	}
+	return nil
+}
+
+// Column positions used outside this package.
+const (
+	UserStatusCol   = 12
+	DeptStatusCol   = 5
+	EmploymentPNCol = 1
+)
+
+// Status values.
+const (
+	StatusActief        = "Actief"
+	StatusGearchiveerd  = "Gearchiveerd"
+	StatusGedeactiveerd = "Gedeactiveerd"
+)
+
+// Level is a log level, as Xpert Suite names them, from least to most serious.
+type Level int
+
+// The four log levels.
+const (
+	Metadata Level = iota
+	Melding
+	Waarschuwing
+	Uitval
+)
+
+var levelNames = [...]string{"Metadata", "Melding", "Waarschuwing", "Uitval"}
+
+func (l Level) String() string { return levelNames[l] }
+
+// ParseLevel reads a level name.
+func ParseLevel(s string) (Level, bool) {
+	for i, n := range levelNames {
+		if strings.EqualFold(n, s) {
+			return Level(i), true
+		}
+	}
+	return 0, false
+}
+
+// Log is one log entry about a record. Code names a message in the catalog; Args fill it. Args
+// never carry a BSN.
+type Log struct {
+	Level  Level    `json:"level"`
+	Entity string   `json:"entity"`
+	Key    string   `json:"key"`
+	Code   string   `json:"code"`
+	Args   []string `json:"args,omitempty"`
+}
+
+// Record is one row of a delivery file. Key identifies it (the file's key columns, joined);
+// Group is the employee a row belongs to, for the employee counts.
+type Record struct {
+	Key    string
+	Group  string
+	Values []string
+}
+
+// KeySep joins key parts; it cannot occur in AFAS codes.
+const KeySep = "\x1f"
+
+// numKey writes a numeric key part so that keys sort in numeric order: '#' and 19 digits.
+func numKey(n int64) string { return fmt.Sprintf("#%019d", n) }
+
+// DisplayKey renders a record key for people: parts joined with '/', numbers without padding.
+func DisplayKey(k string) string {
+	parts := strings.Split(k, KeySep)
+	for i, p := range parts {
+		if strings.HasPrefix(p, "#") {
+			if n, err := strconv.ParseInt(p[1:], 10, 64); err == nil {
+				parts[i] = strconv.FormatInt(n, 10)
+			}
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Config is what the rules take from the profile.
+type Config struct {
+	DefaultEmployer string
+	EmployerAffix   [2]string // prefix, suffix
+	EmployeeAffix   [2]string
+	DateFrom        time.Time
+	Werknemer       bool
+	Verzuim         bool
+	Managers        bool
+	UserGroup       string
+	SalaryColumn    string
+	SalaryKind      string // the delivered label, e.g. "Bruto maandloon"
+	Classifications map[string]string
+}
+
+// Input is everything read from AFAS.
+type Input struct {
+	Units       []Unit
+	Employees   []Employee
+	Employments []Employment
+	Absences    []Absence
+}
+
+// Counts are an entity's figures from the mapping.
+type Counts struct {
+	Fetched  int
+	Rejected int
+}
+
+// Result is the mapped delivery.
+type Result struct {
+	Records map[string][]Record // by entity, sorted on key
+	Counts  map[string]*Counts
+	Logs    []Log
+}
+
+type mapper struct {
+	cfg Config
+	res *Result
+}
+
+func (m *mapper) log(l Level, entity, key, code string, args ...string) {
+	m.res.Logs = append(m.res.Logs, Log{Level: l, Entity: entity, Key: DisplayKey(key), Code: code, Args: args})
+}
+
+func (m *mapper) reject(entity, key, code string, args ...string) {
+	m.log(Uitval, entity, key, code, args...)
+	m.res.Counts[entity].Rejected++
+}
+
+func (m *mapper) employer(code string) string {
+	return affix(m.cfg.EmployerAffix, code)
+}
+
+func (m *mapper) employee(nr string) string { return affix(m.cfg.EmployeeAffix, nr) }
+
+func affix(a [2]string, s string) string {
+	if s == "" {
+		return ""
+	}
+	return a[0] + s + a[1]
+}
+
+// Map applies every rule. Records come out sorted on their keys.
+func Map(cfg Config, in Input) *Result {
+	res := &Result{Records: map[string][]Record{}, Counts: map[string]*Counts{}}
+	for _, e := range []string{Departments, Employees, Employments, Absences, Users} {
+		res.Counts[e] = &Counts{}
+	}
+	m := &mapper{cfg: cfg, res: res}
+	units := m.units(in.Units)
+	emps, delivered := m.employments(in, units)
+	if cfg.Werknemer {
+		res.Records[Employments] = emps
+		if cfg.Managers {
+			res.Records[Users] = m.users(in, units, delivered)
+		}
+	} else {
+		delete(res.Counts, Departments)
+		delete(res.Counts, Employees)
+		delete(res.Counts, Employments)
+		delete(res.Records, Departments)
+	}
+	if !cfg.Managers || !cfg.Werknemer {
+		delete(res.Counts, Users)
+	}
+	if cfg.Verzuim {
+		res.Records[Absences] = m.absences(in.Absences, delivered)
+	} else {
+		delete(res.Counts, Absences)
+	}
+	for _, recs := range res.Records {
+		sort.Slice(recs, func(i, j int) bool { return recs[i].Key < recs[j].Key })
+	}
+	return res
+}
+
+// unitInfo is the department tree as the rules need it.
+type unitInfo struct {
+	byCode   map[string]*Unit
+	children map[string][]string
+	rejected map[string]bool
+}
+
+func (m *mapper) units(in []Unit) *unitInfo {
+	ui := &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}}
+	if m.cfg.Werknemer {
+		m.res.Counts[Departments].Fetched = len(in)
+	}
+	var order []*Unit
+	for i := range in {
+		u := &in[i]
+		if _, dup := ui.byCode[u.Code]; dup {
+			if m.cfg.Werknemer {
+				m.reject(Departments, u.Code, "dept.duplicate")
+			}
+			continue
+		}
+		ui.byCode[u.Code] = u
+		order = append(order, u)
+	}
+	for _, u := range order {
+		if u.Parent != "" && u.Parent != u.Code {
+			ui.children[u.Parent] = append(ui.children[u.Parent], u.Code)
+		}
+	}
+	for _, u := range order {
+		if onCycle(ui.byCode, u.Code) {
+			ui.rejected[u.Code] = true
+		}
+	}
+	if !m.cfg.Werknemer {
+		return ui
+	}
+	var recs []Record
+	for _, u := range order {
+		emp := u.Employer
+		if emp == "" {
+			emp = m.cfg.DefaultEmployer
+		}
+		key := m.employer(emp) + KeySep + u.Code
+		switch {
+		case len(u.Errs) > 0:
+			m.rejectFields(Departments, key, u.Errs)
+			ui.rejected[u.Code] = true
+			continue
+		case u.Parent == u.Code:
+			m.reject(Departments, key, "dept.self_parent", u.Code)
+			continue
+		case ui.rejected[u.Code]:
+			m.reject(Departments, key, "dept.cycle", u.Code, cyclePath(ui.byCode, u.Code))
+			continue
+		}
+		parent := u.Parent
+		if parent != "" && ui.byCode[parent] == nil {
+			m.log(Waarschuwing, Departments, key, "dept.parent_missing", parent)
+			parent = ""
+		}
+		status := StatusActief
+		if u.Vervallen {
+			status = StatusGearchiveerd
+		}
+		recs = append(recs, Record{Key: key, Values: []string{m.employer(emp), u.Code, u.Name, parent, m.employee(u.Manager), status}})
+	}
+	m.res.Records[Departments] = recs
+	return ui
+}
+
+// onCycle reports whether following parents from code comes back to code.
+func onCycle(units map[string]*Unit, code string) bool {
+	seen := map[string]bool{}
+	for cur := code; ; {
+		u := units[cur]
+		if u == nil || u.Parent == "" || seen[cur] {
+			return false
+		}
+		seen[cur] = true
+		if u.Parent == code {
+			return true
+		}
+		cur = u.Parent
+	}
+}
+
+func cyclePath(units map[string]*Unit, code string) string {
+	path := []string{code}
+	for cur := units[code].Parent; cur != code && len(path) < 20; cur = units[cur].Parent {
+		path = append(path, cur)
+	}
+	return strings.Join(append(path, code), " → ")
+}
+
+func (m *mapper) rejectFields(entity, key string, errs []afas.FieldError) {
+	for i, fe := range errs {
+		if i == 0 {
+			m.reject(entity, key, "field.invalid", fe.Field, fe.Err.Error())
+		} else {
+			m.log(Uitval, entity, key, "field.invalid", fe.Field, fe.Err.Error())
+		}
+	}
+}
+
+// person holds an employee's delivered name fields, computed once for all its rows.
+type person struct {
+	e                         *Employee
+	bsn, tussen, achter, gesl string
+}
+
+func (m *mapper) person(e *Employee, entity string) person {
+	p := person{e: e, gesl: Geslacht(e.Geslacht)}
+	var fellBack bool
+	p.tussen, p.achter, fellBack = Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
+	if fellBack {
+		m.log(Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
+	}
+	var ok bool
+	p.bsn, ok = NormalizeBSN(e.BSN)
+	if !ok {
+		m.log(Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
+	}
+	return p
+}
+
+// Names applies the naming convention (Naamgebruik). fellBack is true when a partner's name was
+// asked for but is empty, and own name was used.
+func Names(naamgebruik int64, prefix, name, partnerPrefix, partnerName string) (tussen, achter string, fellBack bool) {
+	join := func(p, n string) string {
+		if p != "" {
+			return p + " " + n
+		}
+		return n
+	}
+	if naamgebruik >= 1 && naamgebruik <= 3 && strings.TrimSpace(partnerName) == "" {
+		return prefix, name, true
+	}
+	switch naamgebruik {
+	case 1:
+		return partnerPrefix, partnerName + "-" + join(prefix, name), false
+	case 2:
+		return partnerPrefix, partnerName, false
+	case 3:
+		return prefix, name + "-" + join(partnerPrefix, partnerName), false
+	}
+	return prefix, name, false
+}
+
+// Geslacht maps AFAS's gender code to Xpert Suite's word.
+func Geslacht(code string) string {
+	switch strings.ToUpper(strings.TrimSpace(code)) {
+	case "M":
+		return "Man"
+	case "V":
+		return "Vrouw"
+	case "X":
+		return "Non-binair"
+	}
+	return "Onbekend"
+}
+
+// NormalizeBSN keeps the digits, restores a dropped leading zero and applies the eleven-test.
+// ok is false for a number that is present but invalid; the returned value is then empty.
+func NormalizeBSN(s string) (bsn string, ok bool) {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if d == "" && strings.TrimSpace(s) == "" {
+		return "", true
+	}
+	if len(d) == 8 {
+		d = "0" + d
+	}
+	if len(d) != 9 {
+		return "", false
+	}
+	sum := 0
+	for i := 0; i < 8; i++ {
+		sum += (9 - i) * int(d[i]-'0')
+	}
+	sum -= int(d[8] - '0')
+	if sum%11 != 0 || d == "000000000" {
+		return "", false
+	}
+	return d, true
+}
+
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deliveredEmp) {
+	emps := map[string]*Employee{}
+	if m.cfg.Werknemer {
+		m.res.Counts[Employees].Fetched = len(in.Employees)
+		m.res.Counts[Employments].Fetched = len(in.Employments)
+	}
+	entity := Employments
+	for i := range in.Employees {
+		e := &in.Employees[i]
+		if _, dup := emps[e.Medewerker]; dup {
+			m.logIf(Uitval, entity, m.employee(e.Medewerker), "emp.duplicate")
+			continue
+		}
+		emps[e.Medewerker] = e
+	}
+	persons := map[string]*person{}
+	delivered := map[string]*deliveredEmp{}
+	rejectedEmp := map[string]bool{}
+	seen := map[string]bool{}
+	var recs []Record
+	for i := range in.Employments {
+		d := &in.Employments[i]
+		if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
+			continue // ended before date-from
+		}
+		emp := m.employer(d.Employer)
+		pn := m.employee(d.Medewerker)
+		key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
+		e := emps[d.Medewerker]
+		reject := func(code string, args ...string) {
+			if m.cfg.Werknemer {
+				m.reject(entity, key, code, args...)
+			}
+			rejectedEmp[d.Medewerker] = true
+		}
+		switch {
+		case seen[key]:
+			reject("dv.duplicate")
+			continue
+		case len(d.Errs) > 0:
+			seen[key] = true
+			if m.cfg.Werknemer {
+				m.rejectFields(entity, key, d.Errs)
+			}
+			rejectedEmp[d.Medewerker] = true
+			continue
+		case e == nil:
+			seen[key] = true
+			reject("dv.employee_missing", d.Medewerker)
+			continue
+		case len(e.Errs) > 0:
+			seen[key] = true
+			if m.cfg.Werknemer {
+				m.rejectFields(entity, key, e.Errs)
+			}
+			rejectedEmp[d.Medewerker] = true
+			continue
+		case !d.Einde.IsZero() && d.Einde.Before(d.Begin):
+			seen[key] = true
+			reject("dv.end_before_start", dateText(d.Einde), dateText(d.Begin))
+			continue
+		case ui.byCode[d.Afdeling] == nil:
+			seen[key] = true
+			reject("dv.dept_missing", d.Afdeling)
+			continue
+		}
+		seen[key] = true
+		p := persons[d.Medewerker]
+		if p == nil {
+			pp := m.person(e, entity)
+			p = &pp
+			persons[d.Medewerker] = p
+		}
+		salary, kind := "", ""
+		if m.cfg.SalaryColumn != "" {
+			switch {
+			case d.SalaryBad != "":
+				m.logIf(Waarschuwing, entity, key, "dv.salary_invalid", m.cfg.SalaryColumn, d.SalaryBad)
+			case d.Salary.Null:
+			case d.Salary.Dec < 0:
+				m.logIf(Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
+			default:
+				salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
+			}
+		}
+		manager := d.Manager
+		if manager == "" {
+			manager = nearestManager(ui, d.Afdeling, d.Medewerker)
+		}
+		recs = append(recs, Record{Key: key, Group: pn, Values: []string{
+			emp, pn, e.Persoonsnummer, p.bsn, e.Voorletters, e.Voornaam, e.Roepnaam, p.tussen, p.achter,
+			e.Geboortenaam, p.gesl, dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel,
+			strconv.FormatInt(d.Dienstverband, 10), dateText(d.Begin), dateText(d.Einde), d.Afdeling,
+			d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.employee(manager),
+			salary, kind,
+		}})
+		de := delivered[d.Medewerker]
+		if de == nil {
+			de = &deliveredEmp{person: p}
+			delivered[d.Medewerker] = de
+		}
+		if de.employer == "" || d.Begin.After(de.latestStart) {
+			de.employer, de.latestStart = emp, d.Begin
+		}
+	}
+	if m.cfg.Werknemer {
+		for nr := range rejectedEmp {
+			if delivered[nr] == nil {
+				m.res.Counts[Employees].Rejected++
+			}
+		}
+	}
+	return recs, delivered
+}
+
+// logIf logs only when the werknemer coupling runs: a verzuim-only run reads employees to check
+// absences but does not report on them.
+func (m *mapper) logIf(l Level, entity, key, code string, args ...string) {
+	if m.cfg.Werknemer {
+		m.log(l, entity, key, code, args...)
+	}
+}
+
+type deliveredEmp struct {
+	person      *person
+	employer    string
+	latestStart time.Time
+}
+
+// nearestManager walks from a department up through its parents to the first manager that is set
+// and is not the employee.
+func nearestManager(ui *unitInfo, dept, self string) string {
+	seen := map[string]bool{}
+	for cur := dept; cur != "" && !seen[cur]; {
+		seen[cur] = true
+		u := ui.byCode[cur]
+		if u == nil {
+			return ""
+		}
+		if u.Manager != "" && u.Manager != self {
+			return u.Manager
+		}
+		cur = u.Parent
+	}
+	return ""
+}
+
+func (m *mapper) absences(in []Absence, delivered map[string]*deliveredEmp) []Record {
+	m.res.Counts[Absences].Fetched = len(in)
+	seen := map[string]bool{}
+	var recs []Record
+	for i := range in {
+		a := &in[i]
+		if !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) {
+			continue
+		}
+		key := numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID)
+		if seen[key] {
+			m.reject(Absences, key, "abs.duplicate")
+			continue
+		}
+		seen[key] = true
+		if len(a.Errs) > 0 {
+			m.rejectFields(Absences, key, a.Errs)
+			continue
+		}
+		if delivered[a.Medewerker] == nil {
+			m.reject(Absences, key, "abs.employee_not_delivered", m.employee(a.Medewerker))
+			continue
+		}
+		if a.Aanwezig.Null {
+			m.reject(Absences, key, "abs.percentage_missing")
+			continue
+		}
+		hundred := afas.DecFromInt(100)
+		if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
+			m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
+			continue
+		}
+		cl, known := m.classify(a)
+		if !known {
+			m.log(Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
+		}
+		vangnet := "Nee"
+		if a.Vangnet {
+			vangnet = "Ja"
+		}
+		recs = append(recs, Record{Key: key, Group: m.employee(a.Medewerker), Values: []string{
+			m.employer(a.Employer), m.employee(a.Medewerker), strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
+			dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
+			cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
+		}})
+	}
+	return recs
+}
+
+// classify returns the delivered classification and whether it was recognised.
+func (m *mapper) classify(a *Absence) (string, bool) {
+	desc := strings.TrimSpace(a.TypeOmschrijving)
+	for _, c := range classificationNames {
+		if strings.EqualFold(c, desc) {
+			return c + " (AFAS)", true
+		}
+	}
+	if c, ok := m.cfg.Classifications[a.Type]; ok {
+		return c + " (AFAS)", true
+	}
+	return "Onbekend (AFAS)", false
+}
+
+var classificationNames = []string{"Arbeidsongeschikt door derde", "Bedrijfsongeval", "Ziek", "Ziek agv Zwangerschap of bevalling", "Vangnetindicatie", "Pleegzorg", "Onbekend", "Overig ongeval"}
+
+func (m *mapper) users(in Input, ui *unitInfo, delivered map[string]*deliveredEmp) []Record {
+	managed := map[string][]string{}
+	for code, u := range ui.byCode {
+		if u.Manager != "" && !u.Vervallen && !ui.rejected[code] {
+			managed[u.Manager] = append(managed[u.Manager], code)
+		}
+	}
+	var nrs []string
+	for nr := range managed {
+		if delivered[nr] != nil {
+			nrs = append(nrs, nr)
+		}
+	}
+	sort.Strings(nrs)
+	m.res.Counts[Users].Fetched = len(nrs)
+	logins := map[string]bool{}
+	var recs []Record
+	for _, nr := range nrs {
+		de := delivered[nr]
+		e := de.person.e
+		login := strings.ToLower(strings.TrimSpace(e.Email))
+		pn := m.employee(nr)
+		switch {
+		case login == "":
+			m.reject(Users, pn, "user.login_missing")
+			continue
+		case len([]rune(login)) > 32:
+			m.reject(Users, pn, "user.login_too_long", strconv.Itoa(len([]rune(login))))
+			continue
+		case logins[login]:
+			m.reject(Users, pn, "user.login_duplicate", login)
+			continue
+		}
+		logins[login] = true
+		depts := map[string]bool{}
+		for _, code := range managed[nr] {
+			descendants(ui, code, depts)
+		}
+		var codes []string
+		for c := range depts {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		phone := e.Telefoon
+		if phone == "" {
+			phone = e.Mobiel
+		}
+		recs = append(recs, Record{Key: login, Group: pn, Values: []string{
+			m.cfg.UserGroup, login, pn, de.person.achter, de.person.tussen, e.Voorletters, e.Roepnaam,
+			de.person.gesl, e.Email, phone, de.employer, strings.Join(codes, ","), StatusActief,
+		}})
+	}
+	return recs
+}
+
+// descendants adds code and every non-Vervallen unit below it.
+func descendants(ui *unitInfo, code string, out map[string]bool) {
+	stack := []string{code}
+	visited := map[string]bool{}
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if visited[cur] {
+			continue
+		}
+		visited[cur] = true
+		if u := ui.byCode[cur]; u != nil && !u.Vervallen && !ui.rejected[cur] {
+			out[cur] = true
+		}
+		stack = append(stack, ui.children[cur]...)
+	}
+}

@@ -1,0 +1,406 @@
+// Package profile is a customer's coupling configuration: the YAML contract of
+// cli-and-profile.md, its validation, and the values derived from it.
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/connectors"
+)
+
+// Profile is one customer account with its couplings. Field names follow the YAML contract.
+type Profile struct {
+	Name       string     `yaml:"name" json:"name"`
+	Account    Account    `yaml:"account" json:"account"`
+	Employer   string     `yaml:"employer" json:"employer"`
+	Rewrite    Rewrite    `yaml:"rewrite,omitempty" json:"rewrite"`
+	Couplings  Couplings  `yaml:"couplings" json:"couplings"`
+	DateFrom   string     `yaml:"date_from" json:"date_from"`
+	Delivery   Delivery   `yaml:"delivery" json:"delivery"`
+	Connectors Connectors `yaml:"connectors,omitempty" json:"connectors"`
+	Guard      Guard      `yaml:"guard,omitempty" json:"guard"`
+}
+
+// Account is the customer account (klantaccount).
+type Account struct {
+	Name        string `yaml:"name" json:"name"`
+	Participant string `yaml:"participant" json:"participant"`
+	Environment string `yaml:"environment" json:"environment"`
+	URL         string `yaml:"url,omitempty" json:"url,omitempty"`
+	Token       string `yaml:"token,omitempty" json:"token,omitempty"`
+	TokenEnv    string `yaml:"token_env,omitempty" json:"-"`
+}
+
+// Affix is a fixed prefix and suffix.
+type Affix struct {
+	Prefix string `yaml:"prefix" json:"prefix"`
+	Suffix string `yaml:"suffix" json:"suffix"`
+}
+
+// Apply rewrites a code.
+func (a Affix) Apply(s string) string {
+	if s == "" {
+		return s
+	}
+	return a.Prefix + s + a.Suffix
+}
+
+// Rewrite holds the rewrites of employer codes and personnel numbers.
+type Rewrite struct {
+	Employer Affix `yaml:"employer" json:"employer"`
+	Employee Affix `yaml:"employee" json:"employee"`
+}
+
+// Couplings are the two XS Connect configurations.
+type Couplings struct {
+	Werknemer Werknemer `yaml:"werknemer" json:"werknemer"`
+	Verzuim   Verzuim   `yaml:"verzuim" json:"verzuim"`
+}
+
+// Werknemer is AFAS Werknemer: departments and employees, manager accounts optional.
+type Werknemer struct {
+	Enabled   bool    `yaml:"enabled" json:"enabled"`
+	Managers  bool    `yaml:"managers" json:"managers"`
+	UserGroup string  `yaml:"user_group,omitempty" json:"user_group,omitempty"`
+	Salary    *Salary `yaml:"salary,omitempty" json:"salary,omitempty"`
+}
+
+// Salary is the optional salary column of Koppel_Dienstverbanden.
+type Salary struct {
+	Column string `yaml:"column" json:"column"`
+	Kind   string `yaml:"kind" json:"kind"`
+}
+
+// Verzuim is AFAS Verzuim: absences only.
+type Verzuim struct {
+	Enabled         bool              `yaml:"enabled" json:"enabled"`
+	Classifications map[string]string `yaml:"classifications,omitempty" json:"classifications,omitempty"`
+}
+
+// Delivery says where and how files are delivered.
+type Delivery struct {
+	Outbox string `yaml:"outbox" json:"outbox"`
+	Mode   string `yaml:"mode" json:"mode"`
+}
+
+// Connectors rename the standard GetConnectors.
+type Connectors struct {
+	Organisatie     string `yaml:"organisatie,omitempty" json:"organisatie,omitempty"`
+	Medewerkers     string `yaml:"medewerkers,omitempty" json:"medewerkers,omitempty"`
+	Dienstverbanden string `yaml:"dienstverbanden,omitempty" json:"dienstverbanden,omitempty"`
+	Verzuim         string `yaml:"verzuim,omitempty" json:"verzuim,omitempty"`
+}
+
+// Guard is the deletion guard: a run that would delete, archive or deactivate more than
+// MaxDeletePercent of an entity's records delivered last time is blocked (only above MinRecords).
+type Guard struct {
+	MaxDeletePercent *float64 `yaml:"max_delete_percent,omitempty" json:"max_delete_percent,omitempty"`
+}
+
+// DeleteShare is the guard's share as a fraction (default 10%).
+func (g Guard) DeleteShare() float64 {
+	if g.MaxDeletePercent == nil {
+		return 0.10
+	}
+	return *g.MaxDeletePercent / 100
+}
+
+// Coupling names as used on the command line.
+const (
+	CouplingWerknemer = "werknemer"
+	CouplingVerzuim   = "verzuim"
+)
+
+// Modes of delivery.
+const (
+	ModeCompleet = "compleet"
+	ModeMutaties = "mutaties"
+)
+
+// SalaryKinds maps the profile's salary kinds to what koppel delivers in SalarisSoort.
+var salaryKinds = map[string]string{
+	"maandloon":     "Bruto maandloon",
+	"vierwekenloon": "Bruto vier-wekenloon",
+	"svloon":        "SV-loon",
+}
+
+// SalaryKindLabel returns the delivered label of a salary kind.
+func SalaryKindLabel(kind string) string { return salaryKinds[kind] }
+
+// Classifications are AFAS's eight absence classifications.
+func Classifications() []string {
+	return []string{"Arbeidsongeschikt door derde", "Bedrijfsongeval", "Ziek", "Ziek agv Zwangerschap of bevalling", "Vangnetindicatie", "Pleegzorg", "Onbekend", "Overig ongeval"}
+}
+
+// Error is a profile value that is not acceptable. Key is the YAML path.
+type Error struct {
+	Key      string
+	Problem  string
+	Expected string
+}
+
+func (e *Error) Error() string {
+	if e.Expected == "" {
+		return fmt.Sprintf("%s: %s", e.Key, e.Problem)
+	}
+	return fmt.Sprintf("%s: %s; expected %s", e.Key, e.Problem, e.Expected)
+}
+
+// Errors are all problems found in a profile.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	var lines []string
+	for _, e := range es {
+		lines = append(lines, e.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	nameRe        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	participantRe = regexp.MustCompile(`^[0-9]{5}$`)
+)
+
+// Parse reads a profile from YAML, resolves token_env and relative outbox paths (against baseDir),
+// fills defaults and validates. getenv is os.Getenv in production.
+func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("profile YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if p.Account.TokenEnv != "" {
+		if p.Account.Token != "" {
+			return nil, Errors{{Key: "account.token_env", Problem: "given together with account.token", Expected: "one of the two"}}
+		}
+		p.Account.Token = getenv(p.Account.TokenEnv)
+		if p.Account.Token == "" {
+			return nil, Errors{{Key: "account.token_env", Problem: fmt.Sprintf("environment variable %s is empty or not set", p.Account.TokenEnv), Expected: "the AFAS token in that variable"}}
+		}
+		p.Account.TokenEnv = ""
+	}
+	if p.Delivery.Outbox != "" && !filepath.IsAbs(p.Delivery.Outbox) && baseDir != "" {
+		p.Delivery.Outbox = filepath.Join(baseDir, p.Delivery.Outbox)
+	}
+	p.Defaults()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ParseFile reads a profile file; a relative outbox is taken relative to the working directory.
+func ParseFile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	wd, _ := os.Getwd()
+	return Parse(data, wd, os.Getenv)
+}
+
+// Defaults fills what a profile may leave out.
+func (p *Profile) Defaults() {
+	if p.Delivery.Mode == "" {
+		p.Delivery.Mode = ModeCompleet
+	}
+	if p.Delivery.Outbox == "" {
+		p.Delivery.Outbox = "outbox"
+	}
+	if p.Couplings.Werknemer.UserGroup == "" {
+		p.Couplings.Werknemer.UserGroup = "Leidinggevenden"
+	}
+	if p.Account.Environment == "" {
+		p.Account.Environment = "production"
+	}
+	if tok, _, err := afas.NormalizeToken(p.Account.Token); err == nil {
+		p.Account.Token = tok
+	}
+}
+
+// Validate checks every value and returns all problems at once.
+func (p *Profile) Validate() error {
+	var es Errors
+	add := func(key, problem, expected string) { es = append(es, &Error{key, problem, expected}) }
+	if !nameRe.MatchString(p.Name) {
+		add("name", fmt.Sprintf("%q is not a valid profile name", p.Name), "lower-case letters, digits and '-', e.g. acme-zorg")
+	}
+	if strings.TrimSpace(p.Account.Name) == "" {
+		add("account.name", "is empty", "the customer's recognisable name, e.g. Acme Zorg BV")
+	}
+	if !participantRe.MatchString(p.Account.Participant) {
+		add("account.participant", fmt.Sprintf("%q is not a participant number", p.Account.Participant), `five digits, e.g. "12345"`)
+	}
+	switch p.Account.Environment {
+	case "production", "test", "accept":
+	default:
+		add("account.environment", fmt.Sprintf("%q is not an environment", p.Account.Environment), "production, test or accept")
+	}
+	if p.Account.URL != "" {
+		if err := checkURL(p.Account.URL); err != nil {
+			add("account.url", err.Error(), "an http(s) URL such as https://12345.soap.afas.online/ProfitServices/AppConnectorGet.asmx")
+		}
+	}
+	if p.Account.Token == "" {
+		add("account.token", "is missing", "the AFAS token: <token><version>1</version><data>…64 hex…</data></token> or the 64 hexadecimal characters (or account.token_env)")
+	} else if _, _, err := afas.NormalizeToken(p.Account.Token); err != nil {
+		add("account.token", "is not an AFAS token", "<token><version>1</version><data>…64 hex…</data></token> or just the 64 hexadecimal characters")
+	}
+	if _, err := afas.ParseDay(p.DateFrom); err != nil {
+		add("date_from", fmt.Sprintf("%q is not a real date", p.DateFrom), "YYYY-MM-DD, e.g. 2022-01-31 for 31 January 2022")
+	}
+	if !p.Couplings.Werknemer.Enabled && !p.Couplings.Verzuim.Enabled {
+		add("couplings", "no coupling is enabled", "couplings.werknemer.enabled and/or couplings.verzuim.enabled set to true")
+	}
+	if s := p.Couplings.Werknemer.Salary; s != nil {
+		if !fieldRe.MatchString(s.Column) {
+			add("couplings.werknemer.salary.column", fmt.Sprintf("%q is not a field name", s.Column), "the id of a field of Koppel_Dienstverbanden, e.g. Bruto_maandloon")
+		}
+		if _, ok := salaryKinds[s.Kind]; !ok {
+			add("couplings.werknemer.salary.kind", fmt.Sprintf("%q is not a salary kind", s.Kind), "maandloon, vierwekenloon or svloon")
+		}
+	}
+	if p.Couplings.Werknemer.Managers && len(p.Couplings.Werknemer.UserGroup) > 100 {
+		add("couplings.werknemer.user_group", "is too long", "a user group name of at most 100 characters")
+	}
+	codes := make([]string, 0, len(p.Couplings.Verzuim.Classifications))
+	for code := range p.Couplings.Verzuim.Classifications {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		if !isClassification(p.Couplings.Verzuim.Classifications[code]) {
+			add("couplings.verzuim.classifications."+code, fmt.Sprintf("%q is not an AFAS classification", p.Couplings.Verzuim.Classifications[code]), "one of: "+strings.Join(Classifications(), ", "))
+		}
+	}
+	if strings.TrimSpace(p.Employer) == "" {
+		add("employer", "is empty", "the default WerkgeverCode, e.g. ACME")
+	}
+	switch p.Delivery.Mode {
+	case ModeCompleet, ModeMutaties:
+	default:
+		add("delivery.mode", fmt.Sprintf("%q is not a delivery mode", p.Delivery.Mode), "compleet or mutaties")
+	}
+	for key, id := range map[string]string{"connectors.organisatie": p.Connectors.Organisatie, "connectors.medewerkers": p.Connectors.Medewerkers, "connectors.dienstverbanden": p.Connectors.Dienstverbanden, "connectors.verzuim": p.Connectors.Verzuim} {
+		if id != "" && !fieldRe.MatchString(id) {
+			add(key, fmt.Sprintf("%q is not a GetConnector id", id), "letters, digits and '_', e.g. Koppel_Medewerkers")
+		}
+	}
+	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
+		add("guard.max_delete_percent", fmt.Sprintf("%v is outside 0–100", *g), "a percentage from 0 to 100 (default 10)")
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Key < es[j].Key })
+	return es
+}
+
+var fieldRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkURL(s string) error {
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		return errors.New("is not an http(s) URL")
+	}
+	if strings.ContainsAny(s, " \t\n") {
+		return errors.New("contains white space")
+	}
+	return nil
+}
+
+func isClassification(s string) bool {
+	for _, c := range Classifications() {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// URL is the SOAP endpoint: the override, or the one AFAS derives from participant and environment.
+func (p *Profile) URL() string {
+	if p.Account.URL != "" {
+		return p.Account.URL
+	}
+	host := map[string]string{"production": "soap", "test": "soaptest", "accept": "soapaccept"}[p.Account.Environment]
+	return fmt.Sprintf("https://%s.%s.afas.online/ProfitServices/AppConnectorGet.asmx", p.Account.Participant, host)
+}
+
+// ConnectorID returns the GetConnector id the profile uses for a role.
+func (p *Profile) ConnectorID(role string) string {
+	var id string
+	switch role {
+	case connectors.Organisatie:
+		id = p.Connectors.Organisatie
+	case connectors.Medewerkers:
+		id = p.Connectors.Medewerkers
+	case connectors.Dienstverbanden:
+		id = p.Connectors.Dienstverbanden
+	case connectors.Verzuim:
+		id = p.Connectors.Verzuim
+	}
+	if id == "" {
+		c, _ := connectors.ByRole(role)
+		id = c.ID
+	}
+	return id
+}
+
+// SalaryColumn is the mapped salary field, or "".
+func (p *Profile) SalaryColumn() string {
+	if s := p.Couplings.Werknemer.Salary; s != nil {
+		return s.Column
+	}
+	return ""
+}
+
+// Roles lists the connector roles the enabled couplings need.
+func (p *Profile) Roles(couplings []string) []string {
+	var roles []string
+	for _, c := range couplings {
+		switch c {
+		case CouplingWerknemer:
+			roles = append(roles, connectors.Organisatie, connectors.Medewerkers, connectors.Dienstverbanden)
+		case CouplingVerzuim:
+			// Absences of employees who are not delivered are Uitval, so the employee records are
+			// needed too; they are read, not delivered.
+			roles = append(roles, connectors.Medewerkers, connectors.Dienstverbanden, connectors.Verzuim)
+		}
+	}
+	seen := map[string]bool{}
+	out := roles[:0]
+	for _, r := range roles {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Enabled lists the enabled couplings, werknemer first.
+func (p *Profile) Enabled() []string {
+	var cs []string
+	if p.Couplings.Werknemer.Enabled {
+		cs = append(cs, CouplingWerknemer)
+	}
+	if p.Couplings.Verzuim.Enabled {
+		cs = append(cs, CouplingVerzuim)
+	}
+	return cs
+}
+
+// Marshal writes the profile as YAML (the token included: callers mask or drop it).
+func (p *Profile) Marshal() ([]byte, error) { return yaml.Marshal(p) }
