@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,13 +48,22 @@ func (a *app) cmdRun(args []string) error {
 		return err
 	}
 	defer s.Close()
+	return a.runWith(s, pos[0], opts, *jsonOut)
+}
+
+// runProfile runs a profile with default options.
+func (a *app) runProfile(s *store.Store, name string, jsonOut bool) error {
+	return a.runWith(s, name, engine.Options{}, jsonOut)
+}
+
+func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut bool) error {
 	var emit func(engine.Event)
-	if *jsonOut {
+	if jsonOut {
 		emit = func(ev engine.Event) { _ = writeJSON(a.stdout, jsonEvent(a.lang, ev)) }
 	} else {
 		emit = a.textEvents()
 	}
-	res, err := engine.New(s).Run(a.ctx, pos[0], opts, emit)
+	res, err := engine.New(s).Run(a.ctx, name, opts, emit)
 	if err != nil {
 		var ue *engine.UsageError
 		switch {
@@ -66,7 +74,7 @@ func (a *app) cmdRun(args []string) error {
 		}
 		return failErr(err)
 	}
-	if !*jsonOut {
+	if !jsonOut {
 		printSummary(a.stdout, a.lang, res.Run)
 	}
 	if res.Run.Status == engine.StatusBlocked {
@@ -98,6 +106,8 @@ func summaryJSON(r *store.Run) summary { return summary{Event: "summary", Run: r
 
 // textEvents prints a run for people: stages, finished reads, and the serious log entries.
 func (a *app) textEvents() func(engine.Event) {
+	const maxLines = 20 // the rest is in the run's log
+	shown := 0
 	return func(ev engine.Event) {
 		switch ev.Type {
 		case "stage":
@@ -106,6 +116,13 @@ func (a *app) textEvents() func(engine.Event) {
 			}
 		case "log":
 			if ev.Log.Level >= mapping.Waarschuwing || ev.Log.Code == "run.retry" {
+				shown++
+				if shown > maxLines {
+					if shown == maxLines+1 {
+						fmt.Fprintf(a.stderr, "  … %s\n", a.lang.T("cli.more_in_log"))
+					}
+					return
+				}
 				key := ""
 				if ev.Log.Key != "" {
 					key = " [" + ev.Log.Entity + " " + ev.Log.Key + "]"
@@ -142,7 +159,6 @@ func printSummary(w io.Writer, l i18n.Lang, r *store.Run) {
 				parts = append(parts, fmt.Sprintf("%d× %s", n, l.T("level."+lv)))
 			}
 		}
-		sort.Strings(parts)
 		if len(parts) > 0 {
 			fmt.Fprintf(w, "log: %s (koppel runs show %s)\n", strings.Join(parts, ", "), r.ID)
 		}

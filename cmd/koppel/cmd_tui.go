@@ -1,7 +1,20 @@
 package main
 
-func (a *app) cmdTUI() error { return usageErr("the terminal UI is not built yet; see koppel help") }
+import (
+	"errors"
 
-func (a *app) cmdDemo(args []string) error {
-	return usageErr("the terminal UI is not built yet; see koppel help")
+	"github.com/koppel-nl/koppel/store"
+)
+
+func (a *app) cmdTUI() error {
+	s, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return a.openTUI(s, "")
+}
+
+func (a *app) openTUI(s *store.Store, selected string) error {
+	return usageErr("%v", errors.New("the terminal UI is not built yet; try: koppel demo --headless"))
 }

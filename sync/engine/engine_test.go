@@ -1,0 +1,512 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/delivery"
+	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/profile"
+)
+
+type env struct {
+	t      *testing.T
+	sim    *afassim.Server
+	store  *store.Store
+	eng    *engine.Engine
+	outbox string
+}
+
+func newEnv(t *testing.T, o afassim.Options, mode string) *env {
+	t.Helper()
+	sim := afassim.New(o)
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := &profile.Profile{
+		Name:     "acme",
+		Account:  profile.Account{Name: "Acme Zorg BV", Participant: "12345", Environment: "production", URL: ts.URL + afassim.Path, Token: sim.Token()},
+		Employer: "ZBV",
+		Couplings: profile.Couplings{
+			Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},
+			Verzuim:   profile.Verzuim{Enabled: true},
+		},
+		DateFrom: "2024-01-31",
+		Delivery: profile.Delivery{Outbox: filepath.Join(dir, "outbox"), Mode: mode},
+	}
+	p.Defaults()
+	if err := st.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, sim: sim, store: st, eng: engine.New(st), outbox: p.Delivery.Outbox}
+}
+
+func (e *env) setMode(mode string) {
+	p, err := e.store.Profile("acme")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p.Delivery.Mode = mode
+	if err := e.store.PutProfile(p); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) run(opts engine.Options) (*engine.Result, []engine.Event) {
+	e.t.Helper()
+	var events []engine.Event
+	opts.RetryBase = time.Millisecond
+	res, err := e.eng.Run(context.Background(), "acme", opts, func(ev engine.Event) { events = append(events, ev) })
+	if err != nil {
+		e.t.Fatalf("run: %v", err)
+	}
+	return res, events
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+func TestFullRunDeliversEveryFileAsSpecified(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 7, Employees: 300}, profile.ModeCompleet)
+	res, events := e.run(engine.Options{PageSize: 50})
+	r := res.Run
+	if r.Status != engine.StatusOK || r.Delivery == "" {
+		t.Fatalf("status %s delivery %q error %q", r.Status, r.Delivery, r.Error)
+	}
+	if got := events[len(events)-1]; got.Type != "summary" || got.Run != r {
+		t.Errorf("last event is %s, want the summary", got.Type)
+	}
+	var progress int
+	for _, ev := range events {
+		if ev.Type == "progress" {
+			progress++
+		}
+	}
+	if progress < 6 {
+		t.Errorf("%d progress events for paged reads", progress)
+	}
+	var m delivery.Manifest
+	data, err := os.ReadFile(filepath.Join(r.Delivery, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Profile != "acme" || m.Run != r.ID || m.Mode != "compleet" || m.DateFrom != "2024-01-31" || len(m.Couplings) != 2 || m.Created.IsZero() {
+		t.Errorf("manifest = %+v", m)
+	}
+	byFile := map[string]string{"afdelingen.csv": mapping.Departments, "medewerkers.csv": mapping.Employments, "gebruikers.csv": mapping.Users, "verzuim.csv": mapping.Absences}
+	if len(m.Files) != 4 {
+		t.Fatalf("manifest lists %d files", len(m.Files))
+	}
+	for _, f := range m.Files {
+		path := filepath.Join(r.Delivery, f.Name)
+		raw, _ := os.ReadFile(path)
+		sum := sha256.Sum256(raw)
+		if hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Errorf("%s: SHA-256 in manifest does not match", f.Name)
+		}
+		rows := readCSV(t, path)
+		ent := byFile[f.Name]
+		if strings.Join(rows[0], ";") != strings.Join(mapping.Columns(ent), ";") {
+			t.Errorf("%s header %v", f.Name, rows[0])
+		}
+		if len(rows)-1 != f.Rows || f.Rows != r.Entities[ent].Delivered || f.Rows == 0 {
+			t.Errorf("%s: %d rows in file, manifest %d, summary %d", f.Name, len(rows)-1, f.Rows, r.Entities[ent].Delivered)
+		}
+		if !strings.Contains(string(raw), "\r\n") {
+			t.Errorf("%s: lines do not end in CRLF", f.Name)
+		}
+	}
+	// The first delivery is all new.
+	for ent, c := range r.Entities {
+		if c.New != c.Delivered && ent != mapping.Employees || c.Changed+c.Unchanged+c.Deleted != 0 {
+			t.Errorf("%s first run counts %+v", ent, c)
+		}
+	}
+	if c := r.Entities[mapping.Employees]; c.Delivered == 0 || c.Delivered >= r.Entities[mapping.Employments].Delivered {
+		t.Errorf("employees %d vs employments %d: some employees have two employments", c.Delivered, r.Entities[mapping.Employments].Delivered)
+	}
+	// No hidden folder is left behind.
+	entries, _ := os.ReadDir(filepath.Dir(r.Delivery))
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), ".") {
+			t.Errorf("left behind: %s", en.Name())
+		}
+	}
+	// Rows sorted on their key (employments: employer, employee, employment).
+	rows := readCSV(t, filepath.Join(r.Delivery, "medewerkers.csv"))[1:]
+	if !slices.IsSortedFunc(rows, func(a, b []string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) }) {
+		t.Errorf("medewerkers.csv not sorted on key")
+	}
+}
+
+func TestSecondRunMutatiesOnlyChanges(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 3, Employees: 200}, profile.ModeCompleet)
+	first, _ := e.run(engine.Options{})
+	e.setMode(profile.ModeMutaties)
+
+	second, _ := e.run(engine.Options{})
+	r := second.Run
+	if len(second.Changes) != 0 {
+		t.Fatalf("nothing changed in AFAS, yet %d changes", len(second.Changes))
+	}
+	for ent, c := range r.Entities {
+		if c.Delivered != 0 || c.New+c.Changed+c.Deleted != 0 || c.Unchanged != first.Run.Entities[ent].Delivered {
+			t.Errorf("%s: %+v (first run delivered %d)", ent, c, first.Run.Entities[ent].Delivered)
+		}
+	}
+	for _, name := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv", "verzuim.csv"} {
+		rows := readCSV(t, filepath.Join(r.Delivery, name))
+		if len(rows) != 1 || rows[0][0] != "Mutatie" {
+			t.Errorf("%s: %d rows, header %v; want only a header starting with Mutatie", name, len(rows), rows[0])
+		}
+	}
+
+	// One employee's work phone changes in AFAS: exactly that employment appears, marked.
+	emp := firstWithOneEmployment(t, readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv")))
+	if n := e.sim.Set("Koppel_Medewerkers", "Medewerker", emp, "Telefoonnr_werk", "030-1234567"); n != 1 {
+		t.Fatalf("changed %d rows", n)
+	}
+	third, _ := e.run(engine.Options{})
+	rows := readCSV(t, filepath.Join(third.Run.Delivery, "medewerkers.csv"))
+	if len(rows) != 2 || rows[1][0] != engine.Gewijzigd || rows[1][2] != emp || rows[1][1+13] != "030-1234567" {
+		t.Fatalf("medewerkers.csv = %v", rows)
+	}
+	if c := third.Run.Entities[mapping.Employments]; c.Changed != 1 || c.Delivered != 1 || c.New+c.Deleted != 0 {
+		t.Errorf("employment counts %+v", c)
+	}
+	if c := third.Run.Entities[mapping.Employees]; c.Changed != 1 || c.Delivered != 1 {
+		t.Errorf("employee counts %+v", c)
+	}
+	if len(third.Changes) != 1 || third.Changes[0].Before[13] == third.Changes[0].After[13] {
+		t.Errorf("changes = %+v", third.Changes)
+	}
+	// The run history keeps the change with before and after.
+	kept, err := e.store.RunChanges(third.Run.ID)
+	if err != nil || len(kept) != 1 || kept[0].After[13] != "030-1234567" {
+		t.Errorf("stored changes = %+v, %v", kept, err)
+	}
+}
+
+// firstWithOneEmployment returns the Personeelsnummer of the first employee with one row in a
+// medewerkers.csv (with or without a Mutatie column).
+func firstWithOneEmployment(t *testing.T, rows [][]string, except ...string) string {
+	t.Helper()
+	c := slices.Index(rows[0], "Personeelsnummer")
+	count := map[string]int{}
+	for _, r := range rows[1:] {
+		count[r[c]]++
+	}
+	for _, r := range rows[1:] {
+		if count[r[c]] == 1 && !slices.Contains(except, r[c]) {
+			return r[c]
+		}
+	}
+	t.Fatal("no employee with one employment")
+	return ""
+}
+
+func TestRemovedRecordsAreDeliveredWithLastValues(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 4, Employees: 200}, profile.ModeMutaties)
+	first, _ := e.run(engine.Options{})
+	rows := readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv"))
+	var managers []string // removing a manager would also deactivate an account
+	for _, u := range readCSV(t, filepath.Join(first.Run.Delivery, "gebruikers.csv"))[1:] {
+		managers = append(managers, u[3])
+	}
+	emp := firstWithOneEmployment(t, rows, managers...)
+	var last []string
+	for _, r := range rows {
+		if r[2] == emp {
+			last = r[1:]
+		}
+	}
+	// The employee leaves AFAS's connectors altogether.
+	e.sim.Update(func(d *afassim.Dataset) {
+		for _, id := range []string{"Koppel_Dienstverbanden", "Koppel_Medewerkers"} {
+			tb := d.Tables[id]
+			tb.Rows = slices.DeleteFunc(tb.Rows, func(r []string) bool { return r[tb.Col("Medewerker")] == emp })
+		}
+		tb := d.Tables["Koppel_Verzuim"]
+		tb.Rows = slices.DeleteFunc(tb.Rows, func(r []string) bool { return r[tb.Col("Medewerker")] == emp })
+	})
+	second, _ := e.run(engine.Options{})
+	if second.Run.Status != engine.StatusOK {
+		t.Fatalf("status %s, blocked %+v", second.Run.Status, second.Run.Blocked)
+	}
+	got := readCSV(t, filepath.Join(second.Run.Delivery, "medewerkers.csv"))
+	if len(got) != 2 || got[1][0] != engine.Verwijderd || strings.Join(got[1][1:], ";") != strings.Join(last, ";") {
+		t.Fatalf("medewerkers.csv = %v\nwant Verwijderd with %v", got, last)
+	}
+	if c := second.Run.Entities[mapping.Employments]; c.Deleted != 1 {
+		t.Errorf("counts %+v", c)
+	}
+	if c := second.Run.Entities[mapping.Employees]; c.Deleted != 1 {
+		t.Errorf("employee counts %+v", c)
+	}
+	// Delivered once; the next run has nothing to say about it.
+	third, _ := e.run(engine.Options{})
+	if c := third.Run.Entities[mapping.Employments]; c.Deleted != 0 || c.Delivered != 0 {
+		t.Errorf("third run counts %+v", c)
+	}
+}
+
+func TestManagerAccountsAreDeactivatedNeverDropped(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 5, Employees: 150}, profile.ModeCompleet)
+	first, _ := e.run(engine.Options{})
+	users := readCSV(t, filepath.Join(first.Run.Delivery, "gebruikers.csv"))
+	if len(users) < 3 {
+		t.Fatalf("only %d accounts", len(users)-1)
+	}
+	victim := users[1] // the first account
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Organisatie"]
+		for _, r := range tb.Rows {
+			if r[tb.Col("Medewerkernummer_leidinggevende")] == victim[2] {
+				r[tb.Col("Medewerkernummer_leidinggevende")] = ""
+			}
+		}
+	})
+	// One account of a handful is more than the guard's 10%: this change is meant.
+	second, _ := e.run(engine.Options{AllowDeletes: true})
+	got := readCSV(t, filepath.Join(second.Run.Delivery, "gebruikers.csv"))
+	var found []string
+	for _, r := range got {
+		if r[1] == victim[1] {
+			found = r
+		}
+	}
+	if found == nil || found[12] != "Gedeactiveerd" || len(got) != len(users) {
+		t.Fatalf("account %s: %v (rows %d, before %d)", victim[1], found, len(got), len(users))
+	}
+	if c := second.Run.Entities[mapping.Users]; c.Deleted != 1 {
+		t.Errorf("user counts %+v", c)
+	}
+	third, _ := e.run(engine.Options{})
+	got = readCSV(t, filepath.Join(third.Run.Delivery, "gebruikers.csv"))
+	if len(got) != len(users) {
+		t.Errorf("a deactivated account must stay delivered as such, so Xpert Suite does not delete it")
+	}
+}
+
+func TestDeletionGuardBlocks(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 6, Employees: 200}, profile.ModeCompleet)
+	first, _ := e.run(engine.Options{})
+	stateBefore, _ := e.store.State("acme", mapping.Employments)
+	// A customer's AFAS administrator narrows the connector: half the employments disappear.
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Dienstverbanden"]
+		tb.Rows = tb.Rows[:len(tb.Rows)/2]
+	})
+	blocked, _ := e.run(engine.Options{})
+	r := blocked.Run
+	if r.Status != engine.StatusBlocked || r.Delivery != "" || len(r.Blocked) == 0 || r.Blocked[0].Entity != mapping.Employments {
+		t.Fatalf("status %s delivery %q blocked %+v", r.Status, r.Delivery, r.Blocked)
+	}
+	if _, err := os.Stat(filepath.Join(e.outbox, "acme", r.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a blocked run delivered a folder")
+	}
+	stateAfter, _ := e.store.State("acme", mapping.Employments)
+	if len(stateAfter) != len(stateBefore) {
+		t.Errorf("a blocked run changed the state: %d → %d", len(stateBefore), len(stateAfter))
+	}
+	if last, _ := e.store.LastRun("acme"); last.Status != engine.StatusBlocked {
+		t.Errorf("the blocked run is not in the history")
+	}
+	allowed, _ := e.run(engine.Options{AllowDeletes: true})
+	if allowed.Run.Status != engine.StatusOK || allowed.Run.Entities[mapping.Employments].Deleted < first.Run.Entities[mapping.Employments].Delivered/3 {
+		t.Errorf("--allow-deletes: %+v", allowed.Run.Entities[mapping.Employments])
+	}
+}
+
+func TestDryRunDeliversNothing(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 8, Employees: 100}, profile.ModeCompleet)
+	res, _ := e.run(engine.Options{DryRun: true})
+	if res.Run.Status != engine.StatusOK || res.Run.Delivery != "" || len(res.Changes) == 0 {
+		t.Fatalf("dry run: %+v, %d changes", res.Run, len(res.Changes))
+	}
+	if _, err := os.Stat(filepath.Join(e.outbox, "acme")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dry run wrote to the outbox")
+	}
+	if st, _ := e.store.State("acme", mapping.Employments); len(st) != 0 {
+		t.Errorf("dry run stored state")
+	}
+	if runs, _ := e.store.Runs("acme"); len(runs) != 0 {
+		t.Errorf("dry run recorded in history")
+	}
+}
+
+func TestCancelledRunLeavesNothing(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 9, Employees: 400, Faults: afassim.Faults{Slow: 20 * time.Millisecond}}, profile.ModeCompleet)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := e.eng.Run(ctx, "acme", engine.Options{PageSize: 20}, func(ev engine.Event) {
+		if ev.Type == "progress" && ev.Pages == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if runs, _ := e.store.Runs("acme"); len(runs) != 0 {
+		t.Errorf("cancelled run recorded")
+	}
+	entries, _ := os.ReadDir(filepath.Join(e.outbox, "acme"))
+	if len(entries) != 0 {
+		t.Errorf("cancelled run left %v", entries)
+	}
+}
+
+func TestTransientFaultsAreRetried(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 10, Employees: 80, Faults: afassim.Faults{FailFirst: 3}}, profile.ModeCompleet)
+	res, events := e.run(engine.Options{})
+	if res.Run.Status != engine.StatusOK {
+		t.Fatalf("status %s: %s", res.Run.Status, res.Run.Error)
+	}
+	retries := 0
+	for _, ev := range events {
+		if ev.Type == "log" && ev.Log.Code == "run.retry" {
+			retries++
+		}
+	}
+	if retries != 3 {
+		t.Errorf("%d retries logged, want 3", retries)
+	}
+}
+
+func TestFunctionalFaultFailsAtOnce(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 11, Employees: 50, Omit: []string{"Koppel_Verzuim"}}, profile.ModeCompleet)
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
+	if !afas.IsKind(err, afas.FaultConnectorMissing) || !strings.Contains(err.Error(), "Koppel_Verzuim") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Run.Status != engine.StatusFailed || res.Run.Delivery != "" {
+		t.Errorf("run %+v", res.Run)
+	}
+	if e.sim.Requests() > 12 {
+		t.Errorf("%d requests: a missing connector must not be retried", e.sim.Requests())
+	}
+}
+
+func TestFieldsBeyondWhitelistNeverStored(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 12, Employees: 60, Extra: []string{"Koppel_Verzuim.Reden_verzuim"}}, profile.ModeCompleet)
+	res, _ := e.run(engine.Options{})
+	var warned bool
+	for _, l := range res.Logs {
+		if l.Code == "run.fields_dropped" && l.Level == mapping.Waarschuwing && strings.Contains(strings.Join(l.Args, " "), "Reden_verzuim") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no Waarschuwing naming the extra field")
+	}
+	raw, _ := os.ReadFile(filepath.Join(res.Run.Delivery, "verzuim.csv"))
+	db, _ := os.ReadFile(e.store.Path())
+	for _, blob := range [][]byte{raw, db} {
+		if strings.Contains(string(blob), "Vrije tekst") {
+			t.Fatalf("a value of a field beyond the whitelist reached a file or the store")
+		}
+	}
+}
+
+func TestInterruptedDeliveryIsCompletedOrCleanedUp(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 13, Employees: 60}, profile.ModeCompleet)
+	// Leftover of a run killed before its commit: a hidden folder.
+	stale := delivery.TempName(e.outbox, "acme", "20200101-000000-dead")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A run killed after its commit but before the rename.
+	committed := delivery.TempName(e.outbox, "acme", "20200101-000001-beef")
+	final := filepath.Join(e.outbox, "acme", "20200101-000001-beef")
+	if err := os.MkdirAll(committed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := &store.Run{ID: "20200101-000001-beef", Profile: "acme", Status: "ok", Delivery: final}
+	if err := e.store.Commit(run, nil, nil, nil, &store.Pending{Temp: committed, Final: final}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := e.run(engine.Options{})
+	if _, err := os.Stat(final); err != nil {
+		t.Errorf("the committed delivery was not completed: %v", err)
+	}
+	for _, p := range []string{stale, committed} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there", p)
+		}
+	}
+	if pend, _ := e.store.PendingOf("acme"); pend != nil {
+		t.Errorf("pending not cleared")
+	}
+	if res.Run.Status != engine.StatusOK {
+		t.Errorf("status %s", res.Run.Status)
+	}
+}
+
+func TestEveryRecordRejectedFailsTheRun(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 14, Employees: 40}, profile.ModeCompleet)
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Dienstverbanden"]
+		for _, r := range tb.Rows {
+			r[tb.Col("Organisatorische_eenheid_code")] = "NERGENS"
+		}
+	})
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
+	if err == nil || res.Run.Status != engine.StatusFailed {
+		t.Fatalf("err %v status %s", err, res.Run.Status)
+	}
+	if _, err := os.Stat(filepath.Join(e.outbox, "acme")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(e.outbox, "acme"))
+		if len(entries) > 0 {
+			t.Errorf("failed run delivered %v", entries)
+		}
+	}
+}
+
+func TestUnknownProfileIsAUsageError(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 1, Employees: 5}, profile.ModeCompleet)
+	_, err := e.eng.Run(context.Background(), "nope", engine.Options{}, nil)
+	var ue *engine.UsageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = e.eng.Run(context.Background(), "acme", engine.Options{Couplings: []string{"flex"}}, nil)
+	if !errors.As(err, &ue) {
+		t.Fatalf("unknown coupling: %v", err)
+	}
+}
+
