@@ -66,8 +66,8 @@ type Dataset struct {
 // RefDate is the simulator's fixed "today", so that the same seed gives the same data on any day.
 var refDate = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-func day(t time.Time) string  { return afas.FormatDateTime(t) }
-func boolText(b bool) string  { return strconv.FormatBool(b) }
+func day(t time.Time) string             { return afas.FormatDateTime(t) }
+func boolText(b bool) string             { return strconv.FormatBool(b) }
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 var (
@@ -83,7 +83,7 @@ var (
 		{"van den", "Broek"}, {"de", "Bruijn"}, {"de", "Jong"}, {"", "Yilmaz"}, {"", "El Amrani"}, {"", "Schouten"},
 		{"van", "Beek"}, {"", "Willems"}, {"van", "Vliet"}, {"ter", "Horst"}, {"", "Hoekstra"}, {"in 't", "Veld"},
 	}
-	unitWords = []string{"Wijkzorg", "Thuiszorg", "Revalidatie", "Dagbesteding", "Verpleging", "Facilitair", "Administratie", "Planning", "Kwaliteit", "Personeelszaken", "Logistiek", "Keuken", "Schoonmaak", "ICT", "Financiën"}
+	unitWords  = []string{"Wijkzorg", "Thuiszorg", "Revalidatie", "Dagbesteding", "Verpleging", "Facilitair", "Administratie", "Planning", "Kwaliteit", "Personeelszaken", "Logistiek", "Keuken", "Schoonmaak", "ICT", "Financiën"}
 	unitPlaces = []string{"Noord", "Zuid", "Oost", "West", "Centrum", "Utrecht", "Amersfoort", "Zeist", "Houten", "Nieuwegein"}
 	jobs       = []struct{ code, title string }{
 		{"VZ3", "Verzorgende IG"}, {"VP4", "Verpleegkundige"}, {"HH1", "Huishoudelijk medewerker"}, {"TL5", "Teamleider"},

@@ -509,4 +509,3 @@ func TestUnknownProfileIsAUsageError(t *testing.T) {
 		t.Fatalf("unknown coupling: %v", err)
 	}
 }
-
