@@ -8,6 +8,9 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require golang.org/x/sys v0.45.0 // indirect
+require (
+	github.com/creack/pty v1.1.24 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
 
 tool github.com/hooklift/gowsdl/cmd/gowsdl

@@ -415,6 +415,8 @@ func (s *Store) Runs(name string) ([]*Run, error) {
 		}
 		return nil
 	})
+	// Ids sort by second; within one second the start time decides.
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.After(runs[j].Started) })
 	return runs, err
 }
 

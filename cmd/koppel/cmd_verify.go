@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
-	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -31,7 +28,7 @@ func (a *app) cmdVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := Verify(a.ctx, p)
+	rep, err := verify.Profile(a.ctx, p)
 	if err != nil {
 		return failErr(err)
 	}
@@ -63,18 +60,4 @@ func (a *app) cmdVerify(args []string) error {
 		return &exitError{exitFailed, fmt.Errorf("%s", a.lang.T("verify.failed"))}
 	}
 	return nil
-}
-
-// Verify checks a profile's token and connectors against its AFAS environment. It retries
-// briefly: a consultant is waiting.
-func Verify(ctx context.Context, p *profile.Profile) (*verify.Report, error) {
-	c, err := afas.New(afas.Config{URL: p.URL(), Token: p.Account.Token, RequestTimeout: 30 * time.Second, MaxRetryTime: 10 * time.Second, MaxAttempts: 3})
-	if err != nil {
-		return nil, err
-	}
-	t := verify.Target{Roles: p.Roles(p.Enabled()), IDs: map[string]string{}, SalaryColumn: p.SalaryColumn()}
-	for _, r := range t.Roles {
-		t.IDs[r] = p.ConnectorID(r)
-	}
-	return verify.Check(ctx, c, t)
 }

@@ -128,6 +128,8 @@ type Query struct {
 	Sort      []string    // key fields; paging is only stable when sorted on a unique key
 	Filters   []Filter    // ORed; conditions inside one Filter are ANDed
 	Progress  func(Stats) // called after every page
+	// Limit stops after this many rows (0: read everything); for previews.
+	Limit int
 }
 
 // Stats tells how far a read got.
@@ -149,8 +151,12 @@ func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, 
 	opts := Options{Sort: sortFields}.XML()
 	filters := FiltersXML(q.Filters)
 	dropped := map[string]bool{}
-	for skip := 0; ; skip += c.cfg.PageSize {
-		doc, err := c.call(ctx, q.Connector, filters, skip, c.cfg.PageSize, opts)
+	take := c.cfg.PageSize
+	if q.Limit > 0 && q.Limit < take {
+		take = q.Limit
+	}
+	for skip := 0; ; skip += take {
+		doc, err := c.call(ctx, q.Connector, filters, skip, take, opts)
 		if err != nil {
 			return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1, err)
 		}
@@ -169,7 +175,7 @@ func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, 
 		if q.Progress != nil {
 			q.Progress(st)
 		}
-		if page.Rows < c.cfg.PageSize {
+		if page.Rows < take || q.Limit > 0 && st.Rows >= q.Limit {
 			return st, nil
 		}
 	}

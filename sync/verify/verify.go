@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/profile"
 )
 
 // Statuses of a connector check.
@@ -143,4 +145,81 @@ func salaryFor(role, col string) string {
 		return col
 	}
 	return ""
+}
+
+// NewClient returns an AFAS client for a profile that retries briefly: a consultant is waiting.
+func NewClient(p *profile.Profile) (*afas.Client, error) {
+	return afas.New(afas.Config{URL: p.URL(), Token: p.Account.Token, RequestTimeout: 30 * time.Second, MaxRetryTime: 10 * time.Second, MaxAttempts: 3})
+}
+
+// Profile checks a profile's token and the connectors of its enabled couplings.
+func Profile(ctx context.Context, p *profile.Profile) (*Report, error) {
+	return Roles(ctx, p, p.Roles(p.Enabled()))
+}
+
+// Roles checks the token and the given connector roles (all four: connectors.Standard).
+func Roles(ctx context.Context, p *profile.Profile, roles []string) (*Report, error) {
+	c, err := NewClient(p)
+	if err != nil {
+		return nil, err
+	}
+	t := Target{Roles: roles, IDs: map[string]string{}, SalaryColumn: p.SalaryColumn()}
+	for _, r := range roles {
+		t.IDs[r] = p.ConnectorID(r)
+	}
+	return Check(ctx, c, t)
+}
+
+// AllRoles lists the four standard connector roles.
+func AllRoles() []string {
+	var roles []string
+	for _, c := range connectors.Standard() {
+		roles = append(roles, c.Role)
+	}
+	return roles
+}
+
+// SalaryPreview reads the first n values of a salary column, as AFAS sends them.
+func SalaryPreview(ctx context.Context, p *profile.Profile, column string, n int) ([]string, error) {
+	c, err := NewClient(p)
+	if err != nil {
+		return nil, err
+	}
+	std, _ := connectors.ByRole(connectors.Dienstverbanden)
+	var out []string
+	_, err = c.Read(ctx, afas.Query{
+		Connector: p.ConnectorID(connectors.Dienstverbanden), Sort: std.Sort, Limit: n,
+		Fields: afas.Fields{connectors.FMedewerker: afas.String, column: afas.Decimal},
+	}, func(r afas.Row) error {
+		v := r.Get(column, afas.Decimal)
+		text := v.Text()
+		for _, fe := range r.Errs {
+			text = "? " + fe.Err.Error()
+		}
+		out = append(out, r.Get(connectors.FMedewerker, afas.String).Str+": "+text)
+		return nil
+	})
+	return out, err
+}
+
+// Excluded counts, at AFAS, the employments that ended and the absences that recovered before
+// day: what a date-from leaves out. Only the keys are decoded.
+func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employments, absences int, err error) {
+	c, err := NewClient(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	count := func(role, field string) (int, error) {
+		std, _ := connectors.ByRole(role)
+		st, err := c.Read(ctx, afas.Query{
+			Connector: p.ConnectorID(role), Sort: std.Sort, Fields: afas.Fields{},
+			Filters: []afas.Filter{{{Field: field, Op: afas.OpLess, Value: afas.FormatDateTime(day)}}},
+		}, func(afas.Row) error { return nil })
+		return st.Rows, err
+	}
+	if employments, err = count(connectors.Dienstverbanden, connectors.FEinde); err != nil {
+		return 0, 0, err
+	}
+	absences, err = count(connectors.Verzuim, connectors.FHersteld)
+	return employments, absences, err
 }
