@@ -90,6 +90,8 @@ func jsonEvent(l i18n.Lang, ev engine.Event) any {
 		return map[string]any{"event": "stage", "stage": ev.Stage}
 	case "progress":
 		return map[string]any{"event": "progress", "connector": ev.Connector, "pages": ev.Pages, "rows": ev.Rows, "done": ev.Done}
+	case "counts":
+		return map[string]any{"event": "counts", "entities": ev.Counts}
 	case "log":
 		return map[string]any{"event": "log", "level": ev.Log.Level.String(), "entity": ev.Log.Entity, "key": ev.Log.Key, "code": ev.Log.Code, "message": l.T(ev.Log.Code, ev.Log.Args...)}
 	default:

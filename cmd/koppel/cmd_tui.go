@@ -1,9 +1,10 @@
 package main
 
 import (
-	"errors"
+	"os"
 
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/tui"
 )
 
 func (a *app) cmdTUI() error {
@@ -16,5 +17,13 @@ func (a *app) cmdTUI() error {
 }
 
 func (a *app) openTUI(s *store.Store, selected string) error {
-	return usageErr("%v", errors.New("the terminal UI is not built yet; try: koppel demo --headless"))
+	if !isTerminal(os.Stdout) {
+		return usageErr("the terminal UI needs a terminal; for scripts use koppel run NAME (see koppel help)")
+	}
+	wd, _ := os.Getwd()
+	err := tui.Run(a.ctx, tui.Deps{Store: s, Lang: a.lang, NoColor: a.getenv("NO_COLOR") != "", WorkDir: wd}, selected)
+	if err != nil {
+		return failErr(err)
+	}
+	return nil
 }

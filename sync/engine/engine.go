@@ -41,7 +41,8 @@ const (
 	StageDone    = "done"
 )
 
-// Event is one thing a run reports. Type is "stage", "progress", "log" or "summary".
+// Event is one thing a run reports. Type is "stage", "progress", "log", "counts" (the entity
+// counts as far as they are known) or "summary".
 type Event struct {
 	Type      string
 	Stage     string
@@ -50,6 +51,7 @@ type Event struct {
 	Rows      int
 	Done      bool
 	Log       *mapping.Log
+	Counts    map[string]store.EntityCounts
 	Run       *store.Run
 }
 
@@ -128,6 +130,15 @@ func (r *run) log(l mapping.Log) {
 }
 
 func (r *run) stage(s string) { r.emit(Event{Type: "stage", Stage: s}) }
+
+// counts reports a copy of the entity counts so far.
+func (r *run) counts() {
+	c := make(map[string]store.EntityCounts, len(r.rec.Entities))
+	for k, v := range r.rec.Entities {
+		c[k] = *v
+	}
+	r.emit(Event{Type: "counts", Counts: c})
+}
 
 // Run runs a profile. A run that fails on AFAS or data is recorded with status failed and
 // returned with an error; a blocked run is recorded and returned without error (check Status).
@@ -263,6 +274,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	for ent, c := range mapped.Counts {
 		r.rec.Entities[ent] = &store.EntityCounts{Fetched: c.Fetched, Rejected: c.Rejected}
 	}
+	r.counts()
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Absences, mapping.Users} {
 		c := mapped.Counts[ent]
 		if c != nil && c.Rejected > 0 && len(mapped.Records[ent]) == 0 {
@@ -276,6 +288,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	if err != nil {
 		return err
 	}
+	r.counts()
 	if len(r.rec.Blocked) > 0 {
 		r.rec.Status = StatusBlocked
 		return nil

@@ -32,7 +32,7 @@ func Parse(s string) (Lang, error) {
 // T renders a message. Arguments fill %[n]s verbs. An unknown code renders as itself, with its
 // arguments, so nothing is silently lost.
 func (l Lang) T(code string, args ...string) string {
-	m, ok := messages[code]
+	m, ok := lookup(code)
 	if !ok {
 		if len(args) == 0 {
 			return code
@@ -55,8 +55,16 @@ func (l Lang) T(code string, args ...string) string {
 
 // Has reports whether the catalog has a message.
 func Has(code string) bool {
-	_, ok := messages[code]
+	_, ok := lookup(code)
 	return ok
+}
+
+func lookup(code string) ([2]string, bool) {
+	if m, ok := messages[code]; ok {
+		return m, true
+	}
+	m, ok := tuiMessages[code]
+	return m, ok
 }
 
 // Months are the Dutch and English month names, for reading a date back in words.

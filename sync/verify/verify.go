@@ -189,21 +189,22 @@ func SalaryPreview(ctx context.Context, p *profile.Profile, column string, n int
 	var out []string
 	_, err = c.Read(ctx, afas.Query{
 		Connector: p.ConnectorID(connectors.Dienstverbanden), Sort: std.Sort, Limit: n,
-		Fields: afas.Fields{connectors.FMedewerker: afas.String, column: afas.Decimal},
+		Fields: afas.Fields{connectors.FMedewerker: afas.String, connectors.FDienstverband: afas.Int, column: afas.Decimal},
 	}, func(r afas.Row) error {
 		v := r.Get(column, afas.Decimal)
 		text := v.Text()
 		for _, fe := range r.Errs {
 			text = "? " + fe.Err.Error()
 		}
-		out = append(out, r.Get(connectors.FMedewerker, afas.String).Str+": "+text)
+		out = append(out, r.Get(connectors.FMedewerker, afas.String).Str+"/"+r.Get(connectors.FDienstverband, afas.Int).Text()+": "+text)
 		return nil
 	})
 	return out, err
 }
 
 // Excluded counts, at AFAS, the employments that ended and the absences that recovered before
-// day: what a date-from leaves out. Only the keys are decoded.
+// day: what a date-from leaves out. Only the keys are decoded. Absences are counted only when
+// the profile couples them (-1 otherwise).
 func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employments, absences int, err error) {
 	c, err := NewClient(p)
 	if err != nil {
@@ -219,6 +220,9 @@ func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employmen
 	}
 	if employments, err = count(connectors.Dienstverbanden, connectors.FEinde); err != nil {
 		return 0, 0, err
+	}
+	if !p.Couplings.Verzuim.Enabled {
+		return employments, -1, nil
 	}
 	absences, err = count(connectors.Verzuim, connectors.FHersteld)
 	return employments, absences, err
