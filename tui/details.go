@@ -54,11 +54,11 @@ func (d *details) view() string {
 func profileSummary(e *env, p *profile.Profile) string {
 	var b strings.Builder
 	row := func(label, value string) {
-		b.WriteString(e.st.label.Render(label) + value + "\n")
+		b.WriteString(e.st.label.Render(label) + cut(value, e.width-22) + "\n")
 	}
 	row(e.t("tui.f.account"), p.Account.Name)
 	row(e.t("tui.f.participant"), p.Account.Participant+" ("+e.t("tui.env."+p.Account.Environment)+")")
-	row(e.t("tui.f.url"), cut(p.URL(), e.width-24))
+	row(e.t("tui.f.url"), p.URL())
 	row(e.t("tui.f.token"), afas.MaskToken(p.Account.Token))
 	var cs []string
 	if p.Couplings.Werknemer.Enabled {
@@ -76,7 +76,7 @@ func profileSummary(e *env, p *profile.Profile) string {
 		row(e.t("tui.f.salary"), s.Column+" ("+profile.SalaryKindLabel(s.Kind)+")")
 	}
 	row(e.t("tui.f.datefrom"), p.DateFrom+"  ("+inWords(e, p.DateFrom)+")")
-	row(e.t("tui.f.outbox"), cut(p.Delivery.Outbox, e.width-24))
+	row(e.t("tui.f.outbox"), p.Delivery.Outbox)
 	row(e.t("tui.f.mode"), p.Delivery.Mode)
 	row(e.t("tui.f.employer"), p.Employer)
 	rw := p.Rewrite

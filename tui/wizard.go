@@ -93,10 +93,13 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 	w.k.save = e.key("tui.key.save_defs", "s")
 	w.k.saveRun = e.key("tui.key.save_run", "r")
 
-	text := func(label, value, placeholder string) *field {
+	text := func(label, value, example string) *field {
 		in := textinput.New()
 		in.SetValue(value)
-		in.Placeholder = placeholder
+		if example != "" {
+			// "e.g." keeps an example apart from a value where there is no colour (NO_COLOR).
+			in.Placeholder = e.t("tui.eg") + example
+		}
 		in.Width = max(20, e.width-30)
 		in.Prompt = ""
 		in.CharLimit = 512
@@ -129,9 +132,10 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 		text("tui.f.account", p.Account.Name, "Acme Zorg BV"),
 		text("tui.f.participant", p.Account.Participant, "12345"),
 		choice("tui.f.environment", environments, envLabels, p.Account.Environment),
-		text("tui.f.url_advanced", p.Account.URL, e.t("tui.wizard.url_placeholder")),
+		text("tui.f.url_advanced", p.Account.URL, ""),
 	}
-	tok := text("tui.f.token", p.Account.Token, "<token><version>1</version><data>…</data></token>")
+	w.fields[stepAccount][fURL].input.Placeholder = e.t("tui.wizard.url_placeholder")
+	tok := text("tui.f.token", p.Account.Token, "")
 	tok.input.EchoMode = textinput.EchoPassword
 	tok.input.EchoCharacter = '•'
 	w.fields[stepToken] = []*field{tok}
@@ -582,7 +586,7 @@ func (w *wizard) unavailable(i int) string {
 
 func (w *wizard) previewCmd() tea.Cmd {
 	col := w.salaryColumn()
-	w.preview = nil
+	w.preview, w.busy = nil, ""
 	if col == "" {
 		return nil
 	}

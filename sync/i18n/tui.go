@@ -9,6 +9,7 @@ var tuiMessages = map[string][2]string{
 	"tui.saved":               {"klantaccount %[1]s opgeslagen", "customer account %[1]s saved"},
 	"tui.deleted":             {"klantaccount %[1]s verwijderd", "customer account %[1]s deleted"},
 	"tui.saved_file":          {"opgeslagen in %[1]s — stuur dit naar de AFAS-beheerder van de klant", "saved to %[1]s — send it to the customer's AFAS administrator"},
+	"tui.eg":                  {"bijv. ", "e.g. "},
 	"tui.managers":            {"leidinggevenden", "managers"},
 
 	"tui.col.profile":   {"PROFIEL", "PROFILE"},
