@@ -224,6 +224,10 @@ type Run struct {
 	Entities  map[string]*EntityCounts `json:"entities"`
 	Blocked   []GuardHit               `json:"blocked,omitempty"`
 	Levels    map[string]int           `json:"levels,omitempty"`
+	// Timings are the seconds each stage took (fetch, map, compare, deliver, commit).
+	Timings map[string]float64 `json:"timings,omitempty"`
+	// StateWrites counts the delivered-state records this run wrote (0 when nothing changed).
+	StateWrites int `json:"state_writes"`
 	// ChangesKept tells how many changes are stored for inspection (at most MaxChanges).
 	ChangesKept int `json:"changes_kept,omitempty"`
 }

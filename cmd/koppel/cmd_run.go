@@ -24,7 +24,8 @@ func (a *app) cmdRun(args []string) error {
 	jsonOut := fs.Bool("json", false, "one JSON object per line: progress, log, summary")
 	pageSize := fs.Int("page-size", 1000, "rows per AFAS call")
 	parallel := fs.Int("parallel", 4, "connectors read at once")
-	timeout := fs.Duration("timeout", 2*time.Minute, "time limit per AFAS call")
+	timeout := fs.Duration("timeout", time.Minute, "time limit per AFAS call")
+	retryTime := fs.Duration("retry-time", 100*time.Second, "time limit for one AFAS call with its retries")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -32,7 +33,7 @@ func (a *app) cmdRun(args []string) error {
 	if len(pos) != 1 {
 		return usageErr("run: expected one profile name")
 	}
-	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout}
+	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout, MaxRetryTime: *retryTime}
 	switch *coupling {
 	case "":
 	case "werknemer", "verzuim":
@@ -59,28 +60,56 @@ func (a *app) runProfile(s *store.Store, name string, jsonOut bool) error {
 func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut bool) error {
 	var emit func(engine.Event)
 	if jsonOut {
-		emit = func(ev engine.Event) { _ = writeJSON(a.stdout, jsonEvent(a.lang, ev)) }
+		emit = func(ev engine.Event) {
+			// The summary is written last, after a dry run's changes.
+			if ev.Type != "summary" {
+				_ = writeJSON(a.stdout, jsonEvent(a.lang, ev))
+			}
+		}
 	} else {
 		emit = a.textEvents()
 	}
 	res, err := engine.New(s).Run(a.ctx, name, opts, emit)
-	if err != nil {
-		var ue *engine.UsageError
-		switch {
-		case errors.As(err, &ue):
-			return usageErr("%v", ue.Err)
-		case errors.Is(err, context.Canceled):
-			return failErr(errors.New("cancelled: nothing delivered, state unchanged"))
-		}
+	var ue *engine.UsageError
+	switch {
+	case errors.As(err, &ue):
+		return usageErr("%v", ue.Err)
+	case errors.Is(err, context.Canceled):
+		return failErr(errors.New("cancelled: nothing delivered, state unchanged"))
+	case res == nil:
 		return failErr(err)
 	}
-	if !jsonOut {
+	if opts.DryRun && err == nil {
+		a.printChanges(res, jsonOut)
+	}
+	if jsonOut {
+		_ = writeJSON(a.stdout, summaryJSON(res.Run))
+	} else {
 		printSummary(a.stdout, a.lang, res.Run)
+	}
+	if err != nil {
+		return failErr(err)
 	}
 	if res.Run.Status == engine.StatusBlocked {
 		return &exitError{exitBlocked, errors.New(a.lang.T("cli.blocked"))}
 	}
 	return nil
+}
+
+// printChanges lists what a dry run would deliver: every change as a JSON line before the
+// summary, or the first ones as text.
+func (a *app) printChanges(res *engine.Result, jsonOut bool) {
+	for i, c := range res.Changes {
+		if jsonOut {
+			_ = writeJSON(a.stdout, map[string]any{"event": "change", "entity": c.Entity, "key": c.Key, "kind": c.Kind})
+			continue
+		}
+		if i == 50 {
+			fmt.Fprintf(a.stdout, "… %d %s\n", len(res.Changes)-50, a.lang.T("cli.more_changes"))
+			break
+		}
+		fmt.Fprintf(a.stdout, "%-10s %-16s %s\n", c.Kind, a.lang.T("entity."+c.Entity), c.Key)
+	}
 }
 
 // jsonEvent is the wire form of an event for --json.

@@ -22,12 +22,13 @@ type Config struct {
 	Token string // XML or 64-character form; always sent as XML
 	// PageSize is take per call (default 1000; AFAS advises columns × rows below 150,000).
 	PageSize int
-	// RequestTimeout bounds one call (default 2 minutes; AFAS itself stops after 900 s).
+	// RequestTimeout bounds one call (default 60 s; a good AFAS call answers within a second,
+	// AFAS itself stops after 900 s).
 	RequestTimeout time.Duration
 	// MaxAttempts bounds the tries per call for temporary failures (default 6).
 	MaxAttempts int
-	// MaxRetryTime bounds the total time spent retrying one call (default 90 s), so that a run
-	// against an AFAS that keeps failing gives up within two minutes.
+	// MaxRetryTime bounds the total time of one call with its retries (default 100 s), so that a
+	// run against an AFAS that keeps failing gives up within two minutes.
 	MaxRetryTime time.Duration
 	// RetryBase is the first backoff delay (default 500 ms), doubled per try, with jitter.
 	RetryBase time.Duration
@@ -57,13 +58,13 @@ func New(cfg Config) (*Client, error) {
 		cfg.PageSize = 1000
 	}
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 2 * time.Minute
+		cfg.RequestTimeout = 60 * time.Second
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6
 	}
 	if cfg.MaxRetryTime <= 0 {
-		cfg.MaxRetryTime = 90 * time.Second
+		cfg.MaxRetryTime = 100 * time.Second
 	}
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = 500 * time.Millisecond
@@ -198,8 +199,13 @@ func (c *Client) Schema(ctx context.Context, connector string) ([]SchemaField, e
 // (unescaped) result document.
 func (c *Client) call(ctx context.Context, connector, filters string, skip, take int, opts string) (string, error) {
 	start := time.Now()
+	deadline := start.Add(c.cfg.MaxRetryTime)
 	for attempt := 1; ; attempt++ {
-		doc, err := c.once(ctx, connector, filters, skip, take, opts)
+		timeout := c.cfg.RequestTimeout
+		if left := time.Until(deadline); attempt > 1 && left < timeout {
+			timeout = left // a retry never runs past the call's deadline
+		}
+		doc, err := c.once(ctx, connector, filters, skip, take, opts, timeout)
 		if err == nil {
 			return doc, nil
 		}
@@ -211,7 +217,7 @@ func (c *Client) call(ctx context.Context, connector, filters string, skip, take
 			return "", fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
 		wait := c.backoff(attempt, ae.RetryAfter)
-		if time.Since(start)+wait > c.cfg.MaxRetryTime {
+		if time.Now().Add(wait + c.cfg.RetryBase).After(deadline) {
 			return "", fmt.Errorf("gave up after %d attempts in %s: %w", attempt, time.Since(start).Round(time.Second), err)
 		}
 		if c.cfg.OnRetry != nil {
@@ -240,8 +246,8 @@ func (c *Client) backoff(attempt int, hint time.Duration) time.Duration {
 	return d
 }
 
-func (c *Client) once(ctx context.Context, connector, filters string, skip, take int, opts string) (string, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+func (c *Client) once(ctx context.Context, connector, filters string, skip, take int, opts string, timeout time.Duration) (string, error) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var hint time.Duration
 	rctx = context.WithValue(rctx, retryHintKey{}, &hint)

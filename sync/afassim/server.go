@@ -44,7 +44,8 @@ type Options struct {
 
 // Faults inject failures, each a share of requests from 0 to 1.
 type Faults struct {
-	FailFirst int     // the first N requests get an HTTP 500 fault that is not functional
+	FailFirst int     // the first N requests fail the FailKind way
+	FailKind  string  // "500" (default), "503", "reset", "garbage" or "hang"
 	Rate500   float64 // SOAP fault, HTTP 500, not functional ("Out of memory")
 	Rate503   float64 // maintenance, with a Retry-After hint of RetryAfter
 	RateReset float64 // the connection is closed without an answer
@@ -242,11 +243,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if s.injectFault(w) {
-		return
-	}
+	// The body is read first: only then does net/http notice a client that hangs up.
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
+		return
+	}
+	if s.injectFault(w, r) {
 		return
 	}
 	var env envelope
@@ -303,7 +305,7 @@ func (s *Server) tokenOf(header, body string) (string, bool) {
 	return string(raw), true
 }
 
-func (s *Server) injectFault(w http.ResponseWriter) bool {
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
 	s.requests++
 	f := s.opts.Faults
@@ -313,15 +315,35 @@ func (s *Server) injectFault(w http.ResponseWriter) bool {
 	if f.Slow > 0 {
 		time.Sleep(f.Slow)
 	}
+	kind := ""
 	switch {
 	case n <= f.FailFirst:
-		fault(w, http.StatusInternalServerError, "Out of memory")
+		kind = f.FailKind
+		if kind == "" {
+			kind = "500"
+		}
 	case roll < f.Rate500:
-		fault(w, http.StatusInternalServerError, "Out of memory")
+		kind = "500"
 	case roll < f.Rate500+f.Rate503:
+		kind = "503"
+	case roll < f.Rate500+f.Rate503+f.RateReset:
+		kind = "reset"
+	case roll < f.Rate500+f.Rate503+f.RateReset+f.RateJunk:
+		kind = "garbage"
+	}
+	switch kind {
+	case "500":
+		fault(w, http.StatusInternalServerError, "Out of memory")
+	case "hang":
+		// An answer that never comes: wait until the client gives up (or a minute passes).
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	case "503":
 		w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
 		http.Error(w, "Service Unavailable: Profit is in onderhoud", http.StatusServiceUnavailable)
-	case roll < f.Rate500+f.Rate503+f.RateReset:
+	case "reset":
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -329,7 +351,7 @@ func (s *Server) injectFault(w http.ResponseWriter) bool {
 			}
 		}
 		panic(http.ErrAbortHandler)
-	case roll < f.Rate500+f.Rate503+f.RateReset+f.RateJunk:
+	case "garbage":
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetDataWithOptionsResponse xmlns="urn:Afas.Profit.Services"><GetDataWithOptionsResult>&lt;AfasGetConnector&gt;&lt;Koppel_`))
 	default:

@@ -102,15 +102,17 @@ func NewRunID(now time.Time) string {
 }
 
 type run struct {
-	e       *Engine
-	p       *profile.Profile
-	opts    Options
-	emitMu  sync.Mutex
-	emitFn  func(Event)
-	rec     *store.Run
-	logs    []mapping.Log
-	logMu   sync.Mutex
-	changes []store.Change
+	e          *Engine
+	stageName  string
+	stageStart time.Time
+	p          *profile.Profile
+	opts       Options
+	emitMu     sync.Mutex
+	emitFn     func(Event)
+	rec        *store.Run
+	logs       []mapping.Log
+	logMu      sync.Mutex
+	changes    []store.Change
 }
 
 func (r *run) emit(ev Event) {
@@ -129,7 +131,18 @@ func (r *run) log(l mapping.Log) {
 	r.emit(Event{Type: "log", Log: &l})
 }
 
-func (r *run) stage(s string) { r.emit(Event{Type: "stage", Stage: s}) }
+// stage reports a new stage and times the one before it.
+func (r *run) stage(s string) {
+	now := r.opts.Now()
+	if r.stageName != "" {
+		if r.rec.Timings == nil {
+			r.rec.Timings = map[string]float64{}
+		}
+		r.rec.Timings[r.stageName] = now.Sub(r.stageStart).Seconds()
+	}
+	r.stageName, r.stageStart = s, now
+	r.emit(Event{Type: "stage", Stage: s})
+}
 
 // counts reports a copy of the entity counts so far.
 func (r *run) counts() {
@@ -355,6 +368,9 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	r.rec.Levels = map[string]int{}
 	for _, l := range r.logs {
 		r.rec.Levels[l.Level.String()]++
+	}
+	for _, u := range plan.updates {
+		r.rec.StateWrites += len(u.Put) + len(u.Delete)
 	}
 	if err := r.e.Store.Commit(r.rec, r.logs, r.changes, plan.updates, &store.Pending{Temp: folder.Temp, Final: folder.Final}); err != nil {
 		return fmt.Errorf("commit run: %w", err)

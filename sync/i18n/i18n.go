@@ -148,6 +148,7 @@ var messages = map[string][2]string{
 	"cli.counts_header":     {"\tgelezen\tgeleverd\tuitval\tnieuw\tgewijzigd\tongewijzigd\tverwijderd\t", "\tfetched\tdelivered\trejected\tnew\tchanged\tunchanged\tdeleted\t"},
 	"cli.blocked":           {"run geblokkeerd door de verwijderbeveiliging; niets geleverd", "run blocked by the deletion guard; nothing delivered"},
 	"cli.more_in_log":       {"meer in het logboek van de run (koppel runs show)", "more in the run's log (koppel runs show)"},
+	"cli.more_changes":      {"wijzigingen meer (alle met --json)", "more changes (all with --json)"},
 	"cli.changes":           {"Wijzigingen", "Changes"},
 	"cli.more_json":         {"meer met --json", "more with --json"},
 	"verify.token_ok":       {"geaccepteerd door AFAS", "accepted by AFAS"},
