@@ -320,3 +320,20 @@ func TestDeleteAsksFirst(t *testing.T) {
 }
 
 var _ = mapping.Uitval
+
+func TestEditIsPrefilled(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 9, Employees: 10})
+	f.addProfile("acme")
+	a := New(context.Background(), f.deps, "")
+	view := render(t, a, keyMsg("e"))
+	for _, want := range []string{"Klantaccount acme bewerken", "Zorggroep acme", "12345", "‹ test ›"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("edit lacks %q:\n%s", want, view)
+		}
+	}
+	// The profile name of an existing account cannot change.
+	view = render(t, a, keyMsg("up"), keyMsg("x"))
+	if !strings.Contains(view, "blijft gelijk") {
+		t.Errorf("name not locked:\n%s", view)
+	}
+}

@@ -19,16 +19,24 @@ const (
 
 // plan is what a run will deliver and store.
 type plan struct {
-	order   []string              // entities in file order
-	rows    map[string][][]string // file rows per entity (with Mutatie in mode mutaties)
+	order []string             // entities in file order
+	rows  map[string][]fileRow // file rows per entity
+
 	updates []store.StateUpdate
+}
+
+// fileRow is one row of a file: its values and, in mode mutaties, the Mutatie column written
+// before them (kept apart so no row is copied to prepend it).
+type fileRow struct {
+	kind string
+	vals []string
 }
 
 // compare classifies every record against the last delivered state, decides the file rows for
 // the profile's mode, counts, and applies the deletion guard.
 func (r *run) compare(mapped *mapping.Result) (*plan, error) {
 	mutaties := r.p.Delivery.Mode == profile.ModeMutaties
-	pl := &plan{rows: map[string][][]string{}}
+	pl := &plan{rows: map[string][]fileRow{}}
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users, mapping.Absences} {
 		recs, ok := mapped.Records[ent]
 		if !ok {
@@ -41,16 +49,12 @@ func (r *run) compare(mapped *mapping.Result) (*plan, error) {
 		}
 		c := r.rec.Entities[ent]
 		upd := store.StateUpdate{Entity: ent, Put: map[string][]string{}}
-		var rows [][]string
+		var rows []fileRow
 		current := make(map[string]bool, len(recs))
 		removals := 0 // deleted, newly archived or newly deactivated, for the guard
 		groups := newGroupTally()
 		add := func(kind string, vals []string) {
-			if mutaties {
-				rows = append(rows, append([]string{kind}, vals...))
-			} else {
-				rows = append(rows, vals)
-			}
+			rows = append(rows, fileRow{kind, vals})
 		}
 		for _, rec := range recs {
 			current[rec.Key] = true
@@ -122,7 +126,7 @@ func (r *run) compare(mapped *mapping.Result) (*plan, error) {
 		}
 		if mutaties || ent == mapping.Users {
 			// Rows were appended in two passes; files are sorted on the key.
-			sortRows(rows, ent, mutaties)
+			sortRows(rows, ent)
 		}
 		c.Delivered = len(rows)
 		pl.rows[ent] = rows
@@ -130,7 +134,7 @@ func (r *run) compare(mapped *mapping.Result) (*plan, error) {
 			pl.updates = append(pl.updates, upd)
 		}
 		if ent == mapping.Employments {
-			r.employeeCounts(groups, rows, mutaties)
+			r.employeeCounts(groups, rows)
 		}
 		r.guard(ent, removals, len(prev))
 	}
@@ -159,21 +163,17 @@ func (r *run) guard(ent string, removals, previous int) {
 	r.log(mapping.Log{Level: mapping.Uitval, Entity: ent, Code: "run.guard", Args: args})
 }
 
-// sortRows orders rows on the entity's key columns (after the Mutatie column in mode mutaties).
-func sortRows(rows [][]string, ent string, mutaties bool) {
-	off := 0
-	if mutaties {
-		off = 1
-	}
+// sortRows orders rows on the entity's key columns.
+func sortRows(rows []fileRow, ent string) {
 	keyCols := map[string][]int{
 		mapping.Departments: {0, 1},
 		mapping.Employments: {0, 1, 15},
 		mapping.Absences:    {2, 3},
 		mapping.Users:       {1},
 	}[ent]
-	slices.SortStableFunc(rows, func(a, b []string) int {
+	slices.SortStableFunc(rows, func(a, b fileRow) int {
 		for _, k := range keyCols {
-			x, y := a[off+k], b[off+k]
+			x, y := a.vals[k], b.vals[k]
 			if ent == mapping.Absences || k == 15 {
 				// numeric keys compare as numbers, as the mapping keys do after padding
 				if c := compareNumeric(x, y); c != 0 {
@@ -244,7 +244,7 @@ func (g *groupTally) touch(group, kind string) {
 
 func (g *groupTally) gone(group string) { g.removed[group] = true }
 
-func (r *run) employeeCounts(g *groupTally, rows [][]string, mutaties bool) {
+func (r *run) employeeCounts(g *groupTally, rows []fileRow) {
 	c := r.rec.Entities[mapping.Employees]
 	if c == nil {
 		return
@@ -264,13 +264,9 @@ func (r *run) employeeCounts(g *groupTally, rows [][]string, mutaties bool) {
 			c.Deleted++
 		}
 	}
-	off := 0
-	if mutaties {
-		off = 1
-	}
 	delivered := map[string]bool{}
 	for _, row := range rows {
-		delivered[row[off+mapping.EmploymentPNCol]] = true
+		delivered[row.vals[mapping.EmploymentPNCol]] = true
 	}
 	c.Delivered = len(delivered)
 }

@@ -332,12 +332,19 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 			header = append([]string{"Mutatie"}, header...)
 		}
 		rows := plan.rows[ent]
+		mutaties := p.Delivery.Mode == profile.ModeMutaties
 		if err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
+			var buf []string
 			for _, row := range rows {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				if err := emit(row); err != nil {
+				out := row.vals
+				if mutaties {
+					buf = append(append(buf[:0], row.kind), row.vals...)
+					out = buf
+				}
+				if err := emit(out); err != nil {
 					return err
 				}
 			}

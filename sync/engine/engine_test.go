@@ -509,3 +509,26 @@ func TestUnknownProfileIsAUsageError(t *testing.T) {
 		t.Fatalf("unknown coupling: %v", err)
 	}
 }
+
+func TestFlakyAFASDeliversWhatACleanRunDelivers(t *testing.T) {
+	clean := newEnv(t, afassim.Options{Seed: 15, Employees: 150}, profile.ModeCompleet)
+	want, _ := clean.run(engine.Options{PageSize: 20})
+	flaky := newEnv(t, afassim.Options{Seed: 15, Employees: 150, Faults: afassim.Faults{Rate500: 0.1, Rate503: 0.1, RateReset: 0.1, RateJunk: 0.1}}, profile.ModeCompleet)
+	got, _ := flaky.run(engine.Options{PageSize: 20, RequestTimeout: time.Second})
+	retries := 0
+	for _, l := range got.Logs {
+		if l.Code == "run.retry" {
+			retries++
+		}
+	}
+	if retries == 0 {
+		t.Fatal("no faults were injected")
+	}
+	for _, f := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv", "verzuim.csv"} {
+		a, _ := os.ReadFile(filepath.Join(want.Run.Delivery, f))
+		b, _ := os.ReadFile(filepath.Join(got.Run.Delivery, f))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s differs after %d retries", f, retries)
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package engine_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/profile"
+)
+
+// The scale benchmark: a full run against the in-process simulator, then a second run with
+// nothing changed. Run it with
+//
+//	go test ./sync/engine -run '^$' -bench Scale -benchtime 1x
+//
+// It reports rows read per second end to end, seconds per stage, the run's peak heap above the
+// simulator's own data, and the state records the second run wrote (which must be 0).
+func BenchmarkScale10k(b *testing.B)  { benchmarkScale(b, 10_000) }
+func BenchmarkScale100k(b *testing.B) { benchmarkScale(b, 100_000) }
+
+func benchmarkScale(b *testing.B, employees int) {
+	sim := afassim.New(afassim.Options{Seed: 1, Employees: employees})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := &profile.Profile{
+			Name:     "bench",
+			Account:  profile.Account{Name: "Bench", Participant: "12345", Environment: "test", URL: ts.URL + afassim.Path, Token: sim.Token()},
+			Employer: "ZBV",
+			Couplings: profile.Couplings{
+				Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},
+				Verzuim:   profile.Verzuim{Enabled: true},
+			},
+			DateFrom: "2024-01-01",
+			Delivery: profile.Delivery{Outbox: filepath.Join(dir, "outbox"), Mode: profile.ModeMutaties},
+		}
+		p.Defaults()
+		if err := st.PutProfile(p); err != nil {
+			b.Fatal(err)
+		}
+		eng := engine.New(st)
+		runtime.GC()
+		base := heapInUse()
+		peak := sampler()
+		b.StartTimer()
+
+		start := time.Now()
+		res, err := eng.Run(context.Background(), "bench", engine.Options{}, nil)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		top := peak()
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows := 0 // rows read from AFAS: the four connectors
+		for _, e := range []string{"departments", "employees", "employments", "absences"} {
+			rows += res.Run.Entities[e].Fetched
+		}
+		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
+		for _, s := range []string{engine.StageFetch, engine.StageMap, engine.StageCompare, engine.StageDeliver, engine.StageCommit} {
+			b.ReportMetric(res.Run.Timings[s], s+"-s")
+		}
+		b.ReportMetric(float64(top-base)/(1<<20), "peak-MiB")
+
+		second, err := eng.Run(context.Background(), "bench", engine.Options{}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if second.Run.StateWrites != 0 {
+			b.Fatalf("a run with nothing changed wrote %d state records", second.Run.StateWrites)
+		}
+		b.ReportMetric(float64(second.Run.StateWrites), "2nd-run-state-writes")
+		b.ReportMetric(second.Run.Finished.Sub(second.Run.Started).Seconds(), "2nd-run-s")
+		st.Close()
+	}
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// sampler records the highest heap in use until the returned function is called.
+func sampler() func() uint64 {
+	var mu sync.Mutex
+	var top uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			h := heapInUse()
+			mu.Lock()
+			top = max(top, h)
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return top
+	}
+}
