@@ -5,6 +5,7 @@ package afassim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
@@ -545,33 +546,23 @@ func cond(k afas.Kind, v string, c afas.Cond) bool {
 // compare orders two wire values by the field's type; empty sorts first.
 func compare(k afas.Kind, a, b string) int {
 	if a == "" || b == "" {
-		return cmpInt(len(a), len(b))
+		return cmp.Compare(len(a), len(b))
 	}
 	switch k {
 	case afas.Int:
 		x, _ := strconv.ParseInt(a, 10, 64)
 		y, _ := strconv.ParseInt(b, 10, 64)
-		return cmpInt(x, y)
+		return cmp.Compare(x, y)
 	case afas.Decimal:
 		x, _ := afas.ParseDec(a)
 		y, _ := afas.ParseDec(b)
-		return cmpInt(x, y)
+		return cmp.Compare(x, y)
 	case afas.Date:
 		x, _ := afas.ParseDate(a)
 		y, _ := afas.ParseDate(b)
 		return x.Compare(y)
 	}
 	return strings.Compare(a, b)
-}
-
-func cmpInt[T int | int64 | afas.Dec](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func writeSchema(b *bytes.Buffer, t *Table) {

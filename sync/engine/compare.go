@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -181,36 +182,22 @@ func sortRows(rows []fileRow, ent string) {
 				}
 				continue
 			}
-			if x != y {
-				if x < y {
-					return -1
-				}
-				return 1
+			if c := cmp.Compare(x, y); c != 0 {
+				return c
 			}
 		}
 		return 0
 	})
 }
 
+// compareNumeric orders numbers as numbers, anything else as text.
 func compareNumeric(a, b string) int {
 	x, errA := strconv.ParseInt(a, 10, 64)
 	y, errB := strconv.ParseInt(b, 10, 64)
 	if errA != nil || errB != nil {
-		switch {
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a, b)
 	}
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
+	return cmp.Compare(x, y)
 }
 
 // groupTally derives the employee counts from employment rows.

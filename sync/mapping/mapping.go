@@ -344,12 +344,12 @@ func (m *mapper) person(e *Employee, entity string) person {
 	var fellBack bool
 	p.tussen, p.achter, fellBack = Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
 	if fellBack {
-		m.log(Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
+		m.logIf(Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
 	}
 	var ok bool
 	p.bsn, ok = NormalizeBSN(e.BSN)
 	if !ok {
-		m.log(Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
+		m.logIf(Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
 	}
 	return p
 }
@@ -456,44 +456,25 @@ func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deli
 		pn := m.employee(d.Medewerker)
 		key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
 		e := emps[d.Medewerker]
-		reject := func(code string, args ...string) {
+		if seen[key] {
 			if m.cfg.Werknemer {
-				m.reject(entity, key, code, args...)
+				m.reject(entity, key, "dv.duplicate")
 			}
 			rejectedEmp[d.Medewerker] = true
-		}
-		switch {
-		case seen[key]:
-			reject("dv.duplicate")
-			continue
-		case len(d.Errs) > 0:
-			seen[key] = true
-			if m.cfg.Werknemer {
-				m.rejectFields(entity, key, d.Errs)
-			}
-			rejectedEmp[d.Medewerker] = true
-			continue
-		case e == nil:
-			seen[key] = true
-			reject("dv.employee_missing", d.Medewerker)
-			continue
-		case len(e.Errs) > 0:
-			seen[key] = true
-			if m.cfg.Werknemer {
-				m.rejectFields(entity, key, e.Errs)
-			}
-			rejectedEmp[d.Medewerker] = true
-			continue
-		case !d.Einde.IsZero() && d.Einde.Before(d.Begin):
-			seen[key] = true
-			reject("dv.end_before_start", dateText(d.Einde), dateText(d.Begin))
-			continue
-		case ui.byCode[d.Afdeling] == nil:
-			seen[key] = true
-			reject("dv.dept_missing", d.Afdeling)
 			continue
 		}
 		seen[key] = true
+		if code, args := employmentProblem(d, e, ui); code != "" {
+			if m.cfg.Werknemer {
+				if code == "field.invalid" {
+					m.rejectFields(entity, key, fieldErrs(d, e))
+				} else {
+					m.reject(entity, key, code, args...)
+				}
+			}
+			rejectedEmp[d.Medewerker] = true
+			continue
+		}
 		p := persons[d.Medewerker]
 		if p == nil {
 			pp := m.person(e, entity)
@@ -540,6 +521,30 @@ func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deli
 		}
 	}
 	return recs, delivered
+}
+
+// employmentProblem returns the Uitval code of an employment that cannot be delivered, or "".
+func employmentProblem(d *Employment, e *Employee, ui *unitInfo) (string, []string) {
+	switch {
+	case len(d.Errs) > 0 || e != nil && len(e.Errs) > 0:
+		return "field.invalid", nil
+	case e == nil:
+		return "dv.employee_missing", []string{d.Medewerker}
+	case !d.Einde.IsZero() && d.Einde.Before(d.Begin):
+		return "dv.end_before_start", []string{dateText(d.Einde), dateText(d.Begin)}
+	case ui.byCode[d.Afdeling] == nil:
+		return "dv.dept_missing", []string{d.Afdeling}
+	}
+	return "", nil
+}
+
+// fieldErrs are the values of an employment and its employee that AFAS sent in a wrong form.
+func fieldErrs(d *Employment, e *Employee) []afas.FieldError {
+	errs := d.Errs
+	if e != nil {
+		errs = append(append([]afas.FieldError(nil), errs...), e.Errs...)
+	}
+	return errs
 }
 
 // logIf logs only when the werknemer coupling runs: a verzuim-only run reads employees to check

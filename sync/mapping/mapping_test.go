@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -404,6 +405,12 @@ func TestEmploymentUitval(t *testing.T) {
 		{"unknown department", func(in *Input) { in.Employments[2].Afdeling = "NOPE" }, "dv.dept_missing"},
 		{"same key twice", func(in *Input) { in.Employments = append(in.Employments, in.Employments[2]) }, "dv.duplicate"},
 		{"unknown employee", func(in *Input) { in.Employees = in.Employees[:2] }, "dv.employee_missing"},
+		{"value in a wrong form", func(in *Input) {
+			in.Employments[2].Errs = []afas.FieldError{{Field: "Uren_per_week", Err: errors.New(`"36,0" is not a decimal number`)}}
+		}, "field.invalid"},
+		{"employee value in a wrong form", func(in *Input) {
+			in.Employees[2].Errs = []afas.FieldError{{Field: "Geboortedatum", Err: errors.New(`"31-01-1980" is not a date`)}}
+		}, "field.invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -541,6 +548,22 @@ func TestAbsenceValues(t *testing.T) {
 	want := "ACME;3;10;1;2023-03-01;2023-03-02;2023-04-01;;Ziek (AFAS);2023-03-01;100;Ja"
 	if got := strings.Join(find(t, res, Absences, "10/1"), ";"); got != want {
 		t.Errorf("row\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestVerzuimOnlyReportsNothingAboutEmployees(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Werknemer, cfg.Managers = false, false
+	in := baseInput()
+	in.Employees[2].BSN = "123"
+	res := Map(cfg, in)
+	if len(res.Records[Absences]) != 1 || res.Records[Employments] != nil || res.Records[Departments] != nil {
+		t.Errorf("verzuim only delivers absences: %v", res.Records)
+	}
+	for _, l := range res.Logs {
+		if l.Entity != Absences {
+			t.Errorf("verzuim-only run logs about %s: %+v", l.Entity, l)
+		}
 	}
 }
 
