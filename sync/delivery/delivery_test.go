@@ -1,0 +1,85 @@
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFolderIsInvisibleUntilPublished(t *testing.T) {
+	outbox := t.TempDir()
+	f, err := Create(outbox, "acme", "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{{"a;b", `zeg "hoi"`, "twee\nregels"}, {"", "é", "x"}}
+	err = f.WriteCSV("test.csv", []string{"A", "B", "C"}, func(emit func([]string) error) error {
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Seal(Manifest{Profile: "acme", Run: "run1", Mode: "compleet"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(f.Final); !os.IsNotExist(err) {
+		t.Fatalf("final folder visible before publish")
+	}
+	if !strings.HasPrefix(filepath.Base(f.Temp), ".") {
+		t.Errorf("temporary folder %s is not hidden", f.Temp)
+	}
+	if err := Publish(f.Temp, f.Final); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(f.Final, "test.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(raw), "A;B;C\r\n") || !strings.Contains(string(raw), `"a;b";"zeg ""hoi""";"twee`) {
+		t.Errorf("not RFC 4180 with ';':\n%q", raw)
+	}
+	r := csv.NewReader(strings.NewReader(string(raw)))
+	r.Comma = ';'
+	got, err := r.ReadAll()
+	if err != nil || len(got) != 3 || got[1][2] != "twee\nregels" || got[2][1] != "é" {
+		t.Errorf("read back %q, %v", got, err)
+	}
+	var m Manifest
+	data, _ := os.ReadFile(filepath.Join(f.Final, ManifestName))
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
+	if len(m.Files) != 1 || m.Files[0].Rows != 2 || m.Files[0].SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("manifest %+v", m.Files)
+	}
+}
+
+func TestCleanLeftovers(t *testing.T) {
+	outbox := t.TempDir()
+	dir := Dir(outbox, "acme")
+	for _, name := range []string{".a.tmp", ".b.tmp", "20260101-000000-aaaa", ".keep-me"} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := CleanLeftovers(outbox, "acme", filepath.Join(dir, ".b.tmp"))
+	if err != nil || len(removed) != 1 || removed[0] != ".a.tmp" {
+		t.Errorf("removed %v, %v", removed, err)
+	}
+	for _, keep := range []string{".b.tmp", "20260101-000000-aaaa", ".keep-me"} {
+		if _, err := os.Stat(filepath.Join(dir, keep)); err != nil {
+			t.Errorf("%s removed", keep)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package verify_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/verify"
+)
+
+func setup(t *testing.T, o afassim.Options) (*afassim.Server, *profile.Profile) {
+	t.Helper()
+	sim := afassim.New(o)
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	p := &profile.Profile{Name: "acme", Account: profile.Account{Name: "A", Participant: "12345", Environment: "test", URL: ts.URL + afassim.Path, Token: sim.Token()},
+		Employer: "ZBV", DateFrom: "2024-01-01",
+		Couplings: profile.Couplings{Werknemer: profile.Werknemer{Enabled: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "svloon"}}, Verzuim: profile.Verzuim{Enabled: true}}}
+	p.Defaults()
+	return sim, p
+}
+
+func TestEverythingInOrder(t *testing.T) {
+	_, p := setup(t, afassim.Options{Seed: 1, Employees: 20})
+	rep, err := verify.Profile(context.Background(), p)
+	if err != nil || !rep.OK() || len(rep.Connectors) != 4 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
+
+func TestProblemsAreNamed(t *testing.T) {
+	_, p := setup(t, afassim.Options{Seed: 1, Employees: 20, Omit: []string{"Koppel_Verzuim"}, Unauthorized: []string{"Koppel_Organisatie"},
+		Drop: []string{"Koppel_Medewerkers.BSN"}, Extra: []string{"Koppel_Dienstverbanden.Opmerking"}})
+	rep, err := verify.Profile(context.Background(), p)
+	if err != nil || rep.OK() {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	want := map[string]string{connectors.Verzuim: verify.Missing, connectors.Organisatie: verify.NotAuthorized, connectors.Medewerkers: verify.Incomplete, connectors.Dienstverbanden: verify.Extra}
+	for role, status := range want {
+		c, _ := rep.Connector(role)
+		if c.Status != status {
+			t.Errorf("%s: %s, want %s", role, c.Status, status)
+		}
+	}
+	if c, _ := rep.Connector(connectors.Medewerkers); strings.Join(c.MissingFields, ",") != "BSN" {
+		t.Errorf("missing fields %v", c.MissingFields)
+	}
+	if c, _ := rep.Connector(connectors.Dienstverbanden); strings.Join(c.ExtraFields, ",") != "Opmerking" {
+		t.Errorf("extra fields %v (the mapped salary column is allowed)", c.ExtraFields)
+	}
+}
+
+func TestRefusedTokenStopsTheCheck(t *testing.T) {
+	sim, p := setup(t, afassim.Options{Seed: 1, Employees: 5})
+	p.Account.Token = strings.Repeat("a", 64)
+	rep, err := verify.Profile(context.Background(), p)
+	if err != nil || rep.TokenOK || !strings.Contains(rep.TokenMessage, "token") {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if sim.Requests() != 1 {
+		t.Errorf("%d requests after the token was refused", sim.Requests())
+	}
+}
+
+func TestExcludedAndPreview(t *testing.T) {
+	_, p := setup(t, afassim.Options{Seed: 1, Employees: 200})
+	day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	emp, abs, err := verify.Excluded(context.Background(), p, day)
+	if err != nil || emp == 0 || abs < 0 {
+		t.Errorf("excluded %d %d %v", emp, abs, err)
+	}
+	later, _, _ := verify.Excluded(context.Background(), p, day.AddDate(2, 0, 0))
+	if later < emp {
+		t.Errorf("a later date leaves out fewer employments: %d < %d", later, emp)
+	}
+	vals, err := verify.SalaryPreview(context.Background(), p, afassim.SalaryColumn, 5)
+	if err != nil || len(vals) != 5 || !strings.Contains(vals[0], ": ") {
+		t.Errorf("preview %v %v", vals, err)
+	}
+}
