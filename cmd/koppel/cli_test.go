@@ -225,7 +225,7 @@ func TestExitCodes(t *testing.T) {
 	src, _ := os.ReadFile(bad)
 	os.WriteFile(bad, bytes.Replace(src, []byte("date_from: 2024-01-31"), []byte("date_from: 2024-31-01"), 1), 0o600)
 	_, errOut, code := c.run("profile", "import", bad)
-	if code != 2 || !strings.Contains(errOut, "date_from") || !strings.Contains(errOut, "YYYY-MM-DD") {
+	if code != 2 || !strings.Contains(errOut, "date_from") || !strings.Contains(errOut, "JJJJ-MM-DD") {
 		t.Errorf("bad date: exit %d: %s", code, errOut)
 	}
 	if out, _, _ := c.run("profile", "list"); strings.Contains(out, "acme") {

@@ -92,7 +92,11 @@ func (a *app) readProfile(path string) (*profile.Profile, error) {
 	}
 	wd, _ := os.Getwd()
 	p, err := profile.Parse(data, wd, a.getenv)
-	if err != nil {
+	var perrs profile.Errors
+	switch {
+	case errors.As(err, &perrs):
+		return nil, usageErr("%s:\n%v", filepath.Base(path), indent(perrs.Text(a.lang)))
+	case err != nil:
 		return nil, usageErr("%s:\n%v", filepath.Base(path), indent(err.Error()))
 	}
 	return p, nil

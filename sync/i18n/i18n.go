@@ -6,8 +6,12 @@ package i18n
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
+
+// argIndex finds the explicit argument indexes (%[1]s) of a template; at most nine.
+var argIndex = regexp.MustCompile(`%\[([1-9])\]`)
 
 // Lang is a UI language.
 type Lang string
@@ -43,8 +47,14 @@ func (l Lang) T(code string, args ...string) string {
 	if l == EN {
 		tmpl = m[1]
 	}
+	// Pass only the arguments the template uses: a message may leave some out.
+	used := 0
+	for _, m := range argIndex.FindAllStringSubmatch(tmpl, -1) {
+		used = max(used, int(m[1][0]-'0'))
+	}
+	args = args[:min(len(args), used)]
 	if len(args) == 0 {
-		return tmpl
+		return strings.ReplaceAll(tmpl, "%%", "%")
 	}
 	as := make([]any, len(args))
 	for i, a := range args {
@@ -63,7 +73,10 @@ func lookup(code string) ([2]string, bool) {
 	if m, ok := messages[code]; ok {
 		return m, true
 	}
-	m, ok := tuiMessages[code]
+	if m, ok := tuiMessages[code]; ok {
+		return m, true
+	}
+	m, ok := profileMessages[code]
 	return m, ok
 }
 

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/i18n"
 )
 
 // Profile is one customer account with its couplings. Field names follow the YAML contract.
@@ -142,27 +144,31 @@ func Classifications() []string {
 	return []string{"Arbeidsongeschikt door derde", "Bedrijfsongeval", "Ziek", "Ziek agv Zwangerschap of bevalling", "Vangnetindicatie", "Pleegzorg", "Onbekend", "Overig ongeval"}
 }
 
-// Error is a profile value that is not acceptable. Key is the YAML path.
+// Error is a profile value that is not acceptable. Key is the YAML path; Code names the problem
+// and the expected form in the message catalog; Value is what was given (never a token).
 type Error struct {
-	Key      string
-	Problem  string
-	Expected string
+	Key   string
+	Code  string
+	Value string
 }
 
-func (e *Error) Error() string {
-	if e.Expected == "" {
-		return fmt.Sprintf("%s: %s", e.Key, e.Problem)
-	}
-	return fmt.Sprintf("%s: %s; expected %s", e.Key, e.Problem, e.Expected)
+func (e *Error) Error() string { return e.Text(i18n.EN) }
+
+// Text renders the error in a language: the key, the problem and the expected form.
+func (e *Error) Text(l i18n.Lang) string {
+	return e.Key + ": " + l.T("profile."+e.Code, e.Value) + "; " + l.T("profile.expected") + " " + l.T("profile."+e.Code+".form", strings.Join(Classifications(), ", "))
 }
 
 // Errors are all problems found in a profile.
 type Errors []*Error
 
-func (es Errors) Error() string {
+func (es Errors) Error() string { return es.Text(i18n.EN) }
+
+// Text renders every problem, one a line.
+func (es Errors) Text(l i18n.Lang) string {
 	var lines []string
 	for _, e := range es {
-		lines = append(lines, e.Error())
+		lines = append(lines, e.Text(l))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -183,11 +189,11 @@ func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, e
 	}
 	if p.Account.TokenEnv != "" {
 		if p.Account.Token != "" {
-			return nil, Errors{{Key: "account.token_env", Problem: "given together with account.token", Expected: "one of the two"}}
+			return nil, Errors{{Key: "account.token_env", Code: "token_env_both"}}
 		}
 		p.Account.Token = getenv(p.Account.TokenEnv)
 		if p.Account.Token == "" {
-			return nil, Errors{{Key: "account.token_env", Problem: fmt.Sprintf("environment variable %s is empty or not set", p.Account.TokenEnv), Expected: "the AFAS token in that variable"}}
+			return nil, Errors{{Key: "account.token_env", Code: "token_env_empty", Value: p.Account.TokenEnv}}
 		}
 		p.Account.TokenEnv = ""
 	}
@@ -233,47 +239,47 @@ func (p *Profile) Defaults() {
 // Validate checks every value and returns all problems at once.
 func (p *Profile) Validate() error {
 	var es Errors
-	add := func(key, problem, expected string) { es = append(es, &Error{key, problem, expected}) }
+	add := func(key, code, value string) { es = append(es, &Error{key, code, value}) }
 	if !nameRe.MatchString(p.Name) {
-		add("name", fmt.Sprintf("%q is not a valid profile name", p.Name), "lower-case letters, digits and '-', e.g. acme-zorg")
+		add("name", "name", p.Name)
 	}
 	if strings.TrimSpace(p.Account.Name) == "" {
-		add("account.name", "is empty", "the customer's recognisable name, e.g. Acme Zorg BV")
+		add("account.name", "account_name", "")
 	}
 	if !participantRe.MatchString(p.Account.Participant) {
-		add("account.participant", fmt.Sprintf("%q is not a participant number", p.Account.Participant), `five digits, e.g. "12345"`)
+		add("account.participant", "participant", p.Account.Participant)
 	}
 	switch p.Account.Environment {
 	case "production", "test", "accept":
 	default:
-		add("account.environment", fmt.Sprintf("%q is not an environment", p.Account.Environment), "production, test or accept")
+		add("account.environment", "environment", p.Account.Environment)
 	}
 	if p.Account.URL != "" {
-		if err := checkURL(p.Account.URL); err != nil {
-			add("account.url", err.Error(), "an http(s) URL such as https://12345.soap.afas.online/ProfitServices/AppConnectorGet.asmx")
+		if checkURL(p.Account.URL) != nil {
+			add("account.url", "url", p.Account.URL)
 		}
 	}
 	if p.Account.Token == "" {
-		add("account.token", "is missing", "the AFAS token: <token><version>1</version><data>…64 hex…</data></token> or the 64 hexadecimal characters (or account.token_env)")
+		add("account.token", "token_missing", "")
 	} else if _, _, err := afas.NormalizeToken(p.Account.Token); err != nil {
-		add("account.token", "is not an AFAS token", "<token><version>1</version><data>…64 hex…</data></token> or just the 64 hexadecimal characters")
+		add("account.token", "token_form", "")
 	}
 	if _, err := afas.ParseDay(p.DateFrom); err != nil {
-		add("date_from", fmt.Sprintf("%q is not a real date", p.DateFrom), "YYYY-MM-DD, e.g. 2022-01-31 for 31 January 2022")
+		add("date_from", "date", p.DateFrom)
 	}
 	if !p.Couplings.Werknemer.Enabled && !p.Couplings.Verzuim.Enabled {
-		add("couplings", "no coupling is enabled", "couplings.werknemer.enabled and/or couplings.verzuim.enabled set to true")
+		add("couplings", "couplings", "")
 	}
 	if s := p.Couplings.Werknemer.Salary; s != nil {
 		if !fieldRe.MatchString(s.Column) {
-			add("couplings.werknemer.salary.column", fmt.Sprintf("%q is not a field name", s.Column), "the id of a field of Koppel_Dienstverbanden, e.g. Bruto_maandloon")
+			add("couplings.werknemer.salary.column", "salary_column", s.Column)
 		}
 		if _, ok := salaryKinds[s.Kind]; !ok {
-			add("couplings.werknemer.salary.kind", fmt.Sprintf("%q is not a salary kind", s.Kind), "maandloon, vierwekenloon or svloon")
+			add("couplings.werknemer.salary.kind", "salary_kind", s.Kind)
 		}
 	}
 	if p.Couplings.Werknemer.Managers && len(p.Couplings.Werknemer.UserGroup) > 100 {
-		add("couplings.werknemer.user_group", "is too long", "a user group name of at most 100 characters")
+		add("couplings.werknemer.user_group", "user_group", "")
 	}
 	codes := make([]string, 0, len(p.Couplings.Verzuim.Classifications))
 	for code := range p.Couplings.Verzuim.Classifications {
@@ -282,24 +288,24 @@ func (p *Profile) Validate() error {
 	sort.Strings(codes)
 	for _, code := range codes {
 		if !isClassification(p.Couplings.Verzuim.Classifications[code]) {
-			add("couplings.verzuim.classifications."+code, fmt.Sprintf("%q is not an AFAS classification", p.Couplings.Verzuim.Classifications[code]), "one of: "+strings.Join(Classifications(), ", "))
+			add("couplings.verzuim.classifications."+code, "classification", p.Couplings.Verzuim.Classifications[code])
 		}
 	}
 	if strings.TrimSpace(p.Employer) == "" {
-		add("employer", "is empty", "the default WerkgeverCode, e.g. ACME")
+		add("employer", "employer", "")
 	}
 	switch p.Delivery.Mode {
 	case ModeCompleet, ModeMutaties:
 	default:
-		add("delivery.mode", fmt.Sprintf("%q is not a delivery mode", p.Delivery.Mode), "compleet or mutaties")
+		add("delivery.mode", "mode", p.Delivery.Mode)
 	}
 	for key, id := range map[string]string{"connectors.organisatie": p.Connectors.Organisatie, "connectors.medewerkers": p.Connectors.Medewerkers, "connectors.dienstverbanden": p.Connectors.Dienstverbanden, "connectors.verzuim": p.Connectors.Verzuim} {
 		if id != "" && !fieldRe.MatchString(id) {
-			add(key, fmt.Sprintf("%q is not a GetConnector id", id), "letters, digits and '_', e.g. Koppel_Medewerkers")
+			add(key, "connector_id", id)
 		}
 	}
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
-		add("guard.max_delete_percent", fmt.Sprintf("%v is outside 0–100", *g), "a percentage from 0 to 100 (default 10)")
+		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
 	}
 	if len(es) == 0 {
 		return nil
