@@ -93,7 +93,12 @@ func Run(ctx context.Context, d Deps, selected string, opts ...tea.ProgramOption
 }
 
 // Init implements tea.Model.
-func (a *App) Init() tea.Cmd { return a.top().(interface{ init() tea.Cmd }).init() }
+func (a *App) Init() tea.Cmd {
+	if in, ok := a.top().(interface{ init() tea.Cmd }); ok {
+		return in.init()
+	}
+	return nil
+}
 
 func (a *App) top() screen { return a.stack[len(a.stack)-1] }
 
@@ -119,10 +124,25 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.showHelp = !a.showHelp
 			return a, nil
 		}
+		if m.String() == "ctrl+c" && !a.guardsCtrlC() {
+			return a, tea.Quit
+		}
 	}
 	s, cmd := a.top().update(msg)
 	a.stack[len(a.stack)-1] = s
 	return a, cmd
+}
+
+// guardsCtrlC reports whether the top screen handles ctrl+c itself: a running run asks before
+// it cancels, the wizard steps out.
+func (a *App) guardsCtrlC() bool {
+	switch s := a.top().(type) {
+	case *runScreen:
+		return !s.finished
+	case *wizard:
+		return true
+	}
+	return false
 }
 
 // typing reports whether the top screen has a text field focused, so letters are input.

@@ -337,3 +337,37 @@ func TestEditIsPrefilled(t *testing.T) {
 		t.Errorf("name not locked:\n%s", view)
 	}
 }
+
+func TestDetailsMaskTheToken(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 10, Employees: 10})
+	p := f.addProfile("acme")
+	p.Account.URL = "http://127.0.0.1:1/ProfitServices/AppConnectorGet.asmx" // fixed, for the golden file
+	p.Delivery.Outbox = "/srv/koppel/outbox"
+	if err := f.st.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	view := render(t, New(context.Background(), f.deps, ""), keyMsg("enter"))
+	golden(t, "details", view)
+	if strings.Contains(view, f.sim.TokenData()[:20]) || !strings.Contains(view, "…"+f.sim.TokenData()[60:]) {
+		t.Errorf("token not masked:\n%s", view)
+	}
+	if !strings.Contains(view, "1 januari 2024") {
+		t.Errorf("date-from not read back in words:\n%s", view)
+	}
+}
+
+func TestVerifyScreen(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 11, Employees: 10, Omit: []string{"Koppel_Verzuim"}, Extra: []string{"Koppel_Medewerkers.Burgerlijke_staat"}})
+	f.addProfile("acme")
+	tm := f.start("")
+	waitFor(t, tm, "acme")
+	press(tm, "v")
+	waitFor(t, tm, "token geaccepteerd", "Koppel_Verzuim", "ontbreekt", "Burgerlijke_staat")
+	press(tm, "s")
+	waitFor(t, tm, "koppel-getconnectoren.txt")
+	quit(t, tm)
+	defs, err := os.ReadFile(filepath.Join(f.dir, "koppel-getconnectoren.txt"))
+	if err != nil || !strings.Contains(string(defs), "Koppel_Verzuim") || !strings.Contains(string(defs), "Percentage_aanwezig") {
+		t.Errorf("definitions file: %v", err)
+	}
+}
