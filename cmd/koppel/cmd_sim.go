@@ -33,6 +33,7 @@ func simFlags(fs *flag.FlagSet, o *afassim.Options) {
 	fs.Var((*listFlag)(&o.Unauthorized), "unauthorized", "connectors that exist but are not authorised")
 	fs.Var((*listFlag)(&o.Drop), "drop", "drop fields, e.g. Koppel_Medewerkers.BSN")
 	fs.Var((*listFlag)(&o.Extra), "extra", "add fields beyond the whitelist, e.g. Koppel_Verzuim.Reden_verzuim")
+	fs.Var((*listFlag)(&o.Rename), "rename", "rename connectors or fields, e.g. Koppel_Medewerkers=HR_Medewerkers or Koppel_Medewerkers.Email_werk=Email")
 	fs.IntVar(&o.Revision, "revision", 0, "apply N rounds of small changes, as AFAS data evolves")
 	fs.IntVar(&o.Faults.FailFirst, "fail-first", 0, "answer the first N requests with a server fault")
 	fs.Float64Var(&o.Faults.Rate500, "fault-500", 0, "share of requests answered with an HTTP 500 fault")

@@ -131,6 +131,9 @@ type Query struct {
 	Progress  func(Stats) // called after every page
 	// Limit stops after this many rows (0: read everything); for previews.
 	Limit int
+	// Rename maps koppel's field names to the names this customer's connector uses. Fields, Sort,
+	// Filters and the rows read all use koppel's names; only the wire uses the customer's.
+	Rename map[string]string
 }
 
 // Stats tells how far a read got.
@@ -145,12 +148,31 @@ type Stats struct {
 // held at a time. It stops at the first short page.
 func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, error) {
 	st := Stats{Connector: q.Connector}
+	wire := func(f string) string {
+		if w, ok := q.Rename[f]; ok {
+			return w
+		}
+		return f
+	}
+	names := make(map[string]string, len(q.Rename))
+	for std, w := range q.Rename {
+		names[w] = std
+	}
 	var sortFields []SortField
 	for _, f := range q.Sort {
-		sortFields = append(sortFields, SortField{Field: f})
+		sortFields = append(sortFields, SortField{Field: wire(f)})
 	}
 	opts := Options{Sort: sortFields}.XML()
-	filters := FiltersXML(q.Filters)
+	var fs []Filter
+	for _, f := range q.Filters {
+		var conds Filter
+		for _, c := range f {
+			c.Field = wire(c.Field)
+			conds = append(conds, c)
+		}
+		fs = append(fs, conds)
+	}
+	filters := FiltersXML(fs)
 	dropped := map[string]bool{}
 	take := c.cfg.PageSize
 	if q.Limit > 0 && q.Limit < take {
@@ -161,7 +183,7 @@ func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, 
 		if err != nil {
 			return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1, err)
 		}
-		page, err := DecodeResult(doc, q.Connector, q.Fields, fn)
+		page, err := decodeResult(doc, q.Connector, q.Fields, names, fn)
 		if err != nil {
 			return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1, err)
 		}

@@ -61,6 +61,12 @@ var ErrMalformed = errors.New("malformed result document")
 // optional xs:schema, then one element per row named after the connector. An empty string and a
 // root with only a schema both mean no rows. fn is called for every row; the Row is reused.
 func DecodeResult(doc, connector string, fields Fields, fn func(Row) error) (Page, error) {
+	return decodeResult(doc, connector, fields, nil, fn)
+}
+
+// decodeResult decodes with names mapping the connector's field names to koppel's (renamed
+// fields of a customer's connector); fields and the Row use koppel's names.
+func decodeResult(doc, connector string, fields Fields, names map[string]string, fn func(Row) error) (Page, error) {
 	var page Page
 	if strings.TrimSpace(doc) == "" {
 		return page, nil
@@ -106,6 +112,9 @@ func DecodeResult(doc, connector string, fields Fields, fn func(Row) error) (Pag
 				row.Errs = row.Errs[:0]
 			case depth == 3 && inRow:
 				field = t.Name.Local
+				if std, ok := names[field]; ok {
+					field = std
+				}
 				text.Reset()
 			default:
 				// Nested content inside a field is not part of AFAS's format.

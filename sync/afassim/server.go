@@ -38,6 +38,9 @@ type Options struct {
 	// Drop removes fields ("Connector.Field"), Extra adds fields beyond koppel's whitelist.
 	Drop  []string
 	Extra []string
+	// Rename gives connectors ("Koppel_Medewerkers=HR_Medewerkers") or fields
+	// ("Koppel_Medewerkers.Email_werk=Email") other names, as a customer's own connectors have.
+	Rename []string
 	// Revision applies that many rounds of small deterministic changes, as AFAS data evolves.
 	Revision int
 	Faults   Faults
@@ -105,6 +108,10 @@ func New(o Options) *Server {
 	}
 	for i := 1; i <= o.Revision; i++ {
 		s.revise(i)
+	}
+	// Renames last: the options above name the standard connectors and fields.
+	for _, r := range o.Rename {
+		s.rename(r)
 	}
 	return s
 }
@@ -206,6 +213,28 @@ func (s *Server) addField(spec string) {
 		t.Rows[r] = append(t.Rows[r], "Vrije tekst "+strconv.Itoa(r))
 	}
 	t.reindex()
+}
+
+func (s *Server) rename(spec string) {
+	from, to, ok := strings.Cut(spec, "=")
+	if !ok || to == "" {
+		return
+	}
+	con, field, isField := strings.Cut(from, ".")
+	t := s.data.Tables[con]
+	if t == nil {
+		return
+	}
+	if !isField {
+		delete(s.data.Tables, con)
+		t.ID = to
+		s.data.Tables[to] = t
+		return
+	}
+	if i := t.Col(field); i >= 0 {
+		t.Fields[i].Name = to
+		t.reindex()
+	}
 }
 
 func set(xs []string) map[string]bool {

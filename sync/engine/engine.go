@@ -418,7 +418,7 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 	for _, role := range roles {
 		con, _ := connectors.ByRole(role)
 		id := p.ConnectorID(role)
-		q := afas.Query{Connector: id, Fields: con.Whitelist(p.SalaryColumn()), Sort: con.Sort}
+		q := afas.Query{Connector: id, Fields: con.Whitelist(p.SalaryColumn()), Sort: con.Sort, Rename: p.FieldRenames(role)}
 		switch role {
 		case connectors.Dienstverbanden:
 			q.Filters = afas.OnOrAfterOrEmpty(connectors.FEinde, day)

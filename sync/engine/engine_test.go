@@ -513,7 +513,7 @@ func TestUnknownProfileIsAUsageError(t *testing.T) {
 func TestFlakyAFASDeliversWhatACleanRunDelivers(t *testing.T) {
 	clean := newEnv(t, afassim.Options{Seed: 15, Employees: 150}, profile.ModeCompleet)
 	want, _ := clean.run(engine.Options{PageSize: 20})
-	flaky := newEnv(t, afassim.Options{Seed: 15, Employees: 150, Faults: afassim.Faults{Rate500: 0.1, Rate503: 0.1, RateReset: 0.1, RateJunk: 0.1}}, profile.ModeCompleet)
+	flaky := newEnv(t, afassim.Options{Seed: 15, Employees: 150, Faults: afassim.Faults{Rate500: 0.05, Rate503: 0.05, RateReset: 0.05, RateJunk: 0.05}}, profile.ModeCompleet)
 	got, _ := flaky.run(engine.Options{PageSize: 20, RequestTimeout: time.Second})
 	retries := 0
 	for _, l := range got.Logs {
@@ -529,6 +529,33 @@ func TestFlakyAFASDeliversWhatACleanRunDelivers(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(got.Run.Delivery, f))
 		if len(a) == 0 || string(a) != string(b) {
 			t.Errorf("%s differs after %d retries", f, retries)
+		}
+	}
+}
+
+func TestRenamedConnectorsAndFields(t *testing.T) {
+	clean := newEnv(t, afassim.Options{Seed: 16, Employees: 80}, profile.ModeCompleet)
+	want, _ := clean.run(engine.Options{})
+	e := newEnv(t, afassim.Options{Seed: 16, Employees: 80, Rename: []string{
+		"Koppel_Medewerkers.Email_werk=Email", "Koppel_Dienstverbanden.Einddatum_contract=Einde", "Koppel_Medewerkers=HR_Medewerkers",
+	}}, profile.ModeCompleet)
+	p, _ := e.store.Profile("acme")
+	p.Connectors.Medewerkers = "HR_Medewerkers"
+	p.Connectors.Fields = map[string]map[string]string{"medewerkers": {"Email_werk": "Email"}, "dienstverbanden": {"Einddatum_contract": "Einde"}}
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.run(engine.Options{})
+	for _, f := range []string{"medewerkers.csv", "gebruikers.csv"} {
+		a, _ := os.ReadFile(filepath.Join(want.Run.Delivery, f))
+		b, _ := os.ReadFile(filepath.Join(got.Run.Delivery, f))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s differs with renamed connectors and fields", f)
+		}
+	}
+	for _, l := range got.Logs {
+		if l.Code == "run.fields_dropped" {
+			t.Errorf("a renamed field was treated as extra: %v", l.Args)
 		}
 	}
 }

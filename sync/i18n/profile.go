@@ -40,6 +40,12 @@ var profileMessages = map[string][2]string{
 	"profile.mode.form":            {"compleet of mutaties", "compleet or mutaties"},
 	"profile.guard":                {"%[1]s ligt buiten 0–100", "%[1]s is outside 0–100"},
 	"profile.guard.form":           {"een percentage van 0 tot en met 100 (standaard 10)", "a percentage from 0 to 100 (default 10)"},
+	"profile.field_role":           {"%[1]q is geen GetConnector van koppel", "%[1]q is not one of koppel's GetConnectors"},
+	"profile.field_role.form":      {"organisatie, medewerkers, dienstverbanden of verzuim", "organisatie, medewerkers, dienstverbanden or verzuim"},
+	"profile.field_standard":       {"%[1]q is geen veld van deze standaard-GetConnector", "%[1]q is not a field of this standard GetConnector"},
+	"profile.field_standard.form":  {"een veldnaam uit koppel connectors", "a field name from koppel connectors"},
+	"profile.field_name":           {"%[1]q is geen veldnaam", "%[1]q is not a field name"},
+	"profile.field_name.form":      {"letters, cijfers en '_', zoals het veld in de GetConnector van de klant heet", "letters, digits and '_', as the field is called in the customer's GetConnector"},
 	"profile.connector_id":         {"%[1]q is geen GetConnector-id", "%[1]q is not a GetConnector id"},
 	"profile.connector_id.form":    {"letters, cijfers en '_', bijv. Koppel_Medewerkers", "letters, digits and '_', e.g. Koppel_Medewerkers"},
 }

@@ -95,12 +95,16 @@ type Delivery struct {
 	Mode   string `yaml:"mode" json:"mode"`
 }
 
-// Connectors rename the standard GetConnectors.
+// Connectors rename the standard GetConnectors, and optionally their fields, for a customer who
+// already has connectors with other names.
 type Connectors struct {
 	Organisatie     string `yaml:"organisatie,omitempty" json:"organisatie,omitempty"`
 	Medewerkers     string `yaml:"medewerkers,omitempty" json:"medewerkers,omitempty"`
 	Dienstverbanden string `yaml:"dienstverbanden,omitempty" json:"dienstverbanden,omitempty"`
 	Verzuim         string `yaml:"verzuim,omitempty" json:"verzuim,omitempty"`
+	// Fields: per connector (organisatie, medewerkers, dienstverbanden, verzuim), the standard
+	// field name → the name in the customer's connector.
+	Fields map[string]map[string]string `yaml:"fields,omitempty" json:"fields,omitempty"`
 }
 
 // Guard is the deletion guard: a run that would delete, archive or deactivate more than
@@ -304,6 +308,32 @@ func (p *Profile) Validate() error {
 			add(key, "connector_id", id)
 		}
 	}
+	roles := make([]string, 0, len(p.Connectors.Fields))
+	for role := range p.Connectors.Fields {
+		roles = append(roles, role)
+	}
+	sort.Strings(roles)
+	for _, role := range roles {
+		std, ok := connectors.ByRole(role)
+		if !ok {
+			add("connectors.fields."+role, "field_role", role)
+			continue
+		}
+		names := make([]string, 0, len(p.Connectors.Fields[role]))
+		for f := range p.Connectors.Fields[role] {
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		for _, f := range names {
+			key := "connectors.fields." + role + "." + f
+			if _, ok := std.Whitelist("")[f]; !ok {
+				add(key, "field_standard", f)
+			}
+			if w := p.Connectors.Fields[role][f]; !fieldRe.MatchString(w) {
+				add(key, "field_name", w)
+			}
+		}
+	}
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
 	}
@@ -363,6 +393,10 @@ func (p *Profile) ConnectorID(role string) string {
 	}
 	return id
 }
+
+// FieldRenames returns, for a connector role, the standard field names the customer's connector
+// calls differently (nil when none).
+func (p *Profile) FieldRenames(role string) map[string]string { return p.Connectors.Fields[role] }
 
 // SalaryColumn is the mapped salary field, or "".
 func (p *Profile) SalaryColumn() string {

@@ -71,6 +71,8 @@ type Target struct {
 	Roles        []string
 	IDs          map[string]string // role → connector id
 	SalaryColumn string
+	// Renames are, per role, the standard field names the customer's connector calls differently.
+	Renames map[string]map[string]string
 }
 
 // Check asks AFAS for each connector's schema (Metadata=1, one row). A refused token stops the
@@ -112,16 +114,27 @@ func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 			continue
 		}
 		want := std.Whitelist(salaryFor(role, t.SalaryColumn))
+		toStd := map[string]string{}
+		for s, w := range t.Renames[role] {
+			toStd[w] = s
+		}
 		have := map[string]bool{}
 		for _, f := range schema {
-			have[f.Name] = true
+			name := f.Name
+			if s, ok := toStd[name]; ok {
+				name = s
+			}
+			have[name] = true
 			cc.Fields = append(cc.Fields, f.Name)
-			if _, ok := want[f.Name]; !ok {
+			if _, ok := want[name]; !ok {
 				cc.ExtraFields = append(cc.ExtraFields, f.Name)
 			}
 		}
 		for f := range want {
 			if !have[f] {
+				if w, ok := t.Renames[role][f]; ok {
+					f = w // name it as the customer's connector should have it
+				}
 				cc.MissingFields = append(cc.MissingFields, f)
 			}
 		}
@@ -163,7 +176,7 @@ func Roles(ctx context.Context, p *profile.Profile, roles []string) (*Report, er
 	if err != nil {
 		return nil, err
 	}
-	t := Target{Roles: roles, IDs: map[string]string{}, SalaryColumn: p.SalaryColumn()}
+	t := Target{Roles: roles, IDs: map[string]string{}, SalaryColumn: p.SalaryColumn(), Renames: p.Connectors.Fields}
 	for _, r := range roles {
 		t.IDs[r] = p.ConnectorID(r)
 	}
@@ -188,7 +201,7 @@ func SalaryPreview(ctx context.Context, p *profile.Profile, column string, n int
 	std, _ := connectors.ByRole(connectors.Dienstverbanden)
 	var out []string
 	_, err = c.Read(ctx, afas.Query{
-		Connector: p.ConnectorID(connectors.Dienstverbanden), Sort: std.Sort, Limit: n,
+		Connector: p.ConnectorID(connectors.Dienstverbanden), Sort: std.Sort, Limit: n, Rename: p.FieldRenames(connectors.Dienstverbanden),
 		Fields: afas.Fields{connectors.FMedewerker: afas.String, connectors.FDienstverband: afas.Int, column: afas.Decimal},
 	}, func(r afas.Row) error {
 		v := r.Get(column, afas.Decimal)
@@ -213,7 +226,7 @@ func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employmen
 	count := func(role, field string) (int, error) {
 		std, _ := connectors.ByRole(role)
 		st, err := c.Read(ctx, afas.Query{
-			Connector: p.ConnectorID(role), Sort: std.Sort, Fields: afas.Fields{},
+			Connector: p.ConnectorID(role), Sort: std.Sort, Fields: afas.Fields{}, Rename: p.FieldRenames(role),
 			Filters: []afas.Filter{{{Field: field, Op: afas.OpLess, Value: afas.FormatDateTime(day)}}},
 		}, func(afas.Row) error { return nil })
 		return st.Rows, err

@@ -83,3 +83,24 @@ func TestExcludedAndPreview(t *testing.T) {
 		t.Errorf("preview %v %v", vals, err)
 	}
 }
+
+func TestRenamedFieldsVerify(t *testing.T) {
+	_, p := setup(t, afassim.Options{Seed: 1, Employees: 10, Rename: []string{"Koppel_Medewerkers.Email_werk=Email", "Koppel_Verzuim=HR_Verzuim"}})
+	rep, _ := verify.Profile(context.Background(), p)
+	if c, _ := rep.Connector(connectors.Medewerkers); c.Status != verify.Incomplete || strings.Join(c.ExtraFields, ",") != "Email" || strings.Join(c.MissingFields, ",") != "Email_werk" {
+		t.Errorf("without the rename: %+v", c)
+	}
+	p.Connectors.Verzuim = "HR_Verzuim"
+	p.Connectors.Fields = map[string]map[string]string{"medewerkers": {"Email_werk": "Email"}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Profile(context.Background(), p)
+	if err != nil || !rep.OK() {
+		t.Errorf("with the renames: %+v %v", rep, err)
+	}
+	p.Connectors.Fields = map[string]map[string]string{"medewerkers": {"Emailadres": "Email"}, "flex": {"A": "B"}}
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "connectors.fields.medewerkers.Emailadres") || !strings.Contains(err.Error(), "connectors.fields.flex") {
+		t.Errorf("bad renames: %v", err)
+	}
+}
