@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 	couplings := p.Enabled()
 	if len(opts.Couplings) > 0 {
 		for _, c := range opts.Couplings {
-			if !contains(couplings, c) {
+			if !slices.Contains(couplings, c) {
 				return nil, &UsageError{Err: fmt.Errorf("coupling %q is not enabled in profile %s (enabled: %s)", c, name, strings.Join(couplings, ", "))}
 			}
 		}
@@ -194,7 +195,9 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		r.rec.Levels[l.Level.String()]++
 	}
 	res := &Result{Run: r.rec, Changes: r.changes, Logs: r.logs}
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
+		// Cancelled before the commit: nothing was delivered or recorded. (Once committed, a
+		// run completes whatever happens to ctx.)
 		return nil, ctx.Err()
 	}
 	if err != nil {
@@ -245,22 +248,13 @@ func (r *run) recover() error {
 	return err
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
 func (r *run) execute(ctx context.Context, couplings []string) error {
 	p := r.p
 	dateFrom, err := afas.ParseDay(p.DateFrom)
 	if err != nil {
 		return fmt.Errorf("date_from: %w", err)
 	}
-	werknemer, verzuim := contains(couplings, profile.CouplingWerknemer), contains(couplings, profile.CouplingVerzuim)
+	werknemer, verzuim := slices.Contains(couplings, profile.CouplingWerknemer), slices.Contains(couplings, profile.CouplingVerzuim)
 
 	r.stage(StageFetch)
 	in, err := r.fetch(ctx, p.Roles(couplings), dateFrom)
