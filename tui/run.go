@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/connectors"
@@ -67,7 +68,7 @@ func newRunScreen(e *env, name string, dry, allow bool) *runScreen {
 	r := &runScreen{e: e, name: name, dry: dry, allow: allow, counts: map[string]store.EntityCounts{}}
 	r.bar = progress.New(progress.WithWidth(24), progress.WithoutPercentage(), progress.WithSolidFill("4"))
 	if e.NoColor {
-		r.bar = progress.New(progress.WithWidth(24), progress.WithoutPercentage(), progress.WithColorProfile(0), progress.WithFillCharacters('#', '.'))
+		r.bar = progress.New(progress.WithWidth(24), progress.WithoutPercentage(), progress.WithColorProfile(termenv.Ascii), progress.WithFillCharacters('#', '.'))
 	}
 	r.spin = spinner.New(spinner.WithSpinner(spinner.Line))
 	r.k.cancel = e.key("tui.key.cancel", "esc", "ctrl+c")
