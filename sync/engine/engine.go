@@ -87,13 +87,25 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Store is what a run needs of koppel's store (store.Store).
+type Store interface {
+	Profile(name string) (*profile.Profile, error)
+	State(name, entity string) (map[string][]string, error)
+	PendingOf(name string) (*store.Pending, error)
+	ClearPending(name string) error
+	// Commit makes a delivery final: run record, state and pending rename in one transaction.
+	Commit(run *store.Run, logs []mapping.Log, changes []store.Change, updates []store.StateUpdate, pending *store.Pending) error
+	// RecordRun records a run that delivered nothing.
+	RecordRun(run *store.Run, logs []mapping.Log, changes []store.Change) error
+}
+
 // Engine runs profiles from a store.
 type Engine struct {
-	Store *store.Store
+	Store Store
 }
 
 // New returns an engine on a store.
-func New(s *store.Store) *Engine { return &Engine{Store: s} }
+func New(s Store) *Engine { return &Engine{Store: s} }
 
 // NewRunID returns a run id that sorts by time.
 func NewRunID(now time.Time) string {
