@@ -366,7 +366,17 @@ func (s *Store) ClearPending(name string) error {
 // State loads the last delivered records of a profile's entity: key to values.
 func (s *Store) State(name, entity string) (map[string][]string, error) {
 	out := map[string][]string{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.EachState(name, entity, func(k string, vals []string) error {
+		out[k] = vals
+		return nil
+	})
+	return out, err
+}
+
+// EachState calls fn for every last delivered record of a profile's entity, in key order,
+// without loading them all.
+func (s *Store) EachState(name, entity string, fn func(key string, vals []string) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bState).Bucket([]byte(name))
 		if pb == nil {
 			return nil
@@ -380,11 +390,9 @@ func (s *Store) State(name, entity string) (map[string][]string, error) {
 			if err != nil {
 				return fmt.Errorf("state %s/%s %q: %w", name, entity, k, err)
 			}
-			out[string(k)] = vals
-			return nil
+			return fn(string(k), vals)
 		})
 	})
-	return out, err
 }
 
 // Run returns one run.

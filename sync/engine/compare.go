@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,9 +33,10 @@ type fileRow struct {
 }
 
 // compare classifies every record against the last delivered state, decides the file rows for
-// the profile's mode, counts, and applies the deletion guard.
+// the profile's mode, counts, and applies the deletion guard. The state is not loaded: it is
+// walked in key order beside the mapped records, which are sorted on the same keys, so memory
+// holds the new records and not a second copy of the old ones, and rows come out sorted.
 func (r *run) compare(mapped *mapping.Result) (*plan, error) {
-	mutaties := r.p.Delivery.Mode == profile.ModeMutaties
 	pl := &plan{rows: map[string][]fileRow{}}
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users, mapping.Absences} {
 		recs, ok := mapped.Records[ent]
@@ -44,102 +44,125 @@ func (r *run) compare(mapped *mapping.Result) (*plan, error) {
 			continue
 		}
 		pl.order = append(pl.order, ent)
-		prev, err := r.e.Store.State(r.p.Name, ent)
+		d := r.newDiff(ent)
+		i := 0
+		err := r.e.Store.EachState(r.p.Name, ent, func(key string, old []string) error {
+			for ; i < len(recs) && recs[i].Key < key; i++ {
+				d.current(recs[i], nil)
+			}
+			if i < len(recs) && recs[i].Key == key {
+				d.current(recs[i], old)
+				i++
+			} else {
+				d.gone(key, old)
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("load delivered state of %s: %w", ent, err)
+			return nil, fmt.Errorf("read delivered state of %s: %w", ent, err)
+		}
+		for ; i < len(recs); i++ {
+			d.current(recs[i], nil)
 		}
 		c := r.rec.Entities[ent]
-		upd := store.StateUpdate{Entity: ent, Put: map[string][]string{}}
-		var rows []fileRow
-		current := make(map[string]bool, len(recs))
-		removals := 0 // deleted, newly archived or newly deactivated, for the guard
-		groups := newGroupTally()
-		add := func(kind string, vals []string) {
-			rows = append(rows, fileRow{kind, vals})
-		}
-		for _, rec := range recs {
-			current[rec.Key] = true
-			old, had := prev[rec.Key]
-			switch {
-			case !had:
-				c.New++
-				upd.Put[rec.Key] = rec.Values
-				r.change(ent, rec.Key, Nieuw, nil, rec.Values)
-				add(Nieuw, rec.Values)
-				groups.touch(rec.Group, Nieuw)
-			case slices.Equal(old, rec.Values):
-				c.Unchanged++
-				if !mutaties {
-					add("", rec.Values)
-				}
-				groups.touch(rec.Group, "")
-			default:
-				c.Changed++
-				upd.Put[rec.Key] = rec.Values
-				r.change(ent, rec.Key, Gewijzigd, old, rec.Values)
-				add(Gewijzigd, rec.Values)
-				groups.touch(rec.Group, Gewijzigd)
-				if ent == mapping.Departments && old[mapping.DeptStatusCol] != mapping.StatusGearchiveerd && rec.Values[mapping.DeptStatusCol] == mapping.StatusGearchiveerd {
-					removals++
-				}
-			}
-		}
-		// What was delivered before and is gone now, in key order.
-		var gone []string
-		for k := range prev {
-			if !current[k] {
-				gone = append(gone, k)
-			}
-		}
-		slices.Sort(gone)
-		for _, k := range gone {
-			old := prev[k]
-			if ent == mapping.Users {
-				// koppel never deletes an account: one it delivered that no longer qualifies is
-				// deactivated, and stays delivered as such so Xpert Suite does not remove it.
-				if old[mapping.UserStatusCol] == mapping.StatusGedeactiveerd {
-					c.Unchanged++
-					if !mutaties {
-						add("", old)
-					}
-					continue
-				}
-				deact := slices.Clone(old)
-				deact[mapping.UserStatusCol] = mapping.StatusGedeactiveerd
-				c.Deleted++
-				removals++
-				upd.Put[k] = deact
-				r.change(ent, k, Gewijzigd, old, deact)
-				add(Gewijzigd, deact)
-				r.log(mapping.Log{Level: mapping.Melding, Entity: ent, Key: mapping.DisplayKey(k), Code: "run.deactivated"})
-				continue
-			}
-			c.Deleted++
-			removals++
-			upd.Delete = append(upd.Delete, k)
-			r.change(ent, k, Verwijderd, old, nil)
-			if mutaties {
-				add(Verwijderd, old)
-			}
-			if ent == mapping.Employments {
-				groups.gone(old[mapping.EmploymentPNCol])
-			}
-		}
-		if mutaties || ent == mapping.Users {
-			// Rows were appended in two passes; files are sorted on the key.
-			sortRows(rows, ent)
-		}
-		c.Delivered = len(rows)
-		pl.rows[ent] = rows
-		if len(upd.Put) > 0 || len(upd.Delete) > 0 {
-			pl.updates = append(pl.updates, upd)
+		c.Delivered = len(d.rows)
+		pl.rows[ent] = d.rows
+		if len(d.upd.Put) > 0 || len(d.upd.Delete) > 0 {
+			pl.updates = append(pl.updates, d.upd)
 		}
 		if ent == mapping.Employments {
-			r.employeeCounts(groups, rows)
+			r.employeeCounts(d.groups, d.rows)
 		}
-		r.guard(ent, removals, len(prev))
+		r.guard(ent, d.removals, d.previous)
 	}
 	return pl, nil
+}
+
+// diff compares one entity's records with what was delivered before.
+type diff struct {
+	r        *run
+	ent      string
+	mutaties bool
+	c        *store.EntityCounts
+	upd      store.StateUpdate
+	rows     []fileRow
+	groups   *groupTally
+	previous int // records delivered last time
+	removals int // deleted, newly archived or newly deactivated, for the guard
+}
+
+func (r *run) newDiff(ent string) *diff {
+	return &diff{
+		r: r, ent: ent, mutaties: r.p.Delivery.Mode == profile.ModeMutaties, c: r.rec.Entities[ent],
+		upd: store.StateUpdate{Entity: ent, Put: map[string][]string{}}, groups: newGroupTally(),
+	}
+}
+
+func (d *diff) add(kind string, vals []string) { d.rows = append(d.rows, fileRow{kind, vals}) }
+
+// current handles a record read now; old is its last delivered values, nil when it is new.
+func (d *diff) current(rec mapping.Record, old []string) {
+	if old != nil {
+		d.previous++
+	}
+	switch {
+	case old == nil:
+		d.c.New++
+		d.upd.Put[rec.Key] = rec.Values
+		d.r.change(d.ent, rec.Key, Nieuw, nil, rec.Values)
+		d.add(Nieuw, rec.Values)
+		d.groups.touch(rec.Group, Nieuw)
+	case slices.Equal(old, rec.Values):
+		d.c.Unchanged++
+		if !d.mutaties {
+			d.add("", rec.Values)
+		}
+		d.groups.touch(rec.Group, "")
+	default:
+		d.c.Changed++
+		d.upd.Put[rec.Key] = rec.Values
+		d.r.change(d.ent, rec.Key, Gewijzigd, old, rec.Values)
+		d.add(Gewijzigd, rec.Values)
+		d.groups.touch(rec.Group, Gewijzigd)
+		if d.ent == mapping.Departments && old[mapping.DeptStatusCol] != mapping.StatusGearchiveerd && rec.Values[mapping.DeptStatusCol] == mapping.StatusGearchiveerd {
+			d.removals++
+		}
+	}
+}
+
+// gone handles a record delivered before that AFAS no longer has.
+func (d *diff) gone(key string, old []string) {
+	d.previous++
+	if d.ent == mapping.Users {
+		// koppel never deletes an account: one it delivered that no longer qualifies is
+		// deactivated, and stays delivered as such so Xpert Suite does not remove it.
+		if old[mapping.UserStatusCol] == mapping.StatusGedeactiveerd {
+			d.c.Unchanged++
+			if !d.mutaties {
+				d.add("", old)
+			}
+			return
+		}
+		deact := slices.Clone(old)
+		deact[mapping.UserStatusCol] = mapping.StatusGedeactiveerd
+		d.c.Deleted++
+		d.removals++
+		d.upd.Put[key] = deact
+		d.r.change(d.ent, key, Gewijzigd, old, deact)
+		d.add(Gewijzigd, deact)
+		d.r.log(mapping.Log{Level: mapping.Melding, Entity: d.ent, Key: mapping.DisplayKey(key), Code: "run.deactivated"})
+		return
+	}
+	d.c.Deleted++
+	d.removals++
+	d.upd.Delete = append(d.upd.Delete, key)
+	d.r.change(d.ent, key, Verwijderd, old, nil)
+	if d.mutaties {
+		d.add(Verwijderd, old)
+	}
+	if d.ent == mapping.Employments {
+		d.groups.gone(old[mapping.EmploymentPNCol])
+	}
 }
 
 func (r *run) change(ent, key, kind string, before, after []string) {
@@ -162,42 +185,6 @@ func (r *run) guard(ent string, removals, previous int) {
 	}
 	r.rec.Blocked = append(r.rec.Blocked, store.GuardHit{Entity: ent, Deleted: removals, Previous: previous, Limit: share * 100})
 	r.log(mapping.Log{Level: mapping.Uitval, Entity: ent, Code: "run.guard", Args: args})
-}
-
-// sortRows orders rows on the entity's key columns.
-func sortRows(rows []fileRow, ent string) {
-	keyCols := map[string][]int{
-		mapping.Departments: {0, 1},
-		mapping.Employments: {0, 1, 15},
-		mapping.Absences:    {2, 3},
-		mapping.Users:       {1},
-	}[ent]
-	slices.SortStableFunc(rows, func(a, b fileRow) int {
-		for _, k := range keyCols {
-			x, y := a.vals[k], b.vals[k]
-			if ent == mapping.Absences || k == 15 {
-				// numeric keys compare as numbers, as the mapping keys do after padding
-				if c := compareNumeric(x, y); c != 0 {
-					return c
-				}
-				continue
-			}
-			if c := cmp.Compare(x, y); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
-}
-
-// compareNumeric orders numbers as numbers, anything else as text.
-func compareNumeric(a, b string) int {
-	x, errA := strconv.ParseInt(a, 10, 64)
-	y, errB := strconv.ParseInt(b, 10, 64)
-	if errA != nil || errB != nil {
-		return cmp.Compare(a, b)
-	}
-	return cmp.Compare(x, y)
 }
 
 // groupTally derives the employee counts from employment rows.

@@ -90,7 +90,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Store is what a run needs of koppel's store (store.Store).
 type Store interface {
 	Profile(name string) (*profile.Profile, error)
-	State(name, entity string) (map[string][]string, error)
+	EachState(name, entity string, fn func(key string, vals []string) error) error
 	PendingOf(name string) (*store.Pending, error)
 	ClearPending(name string) error
 	// Commit makes a delivery final: run record, state and pending rename in one transaction.

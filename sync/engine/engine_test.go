@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -556,6 +557,54 @@ func TestRenamedConnectorsAndFields(t *testing.T) {
 	for _, l := range got.Logs {
 		if l.Code == "run.fields_dropped" {
 			t.Errorf("a renamed field was treated as extra: %v", l.Args)
+		}
+	}
+}
+
+func TestMutatiesRowsSortedOnKey(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 17, Employees: 200}, profile.ModeMutaties)
+	first, _ := e.run(engine.Options{})
+	rows := readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv"))[1:]
+	// Change every fifth employee's phone and remove every seventh, spread over the key range.
+	e.sim.Update(func(d *afassim.Dataset) {
+		emp := d.Tables["Koppel_Medewerkers"]
+		for i, r := range emp.Rows {
+			if i%5 == 0 {
+				r[emp.Col("Telefoonnr_werk")] = "030-5555555"
+			}
+		}
+		dv := d.Tables["Koppel_Dienstverbanden"]
+		var keep [][]string
+		for i, r := range dv.Rows {
+			if i%7 != 3 {
+				keep = append(keep, r)
+			}
+		}
+		dv.Rows = keep
+	})
+	second, _ := e.run(engine.Options{AllowDeletes: true})
+	got := readCSV(t, filepath.Join(second.Run.Delivery, "medewerkers.csv"))[1:]
+	kinds := map[string]int{}
+	for _, r := range got {
+		kinds[r[0]]++
+	}
+	if kinds[engine.Gewijzigd] == 0 || kinds[engine.Verwijderd] == 0 {
+		t.Fatalf("kinds %v (first run %d rows)", kinds, len(rows))
+	}
+	less := func(a, b []string) bool {
+		if a[1] != b[1] {
+			return a[1] < b[1]
+		}
+		if a[2] != b[2] {
+			return a[2] < b[2]
+		}
+		x, _ := strconv.Atoi(a[16])
+		y, _ := strconv.Atoi(b[16])
+		return x < y
+	}
+	for i := 1; i < len(got); i++ {
+		if less(got[i], got[i-1]) {
+			t.Fatalf("row %d out of key order: %v after %v", i, got[i][:4], got[i-1][:4])
 		}
 	}
 }
