@@ -443,4 +443,13 @@ func (p *Profile) Enabled() []string {
 }
 
 // Marshal writes the profile as YAML (the token included: callers mask or drop it).
-func (p *Profile) Marshal() ([]byte, error) { return yaml.Marshal(p) }
+func (p *Profile) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	err := enc.Close()
+	return b.Bytes(), err
+}
