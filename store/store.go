@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -503,7 +504,9 @@ func DecodeValues(b []byte) ([]string, error) {
 			return nil, errors.New("corrupt value")
 		}
 		buf := make([]byte, n)
-		_, _ = r.Read(buf)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, errors.New("corrupt value")
+		}
 		out = append(out, string(buf))
 	}
 	return out, nil

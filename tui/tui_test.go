@@ -18,7 +18,6 @@ import (
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
-	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
@@ -318,8 +317,6 @@ func TestDeleteAsksFirst(t *testing.T) {
 		t.Errorf("not deleted after confirmation: %v\n%s", names, view)
 	}
 }
-
-var _ = mapping.Uitval
 
 func TestEditIsPrefilled(t *testing.T) {
 	f := newFixture(t, afassim.Options{Seed: 9, Employees: 10})

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // These tests build the real binary and run it as a consultant or a scheduler would.
@@ -279,5 +278,4 @@ func TestConnectorsDocumentsTheSpec(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != 4 {
 		t.Errorf("connectors --json: %v", err)
 	}
-	_ = time.Second
 }

@@ -134,11 +134,10 @@ func Generate(seed int64, employees int) *Dataset {
 	nUnits := max(12, employees/25)
 	domains := map[string]string{"ZBV": "zbv.example", "TZV": "tzv.example"}
 	roots := map[string]string{"ZBV": "Zorggroep Voorbeeld", "TZV": "Thuiszorg Voorbeeld"}
-	for i, e := range ds.Employers {
+	for _, e := range ds.Employers {
 		code := fmt.Sprintf("%c0000", e[0])
 		units = append(units, unit{code: code, employer: e})
 		org.add(map[string]string{c.FOrgEenheid: code, c.FOmschrijving: roots[e], c.FWerkgever: e, c.FVervallen: "false"})
-		_ = i
 	}
 	for i := 2; i < nUnits; i++ {
 		e := ds.Employers[i%2]
