@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
+	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
@@ -30,7 +32,7 @@ func updating() bool {
 
 // fixture is a store in a temporary folder and a simulator on loopback.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	sim  *afassim.Server
 	url  string
 	st   *store.Store
@@ -38,7 +40,7 @@ type fixture struct {
 	deps Deps
 }
 
-func newFixture(t *testing.T, o afassim.Options) *fixture {
+func newFixture(t testing.TB, o afassim.Options) *fixture {
 	t.Helper()
 	sim := afassim.New(o)
 	ts := httptest.NewServer(sim)
@@ -366,5 +368,37 @@ func TestVerifyScreen(t *testing.T) {
 	defs, err := os.ReadFile(filepath.Join(f.dir, "koppel-getconnectoren.txt"))
 	if err != nil || !strings.Contains(string(defs), "Koppel_Verzuim") || !strings.Contains(string(defs), "Percentage_aanwezig") {
 		t.Errorf("definitions file: %v", err)
+	}
+}
+
+// A run of 100,000 employees can log tens of thousands of entries: the pane renders only what
+// fits, so a frame costs the same at any log length.
+func TestRunLogPaneIsVirtualised(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 12, Employees: 5})
+	f.addProfile("acme")
+	e := New(context.Background(), f.deps, "").env
+	r := newRunScreen(e, "acme", false, false)
+	for i := 0; i < 100_000; i++ {
+		r.logs = append(r.logs, mapping.Log{Level: mapping.Waarschuwing, Entity: "employments", Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
+	}
+	view := r.view()
+	if n := strings.Count(view, "\n"); n > e.height {
+		t.Errorf("%d lines for a %d-line window", n, e.height)
+	}
+	if !strings.Contains(view, "99999 ") || strings.Contains(view, " 5 BSN") {
+		t.Errorf("the pane should show the newest entries:\n%s", view)
+	}
+}
+
+func BenchmarkRunViewWith100kLogLines(b *testing.B) {
+	f := newFixture(b, afassim.Options{Seed: 12, Employees: 5})
+	e := New(context.Background(), f.deps, "").env
+	r := newRunScreen(e, "acme", false, false)
+	for i := 0; i < 100_000; i++ {
+		r.logs = append(r.logs, mapping.Log{Level: mapping.Waarschuwing, Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = r.view()
 	}
 }
