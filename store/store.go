@@ -220,7 +220,7 @@ type Run struct {
 	DryRun    bool                     `json:"dry_run,omitempty"`
 	Started   time.Time                `json:"started"`
 	Finished  time.Time                `json:"finished"`
-	Delivery  string                   `json:"delivery,omitempty"`
+	Delivery  string                   `json:"delivery"`
 	Error     string                   `json:"error,omitempty"`
 	Entities  map[string]*EntityCounts `json:"entities"`
 	Blocked   []GuardHit               `json:"blocked,omitempty"`
