@@ -76,7 +76,7 @@ func (a *app) cmdProfile(args []string) error {
 	default: // delete
 		if err := s.DeleteProfile(pos[0]); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return usageErr("unknown profile %q", pos[0])
+				return usageErr("%s", a.lang.T("run.unknown_profile", pos[0]))
 			}
 			return failErr(err)
 		}
@@ -107,7 +107,7 @@ func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 func (a *app) loadProfile(s *store.Store, name string) (*profile.Profile, error) {
 	p, err := s.Profile(name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, usageErr("unknown profile %q (koppel profile list shows the saved ones)", name)
+		return nil, usageErr("%s", a.lang.T("run.unknown_profile", name))
 	}
 	if err != nil {
 		return nil, failErr(err)

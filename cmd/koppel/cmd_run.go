@@ -73,7 +73,7 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 	var ue *engine.UsageError
 	switch {
 	case errors.As(err, &ue):
-		return usageErr("%v", ue.Err)
+		return usageErr("%s", ue.Text(a.lang))
 	case errors.Is(err, context.Canceled):
 		return failErr(errors.New("cancelled: nothing delivered, state unchanged"))
 	case res == nil:

@@ -21,6 +21,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/delivery"
+	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
@@ -82,10 +83,16 @@ type Result struct {
 }
 
 // UsageError is a run that cannot start: unknown profile, coupling not enabled. Exit code 2.
-type UsageError struct{ Err error }
+// Code and Args name its message in the catalog.
+type UsageError struct {
+	Code string
+	Args []string
+}
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+func (e *UsageError) Error() string { return e.Text(i18n.EN) }
+
+// Text renders the error in a language.
+func (e *UsageError) Text(l i18n.Lang) string { return l.T(e.Code, e.Args...) }
 
 // Store is what a run needs of koppel's store (store.Store).
 type Store interface {
@@ -173,7 +180,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 	p, err := e.Store.Profile(name)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &UsageError{Err: fmt.Errorf("unknown profile %q (koppel profile list shows the saved ones)", name)}
+			return nil, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
 		}
 		return nil, err
 	}
@@ -184,7 +191,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 	if len(opts.Couplings) > 0 {
 		for _, c := range opts.Couplings {
 			if !slices.Contains(couplings, c) {
-				return nil, &UsageError{Err: fmt.Errorf("coupling %q is not enabled in profile %s (enabled: %s)", c, name, strings.Join(couplings, ", "))}
+				return nil, &UsageError{Code: "run.coupling_disabled", Args: []string{c, name, strings.Join(couplings, ", ")}}
 			}
 		}
 		couplings = opts.Couplings
