@@ -2,14 +2,11 @@ package engine_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/profile"
@@ -26,39 +23,16 @@ func BenchmarkScale10k(b *testing.B)  { benchmarkScale(b, 10_000) }
 func BenchmarkScale100k(b *testing.B) { benchmarkScale(b, 100_000) }
 
 func benchmarkScale(b *testing.B, employees int) {
-	sim := afassim.New(afassim.Options{Seed: 1, Employees: employees})
-	ts := httptest.NewServer(sim)
-	defer ts.Close()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		dir := b.TempDir()
-		st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := &profile.Profile{
-			Name:     "bench",
-			Account:  profile.Account{Name: "Bench", Participant: "12345", Environment: "test", URL: ts.URL + afassim.Path, Token: sim.Token()},
-			Employer: "ZBV",
-			Couplings: profile.Couplings{
-				Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},
-				Verzuim:   profile.Verzuim{Enabled: true},
-			},
-			DateFrom: "2024-01-01",
-			Delivery: profile.Delivery{Outbox: filepath.Join(dir, "outbox"), Mode: profile.ModeMutaties},
-		}
-		p.Defaults()
-		if err := st.PutProfile(p); err != nil {
-			b.Fatal(err)
-		}
-		eng := engine.New(st)
+		e := newEnv(b, afassim.Options{Seed: 1, Employees: employees}, profile.ModeMutaties)
 		runtime.GC()
 		base := heapInUse()
 		peak := sampler()
 		b.StartTimer()
 
 		start := time.Now()
-		res, err := eng.Run(context.Background(), "bench", engine.Options{}, nil)
+		res, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
 		elapsed := time.Since(start)
 		b.StopTimer()
 		top := peak()
@@ -66,8 +40,8 @@ func benchmarkScale(b *testing.B, employees int) {
 			b.Fatal(err)
 		}
 		rows := 0 // rows read from AFAS: the four connectors
-		for _, e := range []string{"departments", "employees", "employments", "absences"} {
-			rows += res.Run.Entities[e].Fetched
+		for _, ent := range []string{"departments", "employees", "employments", "absences"} {
+			rows += res.Run.Entities[ent].Fetched
 		}
 		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
 		for _, s := range []string{engine.StageFetch, engine.StageMap, engine.StageCompare, engine.StageDeliver, engine.StageCommit} {
@@ -78,7 +52,7 @@ func benchmarkScale(b *testing.B, employees int) {
 		runtime.GC()
 		base = heapInUse()
 		peak = sampler()
-		second, err := eng.Run(context.Background(), "bench", engine.Options{}, nil)
+		second, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
 		top = peak()
 		if err != nil {
 			b.Fatal(err)
@@ -89,7 +63,6 @@ func benchmarkScale(b *testing.B, employees int) {
 		}
 		b.ReportMetric(float64(second.Run.StateWrites), "2nd-run-state-writes")
 		b.ReportMetric(second.Run.Finished.Sub(second.Run.Started).Seconds(), "2nd-run-s")
-		st.Close()
 	}
 }
 

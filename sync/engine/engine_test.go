@@ -26,14 +26,14 @@ import (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *afassim.Server
 	store  *store.Store
 	eng    *engine.Engine
 	outbox string
 }
 
-func newEnv(t *testing.T, o afassim.Options, mode string) *env {
+func newEnv(t testing.TB, o afassim.Options, mode string) *env {
 	t.Helper()
 	sim := afassim.New(o)
 	ts := httptest.NewServer(sim)
