@@ -481,6 +481,10 @@ func (w *wizard) profile() *profile.Profile {
 	}
 	p.DateFrom = w.fields[stepDate][0].value()
 	p.Delivery.Outbox = del[fOutbox].value()
+	if p.Delivery.Outbox != "" && !filepath.IsAbs(p.Delivery.Outbox) {
+		// Runs start from anywhere (schedulers); the folder is fixed when it is chosen.
+		p.Delivery.Outbox = filepath.Join(w.e.WorkDir, p.Delivery.Outbox)
+	}
 	p.Delivery.Mode = modes[del[fMode].choice]
 	p.Employer = del[fEmployer].value()
 	p.Rewrite.Employer = profile.Affix{Prefix: del[fErPre].value(), Suffix: del[fErSuf].value()}
