@@ -25,6 +25,12 @@ type terminal struct {
 
 func startTerminal(t *testing.T, c *cli, args ...string) *terminal {
 	t.Helper()
+	if ptm, tty, err := pty.Open(); err != nil {
+		t.Skipf("this machine has no pseudo-terminals: %v", err)
+	} else {
+		ptm.Close()
+		tty.Close()
+	}
 	cmd := exec.Command(koppelBin, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(c.env, "TERM=xterm-256color", "NO_COLOR=1")
