@@ -43,6 +43,11 @@ func startTerminal(t *testing.T, c *cli, args ...string) *terminal {
 		buf := make([]byte, 4096)
 		for {
 			n, err := tty.Read(buf)
+			// Answer the background-colour query a real terminal answers (Bubble Tea v1 asks at
+			// start and waits 5 s for an answer otherwise).
+			if bytes.Contains(buf[:n], []byte("\x1b]11;?")) {
+				_, _ = tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[24;1R"))
+			}
 			term.mu.Lock()
 			term.out.Write(buf[:n])
 			term.mu.Unlock()
