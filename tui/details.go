@@ -176,9 +176,12 @@ func (v *verifyScreen) view() string {
 // reportView renders a verify report as a table.
 func reportView(e *env, rep *verify.Report) string {
 	var b strings.Builder
-	if rep.TokenOK {
+	switch {
+	case rep.Unreachable != "":
+		b.WriteString(e.st.bad.Render("✗ ") + wrap(e.t("verify.unreachable", rep.Unreachable), e.width-2) + "\n\n")
+	case rep.TokenOK:
 		b.WriteString(e.st.ok.Render("✓ ") + "token " + e.t("verify.token_ok") + "\n\n")
-	} else {
+	default:
 		b.WriteString(e.st.bad.Render("✗ ") + "token " + e.t("verify.token_bad") + ": " + rep.TokenMessage + "\n\n")
 	}
 	for _, c := range rep.Connectors {

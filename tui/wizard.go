@@ -533,6 +533,12 @@ func (w *wizard) checked(m checkedMsg) tea.Cmd {
 		return nil
 	}
 	w.report = m.rep
+	if m.rep.Unreachable != "" {
+		// Most likely a wrong participant number, environment or URL: say so where it can be fixed.
+		w.step, w.focus = stepToken, 0
+		w.err = w.e.t("verify.unreachable", m.rep.Unreachable)
+		return w.focusCmd()
+	}
 	if !m.rep.TokenOK {
 		w.step, w.focus = stepToken, 0
 		w.err = w.e.t("tui.wizard.token_refused", m.rep.TokenMessage)

@@ -37,9 +37,12 @@ func (a *app) cmdVerify(args []string) error {
 			return err
 		}
 	} else {
-		if rep.TokenOK {
+		switch {
+		case rep.Unreachable != "":
+			fmt.Fprintf(a.stdout, "%s\n", a.lang.T("verify.unreachable", rep.Unreachable))
+		case rep.TokenOK:
 			fmt.Fprintf(a.stdout, "token %s: %s\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_ok"))
-		} else {
+		default:
 			fmt.Fprintf(a.stdout, "token %s: %s (%s)\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_bad"), rep.TokenMessage)
 		}
 		for _, c := range rep.Connectors {

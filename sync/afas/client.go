@@ -298,6 +298,9 @@ func toError(connector string, err error, hint time.Duration) error {
 		msg, ok := parseFault(he.ResponseBody)
 		if !ok {
 			msg = fmt.Sprintf("HTTP %d %s", he.StatusCode, http.StatusText(he.StatusCode))
+			if he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusMethodNotAllowed {
+				msg += " — is the URL an AFAS AppConnectorGet.asmx endpoint?"
+			}
 		}
 		kind, field := classify(he.StatusCode, msg)
 		return &Error{Kind: kind, Connector: connector, Message: msg, Field: field, Status: he.StatusCode, RetryAfter: hint}

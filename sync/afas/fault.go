@@ -20,12 +20,13 @@ const (
 	FaultConnectorMissing                  // the GetConnector does not exist
 	FaultNotAuthorized                     // the GetConnector is not in the App Connector, or blocked
 	FaultFieldNotFound                     // a filter or sort names a field the connector lacks
+	FaultEndpoint                          // HTTP 404/405: the URL is not an AppConnectorGet service
 	FaultUnavailable                       // HTTP 503: maintenance; may carry a retry hint
 	FaultTransport                         // connection refused/reset, timeout, truncated or garbled response
 )
 
 func (k FaultKind) String() string {
-	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "unavailable", "transport"}[k]
+	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "wrong-endpoint", "unavailable", "transport"}[k]
 }
 
 // Error is a failed AFAS call. Message is AFAS's own text where it gave one.
@@ -56,7 +57,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // (see FaultKind), maintenance, and transport failures.
 func (e *Error) Temporary() bool {
 	switch e.Kind {
-	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound:
+	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound, FaultEndpoint:
 		return false
 	}
 	return true
@@ -83,6 +84,8 @@ func classify(status int, msg string) (FaultKind, string) {
 		return FaultConnectorMissing, ""
 	case fieldNotFound.MatchString(msg):
 		return FaultFieldNotFound, fieldNotFound.FindStringSubmatch(msg)[1]
+	case status == 404 || status == 405:
+		return FaultEndpoint, ""
 	case status == 503:
 		return FaultUnavailable, ""
 	}

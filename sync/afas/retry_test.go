@@ -76,3 +76,12 @@ func TestFunctionalFaultsAreNotRetried(t *testing.T) {
 		t.Errorf("invalid token retried: %v", err)
 	}
 }
+
+func TestWrongEndpointFailsAtOnce(t *testing.T) {
+	sim, url := startSim(t, afassim.Options{Seed: 1, Employees: 5})
+	c, _ := afas.New(afas.Config{URL: strings.TrimSuffix(url, afassim.Path) + "/verkeerd", Token: sim.Token(), RetryBase: time.Millisecond})
+	_, err := c.Read(context.Background(), afas.Query{Connector: "Koppel_Medewerkers", Fields: afas.Fields{}}, func(afas.Row) error { return nil })
+	if !afas.IsKind(err, afas.FaultEndpoint) || !strings.Contains(err.Error(), "404") {
+		t.Errorf("wrong URL: %v", err)
+	}
+}

@@ -264,6 +264,10 @@ type envelope struct {
 
 // ServeHTTP answers ?WSDL and SOAP calls.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.URL.Path, Path) {
+		http.NotFound(w, r)
+		return
+	}
 	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		_, _ = w.Write(afas.WSDL)

@@ -166,6 +166,7 @@ var messages = map[string][2]string{
 	"cli.more_changes":      {"wijzigingen meer (alle met --json)", "more changes (all with --json)"},
 	"cli.changes":           {"Wijzigingen", "Changes"},
 	"cli.more_json":         {"meer met --json", "more with --json"},
+	"verify.unreachable":    {"AFAS is niet bereikbaar (controleer deelnemernummer, omgeving of URL): %[1]s", "AFAS cannot be reached (check participant number, environment or URL): %[1]s"},
 	"verify.token_ok":       {"geaccepteerd door AFAS", "accepted by AFAS"},
 	"verify.token_bad":      {"geweigerd door AFAS", "refused by AFAS"},
 	"verify.ok":             {"geïnstalleerd en compleet", "installed and complete"},

@@ -38,9 +38,12 @@ type Connector struct {
 
 // Report is the outcome of a check.
 type Report struct {
-	TokenOK      bool        `json:"token_ok"`
-	TokenMessage string      `json:"token_message,omitempty"`
-	Connectors   []Connector `json:"connectors"`
+	TokenOK      bool   `json:"token_ok"`
+	TokenMessage string `json:"token_message,omitempty"`
+	// Unreachable says why AFAS could not be asked at all (wrong URL, no connection); the token
+	// is then not judged.
+	Unreachable string      `json:"unreachable,omitempty"`
+	Connectors  []Connector `json:"connectors"`
 }
 
 // OK reports whether everything checked is in order.
@@ -79,6 +82,7 @@ type Target struct {
 // check: every other answer would be the same refusal.
 func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 	rep := &Report{TokenOK: true}
+	answered := false // AFAS answered at least once
 	for _, role := range t.Roles {
 		std, _ := connectors.ByRole(role)
 		id := t.IDs[role]
@@ -98,6 +102,9 @@ func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 			}
 			var ae *afas.Error
 			switch {
+			case !answered && (!errors.As(err, &ae) || ae.Kind == afas.FaultEndpoint || ae.Kind == afas.FaultTransport):
+				rep.TokenOK, rep.Unreachable = false, err.Error()
+				cc.Status = Skipped
 			case !errors.As(err, &ae):
 				cc.Status, cc.Message = Failed, err.Error()
 			case ae.Kind == afas.FaultInvalidToken:
@@ -110,9 +117,13 @@ func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 			default:
 				cc.Status, cc.Message = Failed, err.Error()
 			}
+			if ae != nil && ae.Kind != afas.FaultInvalidToken && ae.Kind != afas.FaultEndpoint && ae.Kind != afas.FaultTransport {
+				answered = true
+			}
 			rep.Connectors = append(rep.Connectors, cc)
 			continue
 		}
+		answered = true
 		want := std.Whitelist(salaryFor(role, t.SalaryColumn))
 		toStd := map[string]string{}
 		for s, w := range t.Renames[role] {

@@ -104,3 +104,12 @@ func TestRenamedFieldsVerify(t *testing.T) {
 		t.Errorf("bad renames: %v", err)
 	}
 }
+
+func TestUnreachableAFASIsNotATokenVerdict(t *testing.T) {
+	_, p := setup(t, afassim.Options{Seed: 1, Employees: 5})
+	p.Account.URL = strings.Replace(p.Account.URL, "AppConnectorGet.asmx", "Elders.asmx", 1)
+	rep, err := verify.Profile(context.Background(), p)
+	if err != nil || rep.OK() || rep.Unreachable == "" || rep.TokenMessage != "" || !strings.Contains(rep.Unreachable, "404") {
+		t.Errorf("%+v %v", rep, err)
+	}
+}
