@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,16 +41,14 @@ type fixture struct {
 
 func newFixture(t testing.TB, o afassim.Options) *fixture {
 	t.Helper()
-	sim := afassim.New(o)
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
+	sim, url := afassim.Start(t, o)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{t: t, sim: sim, url: ts.URL + afassim.Path, st: st, dir: dir}
+	f := &fixture{t: t, sim: sim, url: url, st: st, dir: dir}
 	fixed := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 	f.deps = Deps{Store: st, Lang: i18n.NL, NoColor: true, WorkDir: dir, Now: func() time.Time { return fixed }, Engine: engine.Options{RetryBase: time.Millisecond}}
 	return f

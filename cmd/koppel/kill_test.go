@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +17,7 @@ import (
 // run. Whatever the moment, nothing incomplete is visible, and the next run cleans up and
 // delivers exactly what a clean run would.
 func TestKilledRunsLeaveNothingHalfDone(t *testing.T) {
-	sim := afassim.New(afassim.Options{Seed: 21, Employees: 4000})
-	ts := httptest.NewServer(sim)
-	defer ts.Close()
-	url := ts.URL + afassim.Path
+	sim, url := afassim.Start(t, afassim.Options{Seed: 21, Employees: 4000})
 
 	// What a clean first run delivers.
 	ref := newCLI(t)

@@ -2,7 +2,6 @@ package afas_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -13,10 +12,7 @@ import (
 
 func startSim(t *testing.T, o afassim.Options) (*afassim.Server, string) {
 	t.Helper()
-	sim := afassim.New(o)
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	return sim, ts.URL + afassim.Path
+	return afassim.Start(t, o)
 }
 
 func newClient(t *testing.T, url, token string, pageSize int) *afas.Client {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,9 +34,7 @@ type env struct {
 
 func newEnv(t testing.TB, o afassim.Options, mode string) *env {
 	t.Helper()
-	sim := afassim.New(o)
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
+	sim, url := afassim.Start(t, o)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
 	if err != nil {
@@ -46,7 +43,7 @@ func newEnv(t testing.TB, o afassim.Options, mode string) *env {
 	t.Cleanup(func() { st.Close() })
 	p := &profile.Profile{
 		Name:     "acme",
-		Account:  profile.Account{Name: "Acme Zorg BV", Participant: "12345", Environment: "production", URL: ts.URL + afassim.Path, Token: sim.Token()},
+		Account:  profile.Account{Name: "Acme Zorg BV", Participant: "12345", Environment: "production", URL: url, Token: sim.Token()},
 		Employer: "ZBV",
 		Couplings: profile.Couplings{
 			Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},

@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +14,8 @@ import (
 
 func setup(t *testing.T, o afassim.Options) (*afassim.Server, *profile.Profile) {
 	t.Helper()
-	sim := afassim.New(o)
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	p := &profile.Profile{Name: "acme", Account: profile.Account{Name: "A", Participant: "12345", Environment: "test", URL: ts.URL + afassim.Path, Token: sim.Token()},
+	sim, url := afassim.Start(t, o)
+	p := &profile.Profile{Name: "acme", Account: profile.Account{Name: "A", Participant: "12345", Environment: "test", URL: url, Token: sim.Token()},
 		Employer: "ZBV", DateFrom: "2024-01-01",
 		Couplings: profile.Couplings{Werknemer: profile.Werknemer{Enabled: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "svloon"}}, Verzuim: profile.Verzuim{Enabled: true}}}
 	p.Defaults()
