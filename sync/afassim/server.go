@@ -161,14 +161,6 @@ func (s *Server) Set(connector, keyField, key, field, value string) int {
 	return n
 }
 
-// SetFaults replaces the fault injection.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.opts.Faults = f
-	s.requests = 0
-}
-
 // revise applies change round i: one employee with a single employment gets a new work phone.
 func (s *Server) revise(i int) {
 	emp := s.data.Tables["Koppel_Medewerkers"]

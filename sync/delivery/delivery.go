@@ -79,8 +79,7 @@ func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]st
 	}
 	defer file.Close()
 	h := sha256.New()
-	bw := &countingWriter{w: io.MultiWriter(file, h)}
-	w := csv.NewWriter(bw)
+	w := csv.NewWriter(io.MultiWriter(file, h))
 	w.Comma = ';'
 	w.UseCRLF = true
 	if err := w.Write(header); err != nil {
@@ -104,20 +103,6 @@ func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]st
 	f.files = append(f.files, File{Name: name, Rows: n, SHA256: hex.EncodeToString(h.Sum(nil))})
 	return file.Close()
 }
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// Files lists what was written so far.
-func (f *Folder) Files() []File { return f.files }
 
 // Seal writes the manifest and flushes the folder to disk. After Seal the folder only needs its
 // rename.

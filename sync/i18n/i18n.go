@@ -5,7 +5,6 @@ package i18n
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 )
@@ -88,12 +87,6 @@ func (l Lang) Month(m int) string {
 		return en[m-1]
 	}
 	return nl[m-1]
-}
-
-// FromEnv returns the language from KOPPEL_LANG, or Dutch.
-func FromEnv() Lang {
-	l, _ := Parse(os.Getenv("KOPPEL_LANG"))
-	return l
 }
 
 // messages: code → {Dutch, English}.
