@@ -17,8 +17,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 
-	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 var (
@@ -261,7 +261,7 @@ type Pending struct {
 
 // Commit records a run and, in the same transaction, its state updates and pending rename: this
 // transaction is the moment a delivery becomes final.
-func (s *Store) Commit(run *Run, logs []mapping.Log, changes []Change, updates []StateUpdate, pending *Pending) error {
+func (s *Store) Commit(run *Run, logs []runlog.Log, changes []Change, updates []StateUpdate, pending *Pending) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := putRun(tx, run, logs, changes); err != nil {
 			return err
@@ -302,11 +302,11 @@ func (s *Store) Commit(run *Run, logs []mapping.Log, changes []Change, updates [
 }
 
 // RecordRun stores a run that delivered nothing (failed, blocked or dry), without state.
-func (s *Store) RecordRun(run *Run, logs []mapping.Log, changes []Change) error {
+func (s *Store) RecordRun(run *Run, logs []runlog.Log, changes []Change) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return putRun(tx, run, logs, changes) })
 }
 
-func putRun(tx *bolt.Tx, run *Run, logs []mapping.Log, changes []Change) error {
+func putRun(tx *bolt.Tx, run *Run, logs []runlog.Log, changes []Change) error {
 	if len(changes) > MaxChanges {
 		changes = changes[:MaxChanges]
 	}
@@ -443,10 +443,10 @@ func (s *Store) LastRun(name string) (*Run, error) {
 }
 
 // RunLogs returns a run's log entries in order.
-func (s *Store) RunLogs(id string) ([]mapping.Log, error) {
-	var out []mapping.Log
+func (s *Store) RunLogs(id string) ([]runlog.Log, error) {
+	var out []runlog.Log
 	err := s.readSeq(bLogs, id, func(v []byte) error {
-		var l mapping.Log
+		var l runlog.Log
 		if err := json.Unmarshal(v, &l); err != nil {
 			return err
 		}

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/koppel-nl/koppel/store"
-	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 const tokenData = "feedfacecafebeef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -89,7 +89,7 @@ func TestReimportKeepsHistoryAndState(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := &store.Run{ID: "20260101-000000-0001", Profile: "acme", Status: "ok"}
-	logs := []mapping.Log{{Level: mapping.Uitval, Entity: "absences", Key: "1/2", Code: "abs.percentage_range", Args: []string{"120"}}}
+	logs := []runlog.Log{{Level: runlog.Uitval, Entity: "absences", Key: "1/2", Code: "abs.percentage_range", Args: []string{"120"}}}
 	upd := []store.StateUpdate{{Entity: "absences", Put: map[string][]string{"k1": {"a", "", "c;d"}}}}
 	if err := s.Commit(run, logs, []store.Change{{Entity: "absences", Key: "k1", Kind: "Nieuw", After: []string{"a"}}}, upd, nil); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/koppel-nl/koppel/store"
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/token"
+	"github.com/koppel-nl/koppel/sync/values"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -59,7 +60,7 @@ func profileSummary(e *env, p *profile.Profile) string {
 	row(e.t("tui.f.account"), p.Account.Name)
 	row(e.t("tui.f.participant"), p.Account.Participant+" ("+e.t("tui.env."+p.Account.Environment)+")")
 	row(e.t("tui.f.url"), p.URL())
-	row(e.t("tui.f.token"), afas.MaskToken(p.Account.Token))
+	row(e.t("tui.f.token"), token.MaskToken(p.Account.Token))
 	var cs []string
 	if p.Couplings.Werknemer.Enabled {
 		w := "AFAS Werknemer"
@@ -88,7 +89,7 @@ func profileSummary(e *env, p *profile.Profile) string {
 
 // inWords reads a YYYY-MM-DD date back in words, so a day/month mix-up is visible.
 func inWords(e *env, s string) string {
-	t, err := afas.ParseDay(s)
+	t, err := values.ParseDay(s)
 	if err != nil {
 		return "?"
 	}

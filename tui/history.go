@@ -10,6 +10,7 @@ import (
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 // history lists a profile's runs.
@@ -113,9 +114,9 @@ func runCounts(e *env, r *store.Run) string {
 type runDetail struct {
 	e         *env
 	run       *store.Run
-	logs      []mapping.Log
+	logs      []runlog.Log
 	changes   []store.Change
-	minLevel  mapping.Level
+	minLevel  runlog.Level
 	search    textinput.Model
 	searching bool
 	tab       int // 0 log, 1 changes
@@ -182,7 +183,7 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 	case key.Matches(m, d.k.back):
 		return d, pop
 	case key.Matches(m, d.k.lvl):
-		d.minLevel = mapping.Level(m.String()[0] - '1')
+		d.minLevel = runlog.Level(m.String()[0] - '1')
 		d.offset = 0
 	case key.Matches(m, d.k.find):
 		d.searching = true
@@ -206,9 +207,9 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 	return d, nil
 }
 
-func (d *runDetail) filtered() []mapping.Log {
+func (d *runDetail) filtered() []runlog.Log {
 	q := strings.ToLower(d.search.Value())
-	var out []mapping.Log
+	var out []runlog.Log
 	for _, l := range d.logs {
 		if l.Level < d.minLevel {
 			continue

@@ -18,6 +18,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 // frame is how often a running run is redrawn: events are collected in between, so a run of
@@ -36,7 +37,7 @@ type runScreen struct {
 	conns        []*connProgress
 	stage        string
 	counts       map[string]store.EntityCounts
-	logs         []mapping.Log
+	logs         []runlog.Log
 	scroll       int // log lines scrolled up from the bottom
 	finished     bool
 	result       *engine.Result
@@ -380,7 +381,7 @@ func (r *runScreen) logPane(height int) string {
 	return logPane(r.e, r.logs, height, r.scroll)
 }
 
-func logPane(e *env, logs []mapping.Log, height, scroll int) string {
+func logPane(e *env, logs []runlog.Log, height, scroll int) string {
 	if height < 2 || len(logs) == 0 {
 		return ""
 	}
@@ -394,7 +395,7 @@ func logPane(e *env, logs []mapping.Log, height, scroll int) string {
 	return b.String()
 }
 
-func logLine(e *env, l mapping.Log) string {
+func logLine(e *env, l runlog.Log) string {
 	lvl := e.st.levels[l.Level].Render(fmt.Sprintf("%-12s", e.t("level."+l.Level.String())))
 	key := ""
 	if l.Key != "" {

@@ -2,15 +2,14 @@ package tui
 
 import (
 	"github.com/charmbracelet/lipgloss"
+	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/muesli/termenv"
-
-	"github.com/koppel-nl/koppel/sync/mapping"
 )
 
 // styles are all of the UI's looks, in one place.
 type styles struct {
 	title, subtitle, selected, dim, ok, bad, warn, help, helpKey, box, label, err lipgloss.Style
-	levels                                                                        map[mapping.Level]lipgloss.Style
+	levels                                                                        map[runlog.Level]lipgloss.Style
 	r                                                                             *lipgloss.Renderer
 }
 
@@ -36,11 +35,11 @@ func newStyles(noColor bool) styles {
 		label:    r.NewStyle().Width(22),
 		err:      r.NewStyle().Foreground(red),
 	}
-	s.levels = map[mapping.Level]lipgloss.Style{
-		mapping.Metadata:     s.dim,
-		mapping.Melding:      r.NewStyle(),
-		mapping.Waarschuwing: s.warn,
-		mapping.Uitval:       s.bad,
+	s.levels = map[runlog.Level]lipgloss.Style{
+		runlog.Metadata:     s.dim,
+		runlog.Melding:      r.NewStyle(),
+		runlog.Waarschuwing: s.warn,
+		runlog.Uitval:       s.bad,
 	}
 	return s
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
-	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 // updating reports -update (the flag is defined by teatest's golden package): rewrite the golden
@@ -376,7 +376,7 @@ func TestRunLogPaneIsVirtualised(t *testing.T) {
 	e := New(context.Background(), f.deps, "").env
 	r := newRunScreen(e, "acme", false, false)
 	for i := 0; i < 100_000; i++ {
-		r.logs = append(r.logs, mapping.Log{Level: mapping.Waarschuwing, Entity: "employments", Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
+		r.logs = append(r.logs, runlog.Log{Level: runlog.Waarschuwing, Entity: "employments", Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
 	}
 	view := r.view()
 	if n := strings.Count(view, "\n"); n > e.height {
@@ -392,7 +392,7 @@ func BenchmarkRunViewWith100kLogLines(b *testing.B) {
 	e := New(context.Background(), f.deps, "").env
 	r := newRunScreen(e, "acme", false, false)
 	for i := 0; i < 100_000; i++ {
-		r.logs = append(r.logs, mapping.Log{Level: mapping.Waarschuwing, Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
+		r.logs = append(r.logs, runlog.Log{Level: runlog.Waarschuwing, Key: fmt.Sprint(i), Code: "emp.bsn_invalid"})
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

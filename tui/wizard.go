@@ -11,9 +11,10 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/token"
+	"github.com/koppel-nl/koppel/sync/values"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -419,7 +420,7 @@ func (w *wizard) validate() (msg string, at int) {
 			}
 		}
 	case stepToken:
-		if _, _, err := afas.NormalizeToken(fs[0].value()); err != nil {
+		if _, _, err := token.NormalizeToken(fs[0].value()); err != nil {
 			return t("tui.v.token"), 0
 		}
 	case stepCouplings:
@@ -443,7 +444,7 @@ func (w *wizard) validate() (msg string, at int) {
 			return t("tui.v.salary_extra", strings.Join(extra, ", ")), fColumn
 		}
 	case stepDate:
-		if _, err := afas.ParseDay(fs[0].value()); err != nil {
+		if _, err := values.ParseDay(fs[0].value()); err != nil {
 			return t("tui.v.date"), 0
 		}
 	case stepDelivery:
@@ -610,7 +611,7 @@ func (w *wizard) previewCmd() tea.Cmd {
 }
 
 func (w *wizard) countExcluded(day string) tea.Cmd {
-	t, _ := afas.ParseDay(day)
+	t, _ := values.ParseDay(day)
 	w.busy = w.e.t("tui.wizard.counting")
 	p := w.profile()
 	ctx := w.e.ctx
@@ -707,8 +708,8 @@ func (w *wizard) extraView() string {
 	e := w.e
 	switch w.step {
 	case stepToken:
-		if _, form, err := afas.NormalizeToken(w.fields[stepToken][0].value()); err == nil {
-			if form == afas.TokenXML {
+		if _, form, err := token.NormalizeToken(w.fields[stepToken][0].value()); err == nil {
+			if form == token.TokenXML {
 				return "\n" + e.st.ok.Render(e.t("tui.wizard.token_xml")) + "\n"
 			}
 			return "\n" + e.st.ok.Render(e.t("tui.wizard.token_data")) + "\n"
@@ -722,7 +723,7 @@ func (w *wizard) extraView() string {
 		}
 	case stepDate:
 		day := w.fields[stepDate][0].value()
-		if _, err := afas.ParseDay(day); err == nil {
+		if _, err := values.ParseDay(day); err == nil {
 			s := "\n" + e.st.subtitle.Render(inWords(e, day)) + "\n"
 			if x := w.excluded; x != nil && x.day == day {
 				if x.absences >= 0 {

@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/koppel-nl/koppel/store"
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 func (a *app) cmdProfile(args []string) error {
@@ -47,7 +47,7 @@ func (a *app) cmdProfile(args []string) error {
 		if err := s.PutProfile(p); err != nil {
 			return failErr(err)
 		}
-		fmt.Fprintf(a.stdout, "%s %s (%s, token %s)\n", a.lang.T("cli.imported"), p.Name, p.Account.Name, afas.MaskToken(p.Account.Token))
+		fmt.Fprintf(a.stdout, "%s %s (%s, token %s)\n", a.lang.T("cli.imported"), p.Name, p.Account.Name, token.MaskToken(p.Account.Token))
 		return nil
 	}
 	s, err := a.openStore()
@@ -63,7 +63,7 @@ func (a *app) cmdProfile(args []string) error {
 		if err != nil {
 			return err
 		}
-		p.Account.Token = afas.MaskToken(p.Account.Token)
+		p.Account.Token = token.MaskToken(p.Account.Token)
 		if *jsonOut {
 			return writeJSON(a.stdout, p)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 func (a *app) cmdRun(args []string) error {
@@ -146,7 +147,7 @@ func (a *app) textEvents() func(engine.Event) {
 				fmt.Fprintf(a.stderr, "» %s\n", a.lang.T("stage."+ev.Stage))
 			}
 		case "log":
-			if ev.Log.Level >= mapping.Waarschuwing || ev.Log.Code == "run.retry" {
+			if ev.Log.Level >= runlog.Waarschuwing || ev.Log.Code == "run.retry" {
 				shown++
 				if shown > maxLines {
 					if shown == maxLines+1 {

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/koppel-nl/koppel/store"
-	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 func (a *app) cmdRuns(args []string) error {
@@ -73,7 +73,7 @@ func (a *app) cmdRunShow(args []string) error {
 	if len(pos) != 1 {
 		return usageErr("runs show: expected one run id")
 	}
-	min, ok := mapping.ParseLevel(*level)
+	min, ok := runlog.ParseLevel(*level)
 	if !ok {
 		return usageErr("--level %q: expected Metadata, Melding, Waarschuwing or Uitval", *level)
 	}
@@ -98,7 +98,7 @@ func (a *app) cmdRunShow(args []string) error {
 		return failErr(err)
 	}
 	type logLine struct {
-		mapping.Log
+		runlog.Log
 		Level   string `json:"level"`
 		Message string `json:"message"`
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 type listFlag []string
@@ -56,7 +56,7 @@ func (a *app) cmdSim(args []string) error {
 		return usageErr("--employees %d: expected 1 to 200000", o.Employees)
 	}
 	if o.TokenData != "" {
-		if _, form, err := afas.NormalizeToken(o.TokenData); err != nil || form != afas.TokenData {
+		if _, form, err := token.NormalizeToken(o.TokenData); err != nil || form != token.TokenData {
 			return usageErr("--token: expected the 64 hexadecimal characters of a token")
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/token"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -41,9 +41,9 @@ func (a *app) cmdVerify(args []string) error {
 		case rep.Unreachable != "":
 			fmt.Fprintf(a.stdout, "%s\n", a.lang.T("verify.unreachable", rep.Unreachable))
 		case rep.TokenOK:
-			fmt.Fprintf(a.stdout, "token %s: %s\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_ok"))
+			fmt.Fprintf(a.stdout, "token %s: %s\n", token.MaskToken(p.Account.Token), a.lang.T("verify.token_ok"))
 		default:
-			fmt.Fprintf(a.stdout, "token %s: %s (%s)\n", afas.MaskToken(p.Account.Token), a.lang.T("verify.token_bad"), rep.TokenMessage)
+			fmt.Fprintf(a.stdout, "token %s: %s (%s)\n", token.MaskToken(p.Account.Token), a.lang.T("verify.token_bad"), rep.TokenMessage)
 		}
 		for _, c := range rep.Connectors {
 			line := fmt.Sprintf("%-24s %s", c.ID, a.lang.T("verify."+c.Status))

@@ -14,6 +14,7 @@ import (
 	"github.com/hooklift/gowsdl/soap"
 
 	"github.com/koppel-nl/koppel/sync/afas/soapgen"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 // Config configures a Client. Zero values take the defaults.
@@ -47,7 +48,7 @@ type Client struct {
 
 // New returns a client for one AFAS environment.
 func New(cfg Config) (*Client, error) {
-	tok, _, err := NormalizeToken(cfg.Token)
+	tok, _, err := token.NormalizeToken(cfg.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 	if hc == nil {
 		hc = NewHTTPClient()
 	}
-	doer := &doer{hc: hc, auth: AuthorizationHeader(tok)}
+	doer := &doer{hc: hc, auth: token.AuthorizationHeader(tok)}
 	sc := soap.NewClient(cfg.URL, soap.WithHTTPClient(doer))
 	return &Client{cfg: cfg, token: tok, svc: soapgen.NewAppConnectorGetSoap(sc)}, nil
 }

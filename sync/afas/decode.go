@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Row is one decoded GetConnector row: the whitelisted fields that had a value or an empty
@@ -133,7 +135,7 @@ func decodeResult(doc, connector string, fields Fields, names map[string]string,
 			switch {
 			case depth == 3 && field != "":
 				if k, ok := fields[field]; ok {
-					v, err := ParseValue(k, text.String())
+					v, err := values.ParseValue(k, text.String())
 					if err != nil {
 						row.Errs = append(row.Errs, FieldError{Field: field, Err: err})
 						v = Value{Kind: k, Null: true}
@@ -189,7 +191,7 @@ func decodeSchema(dec *xml.Decoder, start xml.StartElement, connector string) ([
 				continue
 			}
 			if inConnector > 0 && typ != "" {
-				out = append(out, SchemaField{Name: name, Kind: KindFromXSD(typ), XSD: typ})
+				out = append(out, SchemaField{Name: name, Kind: values.KindFromXSD(typ), XSD: typ})
 			}
 		case xml.EndElement:
 			if depth == inConnector {

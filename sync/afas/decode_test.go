@@ -14,6 +14,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 // serveFile answers every call with a recorded AFAS response from testdata/soap.
@@ -191,25 +192,25 @@ func TestKeepsConnectionsAlive(t *testing.T) {
 func asError(err error, target **afas.Error) bool { return errors.As(err, target) }
 
 func TestTokenForms(t *testing.T) {
-	xmlForm, form, err := afas.NormalizeToken(testToken)
-	if err != nil || form != afas.TokenData || xmlForm != "<token><version>1</version><data>"+testToken+"</data></token>" {
+	xmlForm, form, err := token.NormalizeToken(testToken)
+	if err != nil || form != token.TokenData || xmlForm != "<token><version>1</version><data>"+testToken+"</data></token>" {
 		t.Errorf("64 characters: %q %v %v", xmlForm, form, err)
 	}
-	again, form, err := afas.NormalizeToken(" " + xmlForm + "\n")
-	if err != nil || form != afas.TokenXML || again != xmlForm {
+	again, form, err := token.NormalizeToken(" " + xmlForm + "\n")
+	if err != nil || form != token.TokenXML || again != xmlForm {
 		t.Errorf("XML form: %q %v %v", again, form, err)
 	}
 	for _, bad := range []string{"", "abc", testToken[:63], testToken + "0", strings.Replace(testToken, "0", "g", 1), "<token><data>abc</data></token>"} {
-		if _, _, err := afas.NormalizeToken(bad); err == nil {
+		if _, _, err := token.NormalizeToken(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		} else if len(bad) > 8 && strings.Contains(err.Error(), bad) {
 			t.Errorf("error repeats the token: %v", err)
 		}
 	}
-	if got := afas.MaskToken(xmlForm); got != "…cdef" {
+	if got := token.MaskToken(xmlForm); got != "…cdef" {
 		t.Errorf("mask = %q", got)
 	}
-	if h := afas.AuthorizationHeader(xmlForm); !strings.HasPrefix(h, "AfasToken PHRva2VuPjx2ZXJzaW9uPjE8L3ZlcnNpb24+") {
+	if h := token.AuthorizationHeader(xmlForm); !strings.HasPrefix(h, "AfasToken PHRva2VuPjx2ZXJzaW9uPjE8L3ZlcnNpb24+") {
 		t.Errorf("header = %q", h)
 	}
 }

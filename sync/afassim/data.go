@@ -9,6 +9,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	c "github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // SalaryColumn is the custom salary field the simulated Koppel_Dienstverbanden carries.
@@ -66,7 +67,7 @@ type Dataset struct {
 // RefDate is the simulator's fixed "today", so that the same seed gives the same data on any day.
 var refDate = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-func day(t time.Time) string             { return afas.FormatDateTime(t) }
+func day(t time.Time) string             { return values.FormatDateTime(t) }
 func boolText(b bool) string             { return strconv.FormatBool(b) }
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
@@ -212,7 +213,7 @@ func Generate(seed int64, employees int) *Dataset {
 		team := myTeams[r.IntN(len(myTeams))]
 		job := pick(r, jobs)
 		hours := pick(r, []string{"16", "20", "24", "28", "32", "36", "30.5"})
-		h, _ := afas.ParseDec(hours)
+		h, _ := values.ParseDec(hours)
 		pt := afas.Dec(int64(h) * 100 / 36) // exact to six digits
 		salary := fmt.Sprintf("%d.%02d", 2400+r.IntN(4100), r.IntN(100))
 		base := map[string]string{
@@ -442,7 +443,7 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 func parseDay(s string) time.Time {
-	t, _ := afas.ParseDate(s)
+	t, _ := values.ParseDate(s)
 	return t
 }
 

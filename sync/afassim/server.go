@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/token"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Path is where the service answers, as on real AFAS.
@@ -117,7 +119,7 @@ func New(o Options) *Server {
 }
 
 // Token is the whole XML token the simulator accepts.
-func (s *Server) Token() string { return afas.TokenXMLFor(s.token) }
+func (s *Server) Token() string { return token.TokenXMLFor(s.token) }
 
 // TokenData is the token's 64 characters.
 func (s *Server) TokenData() string { return s.token }
@@ -297,7 +299,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault(w, http.StatusInternalServerError, "Server was unable to process request: the Authorization header is malformed.")
 		return
 	}
-	if afas.TokenDataOf(tok) != s.token {
+	if token.TokenDataOf(tok) != s.token {
 		fault(w, http.StatusInternalServerError, "Invalid token: the token is not valid for this environment (AfasToken)")
 		return
 	}
@@ -579,12 +581,12 @@ func compare(k afas.Kind, a, b string) int {
 		y, _ := strconv.ParseInt(b, 10, 64)
 		return cmp.Compare(x, y)
 	case afas.Decimal:
-		x, _ := afas.ParseDec(a)
-		y, _ := afas.ParseDec(b)
+		x, _ := values.ParseDec(a)
+		y, _ := values.ParseDec(b)
 		return cmp.Compare(x, y)
 	case afas.Date:
-		x, _ := afas.ParseDate(a)
-		y, _ := afas.ParseDate(b)
+		x, _ := values.ParseDate(a)
+		y, _ := values.ParseDate(b)
 		return x.Compare(y)
 	}
 	return strings.Compare(a, b)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 func call(t *testing.T, s *Server, req string, auth bool) (int, string) {
@@ -18,7 +19,7 @@ func call(t *testing.T, s *Server, req string, auth bool) (int, string) {
 	env := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` + req + `</soap:Body></soap:Envelope>`
 	r, _ := http.NewRequest(http.MethodPost, ts.URL+Path, strings.NewReader(env))
 	if auth {
-		r.Header.Set("Authorization", afas.AuthorizationHeader(s.Token()))
+		r.Header.Set("Authorization", token.AuthorizationHeader(s.Token()))
 	}
 	res, err := http.DefaultClient.Do(r)
 	if err != nil {

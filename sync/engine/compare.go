@@ -8,6 +8,7 @@ import (
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 // Mutation kinds of mode mutaties.
@@ -150,7 +151,7 @@ func (d *diff) gone(key string, old []string) {
 		d.upd.Put[key] = deact
 		d.r.change(d.ent, key, Gewijzigd, old, deact)
 		d.add(Gewijzigd, deact)
-		d.r.log(mapping.Log{Level: mapping.Melding, Entity: d.ent, Key: mapping.DisplayKey(key), Code: "run.deactivated"})
+		d.r.log(runlog.Log{Level: runlog.Melding, Entity: d.ent, Key: mapping.DisplayKey(key), Code: "run.deactivated"})
 		return
 	}
 	d.c.Deleted++
@@ -180,11 +181,11 @@ func (r *run) guard(ent string, removals, previous int) {
 	}
 	args := []string{strconv.Itoa(removals), strconv.Itoa(previous), strconv.FormatFloat(share*100, 'f', -1, 64)}
 	if r.opts.AllowDeletes {
-		r.log(mapping.Log{Level: mapping.Waarschuwing, Entity: ent, Code: "run.guard_allowed", Args: args})
+		r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: ent, Code: "run.guard_allowed", Args: args})
 		return
 	}
 	r.rec.Blocked = append(r.rec.Blocked, store.GuardHit{Entity: ent, Deleted: removals, Previous: previous, Limit: share * 100})
-	r.log(mapping.Log{Level: mapping.Uitval, Entity: ent, Code: "run.guard", Args: args})
+	r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.guard", Args: args})
 }
 
 // groupTally derives the employee counts from employment rows.

@@ -24,6 +24,8 @@ import (
 	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Run statuses.
@@ -52,7 +54,7 @@ type Event struct {
 	Pages     int
 	Rows      int
 	Done      bool
-	Log       *mapping.Log
+	Log       *runlog.Log
 	Counts    map[string]store.EntityCounts
 	Run       *store.Run
 }
@@ -79,7 +81,7 @@ type Options struct {
 type Result struct {
 	Run     *store.Run
 	Changes []store.Change
-	Logs    []mapping.Log
+	Logs    []runlog.Log
 }
 
 // UsageError is a run that cannot start: unknown profile, coupling not enabled. Exit code 2.
@@ -101,9 +103,9 @@ type Store interface {
 	PendingOf(name string) (*store.Pending, error)
 	ClearPending(name string) error
 	// Commit makes a delivery final: run record, state and pending rename in one transaction.
-	Commit(run *store.Run, logs []mapping.Log, changes []store.Change, updates []store.StateUpdate, pending *store.Pending) error
+	Commit(run *store.Run, logs []runlog.Log, changes []store.Change, updates []store.StateUpdate, pending *store.Pending) error
 	// RecordRun records a run that delivered nothing.
-	RecordRun(run *store.Run, logs []mapping.Log, changes []store.Change) error
+	RecordRun(run *store.Run, logs []runlog.Log, changes []store.Change) error
 }
 
 // Engine runs profiles from a store.
@@ -130,7 +132,7 @@ type run struct {
 	emitMu     sync.Mutex
 	emitFn     func(Event)
 	rec        *store.Run
-	logs       []mapping.Log
+	logs       []runlog.Log
 	logMu      sync.Mutex
 	changes    []store.Change
 }
@@ -144,7 +146,7 @@ func (r *run) emit(ev Event) {
 	r.emitFn(ev)
 }
 
-func (r *run) log(l mapping.Log) {
+func (r *run) log(l runlog.Log) {
 	r.logMu.Lock()
 	r.logs = append(r.logs, l)
 	r.logMu.Unlock()
@@ -254,7 +256,7 @@ func (r *run) recover() error {
 			if err := delivery.Publish(pend.Temp, pend.Final); err != nil {
 				return err
 			}
-			r.log(mapping.Log{Level: mapping.Melding, Code: "run.recovered", Args: []string{pend.Final}})
+			r.log(runlog.Log{Level: runlog.Melding, Code: "run.recovered", Args: []string{pend.Final}})
 		}
 		if err := st.ClearPending(r.p.Name); err != nil {
 			return err
@@ -262,14 +264,14 @@ func (r *run) recover() error {
 	}
 	removed, err := delivery.CleanLeftovers(r.p.Delivery.Outbox, r.p.Name, "")
 	for _, name := range removed {
-		r.log(mapping.Log{Level: mapping.Melding, Code: "run.cleaned", Args: []string{name}})
+		r.log(runlog.Log{Level: runlog.Melding, Code: "run.cleaned", Args: []string{name}})
 	}
 	return err
 }
 
 func (r *run) execute(ctx context.Context, couplings []string) error {
 	p := r.p
-	dateFrom, err := afas.ParseDay(p.DateFrom)
+	dateFrom, err := values.ParseDay(p.DateFrom)
 	if err != nil {
 		return fmt.Errorf("date_from: %w", err)
 	}
@@ -304,7 +306,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Absences, mapping.Users} {
 		c := mapped.Counts[ent]
 		if c != nil && c.Rejected > 0 && len(mapped.Records[ent]) == 0 {
-			r.log(mapping.Log{Level: mapping.Uitval, Entity: ent, Code: "run.all_rejected", Args: []string{strconv.Itoa(c.Rejected), ent}})
+			r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.all_rejected", Args: []string{strconv.Itoa(c.Rejected), ent}})
 			return fmt.Errorf("every record of %s was rejected (%d Uitval); see the log", ent, c.Rejected)
 		}
 	}
@@ -321,7 +323,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	}
 	if r.opts.DryRun {
 		r.rec.Status = StatusOK
-		r.log(mapping.Log{Level: mapping.Metadata, Code: "run.dry"})
+		r.log(runlog.Log{Level: runlog.Metadata, Code: "run.dry"})
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -384,7 +386,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	r.rec.Status = StatusOK
 	r.rec.Delivery = folder.Final
 	r.rec.Finished = r.opts.Now().UTC()
-	r.log(mapping.Log{Level: mapping.Metadata, Code: "run.delivered", Args: []string{folder.Final}})
+	r.log(runlog.Log{Level: runlog.Metadata, Code: "run.delivered", Args: []string{folder.Final}})
 	r.rec.Levels = map[string]int{}
 	for _, l := range r.logs {
 		r.rec.Levels[l.Level.String()]++
@@ -410,7 +412,7 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 		URL: p.URL(), Token: p.Account.Token, PageSize: r.opts.PageSize, RequestTimeout: r.opts.RequestTimeout,
 		MaxRetryTime: r.opts.MaxRetryTime, RetryBase: r.opts.RetryBase, HTTPClient: r.opts.HTTPClient,
 		OnRetry: func(connector string, attempt int, wait time.Duration, err error) {
-			r.log(mapping.Log{Level: mapping.Melding, Entity: connector, Code: "run.retry", Args: []string{connector, strconv.Itoa(attempt), err.Error(), wait.Round(time.Millisecond).String()}})
+			r.log(runlog.Log{Level: runlog.Melding, Entity: connector, Code: "run.retry", Args: []string{connector, strconv.Itoa(attempt), err.Error(), wait.Round(time.Millisecond).String()}})
 		},
 	})
 	if err != nil {
@@ -478,9 +480,9 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 				return
 			}
 			r.emit(Event{Type: "progress", Connector: id, Pages: st.Pages, Rows: st.Rows, Done: true})
-			r.log(mapping.Log{Level: mapping.Metadata, Entity: id, Code: "run.read", Args: []string{id, strconv.Itoa(st.Rows), strconv.Itoa(st.Pages)}})
+			r.log(runlog.Log{Level: runlog.Metadata, Entity: id, Code: "run.read", Args: []string{id, strconv.Itoa(st.Rows), strconv.Itoa(st.Pages)}})
 			if len(st.Dropped) > 0 {
-				r.log(mapping.Log{Level: mapping.Waarschuwing, Entity: id, Code: "run.fields_dropped", Args: []string{id, strings.Join(st.Dropped, ", ")}})
+				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: id, Code: "run.fields_dropped", Args: []string{id, strings.Join(st.Dropped, ", ")}})
 			}
 			switch role {
 			case connectors.Organisatie:

@@ -22,6 +22,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 type env struct {
@@ -425,7 +426,7 @@ func TestFieldsBeyondWhitelistNeverStored(t *testing.T) {
 	res, _ := e.run(engine.Options{})
 	var warned bool
 	for _, l := range res.Logs {
-		if l.Code == "run.fields_dropped" && l.Level == mapping.Waarschuwing && strings.Contains(strings.Join(l.Args, " "), "Reden_verzuim") {
+		if l.Code == "run.fields_dropped" && l.Level == runlog.Waarschuwing && strings.Contains(strings.Join(l.Args, " "), "Reden_verzuim") {
 			warned = true
 		}
 	}

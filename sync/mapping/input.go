@@ -43,7 +43,7 @@ type Employment struct {
 	TypeContract   string
 	Manager        string
 	Salary         afas.Value
-	SalaryBad      string // the salary value's parse problem, reported as Waarschuwing not Uitval
+	SalaryBad      string // the salary value's parse problem, reported as runlog.Waarschuwing not runlog.Uitval
 	Errs           []afas.FieldError
 }
 

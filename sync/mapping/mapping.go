@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Entities, as named in the run summary.
@@ -68,41 +70,6 @@ const (
 	StatusGearchiveerd  = "Gearchiveerd"
 	StatusGedeactiveerd = "Gedeactiveerd"
 )
-
-// Level is a log level, as Xpert Suite names them, from least to most serious.
-type Level int
-
-// The four log levels.
-const (
-	Metadata Level = iota
-	Melding
-	Waarschuwing
-	Uitval
-)
-
-var levelNames = [...]string{"Metadata", "Melding", "Waarschuwing", "Uitval"}
-
-func (l Level) String() string { return levelNames[l] }
-
-// ParseLevel reads a level name.
-func ParseLevel(s string) (Level, bool) {
-	for i, n := range levelNames {
-		if strings.EqualFold(n, s) {
-			return Level(i), true
-		}
-	}
-	return 0, false
-}
-
-// Log is one log entry about a record. Code names a message in the catalog; Args fill it. Args
-// never carry a BSN.
-type Log struct {
-	Level  Level    `json:"level"`
-	Entity string   `json:"entity"`
-	Key    string   `json:"key"`
-	Code   string   `json:"code"`
-	Args   []string `json:"args,omitempty"`
-}
 
 // Record is one row of a delivery file. Key identifies it (the file's key columns, joined);
 // Group is the employee a row belongs to, for the employee counts.
@@ -164,7 +131,7 @@ type Counts struct {
 type Result struct {
 	Records map[string][]Record // by entity, sorted on key
 	Counts  map[string]*Counts
-	Logs    []Log
+	Logs    []runlog.Log
 }
 
 type mapper struct {
@@ -172,12 +139,12 @@ type mapper struct {
 	res *Result
 }
 
-func (m *mapper) log(l Level, entity, key, code string, args ...string) {
-	m.res.Logs = append(m.res.Logs, Log{Level: l, Entity: entity, Key: DisplayKey(key), Code: code, Args: args})
+func (m *mapper) log(l runlog.Level, entity, key, code string, args ...string) {
+	m.res.Logs = append(m.res.Logs, runlog.Log{Level: l, Entity: entity, Key: DisplayKey(key), Code: code, Args: args})
 }
 
 func (m *mapper) reject(entity, key, code string, args ...string) {
-	m.log(Uitval, entity, key, code, args...)
+	m.log(runlog.Uitval, entity, key, code, args...)
 	m.res.Counts[entity].Rejected++
 }
 
@@ -286,7 +253,7 @@ func (m *mapper) units(in []Unit) *unitInfo {
 		}
 		parent := u.Parent
 		if parent != "" && ui.byCode[parent] == nil {
-			m.log(Waarschuwing, Departments, key, "dept.parent_missing", parent)
+			m.log(runlog.Waarschuwing, Departments, key, "dept.parent_missing", parent)
 			parent = ""
 		}
 		status := StatusActief
@@ -328,7 +295,7 @@ func (m *mapper) rejectFields(entity, key string, errs []afas.FieldError) {
 		if i == 0 {
 			m.reject(entity, key, "field.invalid", fe.Field, fe.Err.Error())
 		} else {
-			m.log(Uitval, entity, key, "field.invalid", fe.Field, fe.Err.Error())
+			m.log(runlog.Uitval, entity, key, "field.invalid", fe.Field, fe.Err.Error())
 		}
 	}
 }
@@ -344,12 +311,12 @@ func (m *mapper) person(e *Employee, entity string) person {
 	var fellBack bool
 	p.tussen, p.achter, fellBack = Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
 	if fellBack {
-		m.logIf(Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
+		m.logIf(runlog.Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
 	}
 	var ok bool
 	p.bsn, ok = NormalizeBSN(e.BSN)
 	if !ok {
-		m.logIf(Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
+		m.logIf(runlog.Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
 	}
 	return p
 }
@@ -437,7 +404,7 @@ func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deli
 	for i := range in.Employees {
 		e := &in.Employees[i]
 		if _, dup := emps[e.Medewerker]; dup {
-			m.logIf(Uitval, entity, m.employee(e.Medewerker), "emp.duplicate")
+			m.logIf(runlog.Uitval, entity, m.employee(e.Medewerker), "emp.duplicate")
 			continue
 		}
 		emps[e.Medewerker] = e
@@ -485,10 +452,10 @@ func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deli
 		if m.cfg.SalaryColumn != "" {
 			switch {
 			case d.SalaryBad != "":
-				m.logIf(Waarschuwing, entity, key, "dv.salary_invalid", m.cfg.SalaryColumn, d.SalaryBad)
+				m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_invalid", m.cfg.SalaryColumn, d.SalaryBad)
 			case d.Salary.Null:
 			case d.Salary.Dec < 0:
-				m.logIf(Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
+				m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
 			default:
 				salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
 			}
@@ -549,7 +516,7 @@ func fieldErrs(d *Employment, e *Employee) []afas.FieldError {
 
 // logIf logs only when the werknemer coupling runs: a verzuim-only run reads employees to check
 // absences but does not report on them.
-func (m *mapper) logIf(l Level, entity, key, code string, args ...string) {
+func (m *mapper) logIf(l runlog.Level, entity, key, code string, args ...string) {
 	if m.cfg.Werknemer {
 		m.log(l, entity, key, code, args...)
 	}
@@ -606,14 +573,14 @@ func (m *mapper) absences(in []Absence, delivered map[string]*deliveredEmp) []Re
 			m.reject(Absences, key, "abs.percentage_missing")
 			continue
 		}
-		hundred := afas.DecFromInt(100)
+		hundred := values.DecFromInt(100)
 		if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
 			m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
 			continue
 		}
 		cl, known := m.classify(a)
 		if !known {
-			m.log(Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
+			m.log(runlog.Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
 		}
 		vangnet := "Nee"
 		if a.Vangnet {

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // The tests below are one table per rule of delivery.md. Each builds a small input, maps it and
 // asserts on the delivered columns and the log.
 
 func d(s string) time.Time {
-	t, err := afas.ParseDay(s)
+	t, err := values.ParseDay(s)
 	if err != nil {
 		panic(err)
 	}
@@ -22,7 +24,7 @@ func d(s string) time.Time {
 }
 
 func dec(s string) afas.Value {
-	v, err := afas.ParseValue(afas.Decimal, s)
+	v, err := values.ParseValue(afas.Decimal, s)
 	if err != nil {
 		panic(err)
 	}
@@ -83,7 +85,7 @@ func get(t *testing.T, res *Result, entity, key, column string) string {
 	return v[col(entity, column)]
 }
 
-func hasLog(res *Result, level Level, code string) bool {
+func hasLog(res *Result, level runlog.Level, code string) bool {
 	for _, l := range res.Logs {
 		if l.Level == level && l.Code == code {
 			return true
@@ -174,7 +176,7 @@ func TestEmploymentDateFrom(t *testing.T) {
 				t.Fatalf("included = %v, want %v", got, tt.include)
 			}
 			// An employee without an included employment is not delivered, and so its absences are Uitval.
-			if !tt.include && !hasLog(res, Uitval, "abs.employee_not_delivered") {
+			if !tt.include && !hasLog(res, runlog.Uitval, "abs.employee_not_delivered") {
 				t.Errorf("absence of an undelivered employee not rejected")
 			}
 		})
@@ -262,8 +264,8 @@ func TestNames(t *testing.T) {
 		if tussen != tt.tussen || achter != tt.achter || geboorte != tt.name {
 			t.Errorf("Naamgebruik %d (%q %q / %q %q): got %q %q %q, want %q %q %q", tt.ng, tt.prefix, tt.name, tt.pPrefix, tt.pNm, tussen, achter, geboorte, tt.tussen, tt.achter, tt.name)
 		}
-		if hasLog(res, Melding, "emp.partner_missing") != tt.melding {
-			t.Errorf("Naamgebruik %d partner %q: Melding = %v, want %v", tt.ng, tt.pNm, !tt.melding, tt.melding)
+		if hasLog(res, runlog.Melding, "emp.partner_missing") != tt.melding {
+			t.Errorf("Naamgebruik %d partner %q: runlog.Melding = %v, want %v", tt.ng, tt.pNm, !tt.melding, tt.melding)
 		}
 	}
 }
@@ -298,8 +300,8 @@ func TestBSN(t *testing.T) {
 		if got := get(t, res, Employments, "ACME/3/1", "BSN"); got != tt.want {
 			t.Errorf("BSN %q = %q, want %q", tt.in, got, tt.want)
 		}
-		if hasLog(res, Waarschuwing, "emp.bsn_invalid") != tt.warn {
-			t.Errorf("BSN %q: Waarschuwing = %v, want %v", tt.in, !tt.warn, tt.warn)
+		if hasLog(res, runlog.Waarschuwing, "emp.bsn_invalid") != tt.warn {
+			t.Errorf("BSN %q: runlog.Waarschuwing = %v, want %v", tt.in, !tt.warn, tt.warn)
 		}
 		for _, l := range res.Logs {
 			for _, a := range append([]string{l.Key}, l.Args...) {
@@ -387,9 +389,9 @@ func TestSalary(t *testing.T) {
 			if got := get(t, res, Employments, "ACME/3/1", "SalarisSoort"); got != tt.kind {
 				t.Errorf("SalarisSoort = %q, want %q", got, tt.kind)
 			}
-			warned := hasLog(res, Waarschuwing, "dv.salary_negative") || hasLog(res, Waarschuwing, "dv.salary_invalid")
+			warned := hasLog(res, runlog.Waarschuwing, "dv.salary_negative") || hasLog(res, runlog.Waarschuwing, "dv.salary_invalid")
 			if warned != tt.warn {
-				t.Errorf("Waarschuwing = %v, want %v", warned, tt.warn)
+				t.Errorf("runlog.Waarschuwing = %v, want %v", warned, tt.warn)
 			}
 		})
 	}
@@ -419,12 +421,12 @@ func TestEmploymentUitval(t *testing.T) {
 			res := Map(baseConfig(), in)
 			var found bool
 			for _, l := range res.Logs {
-				if l.Level == Uitval && l.Code == tt.code && l.Key == "ACME/3/1" {
+				if l.Level == runlog.Uitval && l.Code == tt.code && l.Key == "ACME/3/1" {
 					found = true
 				}
 			}
 			if !found {
-				t.Fatalf("no Uitval %s naming ACME/3/1: %+v", tt.code, res.Logs)
+				t.Fatalf("no runlog.Uitval %s naming ACME/3/1: %+v", tt.code, res.Logs)
 			}
 			if res.Counts[Employments].Rejected != 1 {
 				t.Errorf("rejected = %d, want 1", res.Counts[Employments].Rejected)
@@ -461,8 +463,8 @@ func TestDepartmentTree(t *testing.T) {
 			t.Errorf("%s delivered, want Uitval", code)
 		}
 	}
-	if !hasLog(res, Uitval, "dept.self_parent") || !hasLog(res, Uitval, "dept.cycle") {
-		t.Errorf("missing Uitval for self-parent or cycle: %+v", res.Logs)
+	if !hasLog(res, runlog.Uitval, "dept.self_parent") || !hasLog(res, runlog.Uitval, "dept.cycle") {
+		t.Errorf("missing runlog.Uitval for self-parent or cycle: %+v", res.Logs)
 	}
 	if find(t, res, Departments, "ACME/BELOW") == nil {
 		t.Errorf("a unit below a cycle is not itself on it and is delivered")
@@ -470,7 +472,7 @@ func TestDepartmentTree(t *testing.T) {
 	if got := get(t, res, Departments, "ACME/ORPHAN", "BovenliggendeAfdelingCode"); got != "" {
 		t.Errorf("missing parent delivered as %q, want empty", got)
 	}
-	if !hasLog(res, Waarschuwing, "dept.parent_missing") {
+	if !hasLog(res, runlog.Waarschuwing, "dept.parent_missing") {
 		t.Errorf("missing parent without Waarschuwing")
 	}
 	if res.Counts[Departments].Rejected != 3 {
@@ -508,8 +510,8 @@ func TestClassification(t *testing.T) {
 		if got := get(t, res, Absences, "10/1", "Classificatie"); got != tt.want {
 			t.Errorf("%q/%q = %q, want %q", tt.code, tt.desc, got, tt.want)
 		}
-		if hasLog(res, Waarschuwing, "abs.classification_unknown") != tt.warn {
-			t.Errorf("%q/%q: Waarschuwing = %v, want %v", tt.code, tt.desc, !tt.warn, tt.warn)
+		if hasLog(res, runlog.Waarschuwing, "abs.classification_unknown") != tt.warn {
+			t.Errorf("%q/%q: runlog.Waarschuwing = %v, want %v", tt.code, tt.desc, !tt.warn, tt.warn)
 		}
 	}
 }
@@ -529,7 +531,7 @@ func TestPercentage(t *testing.T) {
 		res := Map(baseConfig(), in)
 		v := find(t, res, Absences, "10/1")
 		if tt.uitval {
-			if v != nil || !hasLog(res, Uitval, "abs.percentage_range") {
+			if v != nil || !hasLog(res, runlog.Uitval, "abs.percentage_range") {
 				t.Errorf("aanwezig %s: want Uitval", tt.aanwezig)
 			}
 			continue
@@ -616,8 +618,8 @@ func TestManagerAccountUitval(t *testing.T) {
 		in := baseInput()
 		in.Employees[0].Email = tt.email
 		res := Map(baseConfig(), in)
-		if !hasLog(res, Uitval, tt.code) || res.Counts[Users].Rejected != 1 || len(res.Records[Users]) != 1 {
-			t.Errorf("%s: want Uitval %s and one account left, got %+v %+v", tt.name, tt.code, res.Logs, res.Records[Users])
+		if !hasLog(res, runlog.Uitval, tt.code) || res.Counts[Users].Rejected != 1 || len(res.Records[Users]) != 1 {
+			t.Errorf("%s: want runlog.Uitval %s and one account left, got %+v %+v", tt.name, tt.code, res.Logs, res.Records[Users])
 		}
 	}
 	// A manager who is not delivered gets no account.

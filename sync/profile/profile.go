@@ -15,9 +15,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/i18n"
+	"github.com/koppel-nl/koppel/sync/token"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Profile is one customer account with its couplings. Field names follow the YAML contract.
@@ -235,7 +236,7 @@ func (p *Profile) Defaults() {
 	if p.Account.Environment == "" {
 		p.Account.Environment = "production"
 	}
-	if tok, _, err := afas.NormalizeToken(p.Account.Token); err == nil {
+	if tok, _, err := token.NormalizeToken(p.Account.Token); err == nil {
 		p.Account.Token = tok
 	}
 }
@@ -265,10 +266,10 @@ func (p *Profile) Validate() error {
 	}
 	if p.Account.Token == "" {
 		add("account.token", "token_missing", "")
-	} else if _, _, err := afas.NormalizeToken(p.Account.Token); err != nil {
+	} else if _, _, err := token.NormalizeToken(p.Account.Token); err != nil {
 		add("account.token", "token_form", "")
 	}
-	if _, err := afas.ParseDay(p.DateFrom); err != nil {
+	if _, err := values.ParseDay(p.DateFrom); err != nil {
 		add("date_from", "date", p.DateFrom)
 	}
 	if !p.Couplings.Werknemer.Enabled && !p.Couplings.Verzuim.Enabled {

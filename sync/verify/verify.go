@@ -12,6 +12,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // Statuses of a connector check.
@@ -238,7 +239,7 @@ func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employmen
 		std, _ := connectors.ByRole(role)
 		st, err := c.Read(ctx, afas.Query{
 			Connector: p.ConnectorID(role), Sort: std.Sort, Fields: afas.Fields{}, Rename: p.FieldRenames(role),
-			Filters: []afas.Filter{{{Field: field, Op: afas.OpLess, Value: afas.FormatDateTime(day)}}},
+			Filters: []afas.Filter{{{Field: field, Op: afas.OpLess, Value: values.FormatDateTime(day)}}},
 		}, func(afas.Row) error { return nil })
 		return st.Rows, err
 	}

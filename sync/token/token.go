@@ -1,4 +1,5 @@
-package afas
+// Package token reads, normalises and masks AFAS tokens. It never prints a token.
+package token
 
 import (
 	"encoding/base64"
