@@ -111,11 +111,10 @@ func (r *runScreen) expectations() {
 		return
 	}
 	last, _ := r.e.Store.LastRun(r.name)
-	ent := map[string]string{connectors.Organisatie: mapping.Departments, connectors.Medewerkers: mapping.Employees, connectors.Dienstverbanden: mapping.Employments, connectors.Verzuim: mapping.Absences}
-	for _, role := range p.Roles(p.Enabled()) {
-		c := &connProgress{id: p.ConnectorID(role)}
-		if last != nil && last.Entities[ent[role]] != nil {
-			c.expected = last.Entities[ent[role]].Fetched
+	for _, con := range connectors.Needed(p.Selection(p.Enabled())) {
+		c := &connProgress{id: p.ConnectorID(con.Role)}
+		if last != nil && last.Entities[con.Entity] != nil {
+			c.expected = last.Entities[con.Entity].Fetched
 		}
 		r.conns = append(r.conns, c)
 	}

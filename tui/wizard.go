@@ -572,19 +572,20 @@ func (w *wizard) unavailable(i int) string {
 	if w.report == nil {
 		return ""
 	}
-	var roles []string
+	var sel connectors.Selection
 	switch i {
 	case fWerknemer, fManagers:
-		roles = []string{connectors.Organisatie, connectors.Medewerkers, connectors.Dienstverbanden}
+		sel.Werknemer = true
 	case fVerzuim:
-		roles = []string{connectors.Medewerkers, connectors.Dienstverbanden, connectors.Verzuim}
+		sel.Verzuim = true
 	default:
 		return ""
 	}
 	var bad []string
-	for _, r := range roles {
-		c, _ := w.report.Connector(r)
-		ok := c.Status == verify.OK || r == connectors.Dienstverbanden && c.Status == verify.Extra && len(c.ExtraFields) == 1
+	for _, con := range connectors.Needed(sel) {
+		c, _ := w.report.Connector(con.Role)
+		// The check runs without a salary column, so a salary candidate shows as one extra field.
+		ok := c.Status == verify.OK || con.Salary && c.Status == verify.Extra && len(c.ExtraFields) == 1
 		if !ok {
 			bad = append(bad, c.ID+" ("+w.e.t("verify."+c.Status)+")")
 		}

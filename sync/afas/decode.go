@@ -17,6 +17,9 @@ import (
 type Row struct {
 	Values map[string]Value
 	Errs   []FieldError
+	// Cleaned names the fields whose control characters (CR, LF, TAB, …) were replaced by a
+	// space, so that every delivered CSV line is one record; the rules log a Melding for them.
+	Cleaned []string
 }
 
 // Get returns a field's value; a field AFAS omitted reads as null.
@@ -26,14 +29,6 @@ func (r Row) Get(field string, k Kind) Value {
 	}
 	return Value{Kind: k, Null: true}
 }
-
-// FieldError is a value AFAS sent that does not fit the field's type.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e FieldError) Error() string { return fmt.Sprintf("field %s: %v", e.Field, e.Err) }
 
 // Fields is a connector's whitelist: field id to type. Only these fields are decoded.
 type Fields map[string]Kind

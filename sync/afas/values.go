@@ -8,6 +8,8 @@ type (
 	Kind  = values.Kind
 	Value = values.Value
 	Dec   = values.Dec
+	// FieldError is a value AFAS sent that does not fit the field's type.
+	FieldError = values.FieldError
 )
 
 // The AFAS field types.

@@ -1,9 +1,15 @@
-// Package connectors defines koppel's standard GetConnectors: the contract with the customer's
-// AFAS administrator (shared spec getconnectors.md). The AFAS client decodes only these fields.
+// Package connectors is koppel's connector table: one row per GetConnector with every fact about
+// it — role, standard id, key and sort, whitelist, date-from filter, the entity it feeds, which
+// couplings read it and how its rows become the rules' typed records. The table is the contract
+// with the customer's AFAS administrator (shared spec getconnectors.md); profile, engine, verify
+// and the screens derive everything from it, so a new connector is a new row.
 package connectors
 
 import (
+	"slices"
+
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/mapping"
 )
 
 // Roles of the standard connectors; a profile may give each a different id.
@@ -22,13 +28,42 @@ type Field struct {
 	Meaning string
 }
 
-// Connector is one standard GetConnector.
+// Coupling names, as the profile and the command line use them.
+const (
+	CouplingWerknemer = "werknemer"
+	CouplingVerzuim   = "verzuim"
+)
+
+// Selection is what a run (or a check) covers: the couplings and the profile switches that
+// change which connectors are read.
+type Selection struct {
+	Werknemer, Verzuim bool
+}
+
+// SelectionOf builds a selection from coupling names.
+func SelectionOf(couplings []string) Selection {
+	return Selection{Werknemer: slices.Contains(couplings, CouplingWerknemer), Verzuim: slices.Contains(couplings, CouplingVerzuim)}
+}
+
+// Connector is one row of the connector table.
 type Connector struct {
-	Role    string
+	Role    string // the profile's key under connectors:, and koppel's name for it
 	ID      string // standard id; a profile may rename it
 	Purpose string
-	Sort    []string
+	Sort    []string // the unique key, in sort order; reads page on it
 	Fields  []Field
+	// DateFilter is the field AFAS filters on date-from (empty, or on/after it); "" reads all rows.
+	DateFilter string
+	// Entity is the summary entity whose "fetched" count this connector's rows are.
+	Entity string
+	// Salary marks the connector that carries the profile's optional salary column.
+	Salary bool
+	// Needed tells whether a selection reads the connector. AFAS Verzuim needs the departments,
+	// employees and employments too: they decide which employees are delivered, and an absence of
+	// one who is not is Uitval. It reads them without delivering their files.
+	Needed func(Selection) bool
+	// Decode turns a decoded row into the rules' typed record (mapping.Unit, Employee, …).
+	Decode func(r afas.Row, salaryColumn string) any
 }
 
 // Whitelist returns the connector's decodable fields, plus the salary column when set.
@@ -37,10 +72,31 @@ func (c Connector) Whitelist(salaryColumn string) afas.Fields {
 	for _, f := range c.Fields {
 		fs[f.Name] = f.Kind
 	}
-	if c.Role == Dienstverbanden && salaryColumn != "" {
+	if c.Salary && salaryColumn != "" {
 		fs[salaryColumn] = afas.Decimal
 	}
 	return fs
+}
+
+// Keys returns the connector's key fields.
+func (c Connector) Keys() []Field {
+	var ks []Field
+	for _, f := range c.Fields {
+		if f.Key {
+			ks = append(ks, f)
+		}
+	}
+	return ks
+}
+
+// Field returns a field of the connector by name.
+func (c Connector) Field(name string) (Field, bool) {
+	for _, f := range c.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
 }
 
 // Field names used by the mapping rules.
@@ -90,13 +146,15 @@ const (
 	FVangnet         = "Vangnet"
 )
 
-// Standard returns the four standard connectors, in the order koppel documents them.
+// Standard returns the connector table, in the order koppel documents and reads them.
 func Standard() []Connector {
 	s, i, d, b, dt := afas.String, afas.Int, afas.Decimal, afas.Bool, afas.Date
+	always := func(sel Selection) bool { return sel.Werknemer || sel.Verzuim }
 	return []Connector{
 		{
 			Role: Organisatie, ID: "Koppel_Organisatie", Purpose: "organisational units (departments), one row per unit",
-			Sort: []string{FOrgEenheid},
+			Sort: []string{FOrgEenheid}, Entity: mapping.Departments, Needed: always,
+			Decode: func(r afas.Row, _ string) any { return UnitFrom(r) },
 			Fields: []Field{
 				{FOrgEenheid, s, true, "unit code"},
 				{FOmschrijving, s, false, "name"},
@@ -108,7 +166,8 @@ func Standard() []Connector {
 		},
 		{
 			Role: Medewerkers, ID: "Koppel_Medewerkers", Purpose: "employees, one row per employee record (Medewerker)",
-			Sort: []string{FMedewerker},
+			Sort: []string{FMedewerker}, Entity: mapping.Employees, Needed: always,
+			Decode: func(r afas.Row, _ string) any { return EmployeeFrom(r) },
 			Fields: []Field{
 				{FMedewerker, s, true, "employee number"},
 				{FPersoonsnummer, s, false, "person number; several Medewerker records can share one person"},
@@ -131,7 +190,9 @@ func Standard() []Connector {
 		},
 		{
 			Role: Dienstverbanden, ID: "Koppel_Dienstverbanden", Purpose: "employments, one row per employment with its current placement",
-			Sort: []string{FMedewerker, FDienstverband},
+			Sort: []string{FMedewerker, FDienstverband}, Entity: mapping.Employments, Needed: always,
+			DateFilter: FEinde, Salary: true,
+			Decode: func(r afas.Row, salary string) any { return EmploymentFrom(r, salary) },
 			Fields: []Field{
 				{FMedewerker, s, true, "employee number"},
 				{FDienstverband, i, true, "employment sequence number of this employee"},
@@ -150,7 +211,9 @@ func Standard() []Connector {
 		},
 		{
 			Role: Verzuim, ID: "Koppel_Verzuim", Purpose: "absences, one row per progress entry (verzuimverloop); no reason, diagnosis or free text",
-			Sort: []string{FVerzuimID, FVerloopID},
+			Sort: []string{FVerzuimID, FVerloopID}, Entity: mapping.Absences,
+			Needed: func(sel Selection) bool { return sel.Verzuim }, DateFilter: FHersteld,
+			Decode: func(r afas.Row, _ string) any { return AbsenceFrom(r) },
 			Fields: []Field{
 				{FVerzuimID, i, true, "absence id"},
 				{FVerloopID, i, true, "progress entry id"},
@@ -169,6 +232,26 @@ func Standard() []Connector {
 			},
 		},
 	}
+}
+
+// Needed returns the connectors a selection reads, in table order.
+func Needed(sel Selection) []Connector {
+	var out []Connector
+	for _, c := range Standard() {
+		if c.Needed(sel) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Roles lists every role of the table, in order.
+func Roles() []string {
+	var out []string
+	for _, c := range Standard() {
+		out = append(out, c.Role)
+	}
+	return out
 }
 
 // ByRole returns the standard connector for a role.

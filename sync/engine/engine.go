@@ -433,12 +433,10 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 	for _, role := range roles {
 		con, _ := connectors.ByRole(role)
 		id := p.ConnectorID(role)
-		q := afas.Query{Connector: id, Fields: con.Whitelist(p.SalaryColumn()), Sort: con.Sort, Rename: p.FieldRenames(role)}
-		switch role {
-		case connectors.Dienstverbanden:
-			q.Filters = afas.OnOrAfterOrEmpty(connectors.FEinde, day)
-		case connectors.Verzuim:
-			q.Filters = afas.OnOrAfterOrEmpty(connectors.FHersteld, day)
+		salary := p.SalaryColumn()
+		q := afas.Query{Connector: id, Fields: con.Whitelist(salary), Sort: con.Sort, Rename: p.FieldRenames(role)}
+		if con.DateFilter != "" {
+			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, day)
 		}
 		q.Progress = func(st afas.Stats) {
 			r.emit(Event{Type: "progress", Connector: id, Pages: st.Pages, Rows: st.Rows})
@@ -452,24 +450,9 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 				return
 			}
 			defer func() { <-sem }()
-			var collect func(afas.Row) error
-			salary := p.SalaryColumn()
-			// Each role appends to its own slice; no lock is needed until the end.
-			var units []mapping.Unit
-			var emps []mapping.Employee
-			var dvs []mapping.Employment
-			var abs []mapping.Absence
-			switch role {
-			case connectors.Organisatie:
-				collect = func(row afas.Row) error { units = append(units, mapping.UnitFrom(row)); return nil }
-			case connectors.Medewerkers:
-				collect = func(row afas.Row) error { emps = append(emps, mapping.EmployeeFrom(row)); return nil }
-			case connectors.Dienstverbanden:
-				collect = func(row afas.Row) error { dvs = append(dvs, mapping.EmploymentFrom(row, salary)); return nil }
-			case connectors.Verzuim:
-				collect = func(row afas.Row) error { abs = append(abs, mapping.AbsenceFrom(row)); return nil }
-			}
-			st, err := client.Read(ctx, q, collect)
+			// Each connector collects into its own slice; no lock is needed until the end.
+			var recs []any
+			st, err := client.Read(ctx, q, func(row afas.Row) error { recs = append(recs, con.Decode(row, salary)); return nil })
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -484,16 +467,7 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 			if len(st.Dropped) > 0 {
 				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: id, Code: "run.fields_dropped", Args: []string{id, strings.Join(st.Dropped, ", ")}})
 			}
-			switch role {
-			case connectors.Organisatie:
-				in.Units = units
-			case connectors.Medewerkers:
-				in.Employees = emps
-			case connectors.Dienstverbanden:
-				in.Employments = dvs
-			case connectors.Verzuim:
-				in.Absences = abs
-			}
+			in.Add(recs)
 		}()
 	}
 	wg.Wait()

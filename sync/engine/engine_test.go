@@ -539,7 +539,7 @@ func TestRenamedConnectorsAndFields(t *testing.T) {
 		"Koppel_Medewerkers.Email_werk=Email", "Koppel_Dienstverbanden.Einddatum_contract=Einde", "Koppel_Medewerkers=HR_Medewerkers",
 	}}, profile.ModeCompleet)
 	p, _ := e.store.Profile("acme")
-	p.Connectors.Medewerkers = "HR_Medewerkers"
+	p.Connectors.IDs = map[string]string{"medewerkers": "HR_Medewerkers"}
 	p.Connectors.Fields = map[string]map[string]string{"medewerkers": {"Email_werk": "Email"}, "dienstverbanden": {"Einddatum_contract": "Einde"}}
 	if err := e.store.PutProfile(p); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
@@ -119,6 +118,22 @@ type Input struct {
 	Employees   []Employee
 	Employments []Employment
 	Absences    []Absence
+}
+
+// Add appends typed records of any connector to the input.
+func (in *Input) Add(recs []any) {
+	for _, rec := range recs {
+		switch v := rec.(type) {
+		case Unit:
+			in.Units = append(in.Units, v)
+		case Employee:
+			in.Employees = append(in.Employees, v)
+		case Employment:
+			in.Employments = append(in.Employments, v)
+		case Absence:
+			in.Absences = append(in.Absences, v)
+		}
+	}
 }
 
 // Counts are an entity's figures from the mapping.
@@ -290,7 +305,7 @@ func cyclePath(units map[string]*Unit, code string) string {
 	return strings.Join(append(path, code), " → ")
 }
 
-func (m *mapper) rejectFields(entity, key string, errs []afas.FieldError) {
+func (m *mapper) rejectFields(entity, key string, errs []values.FieldError) {
 	for i, fe := range errs {
 		if i == 0 {
 			m.reject(entity, key, "field.invalid", fe.Field, fe.Err.Error())
@@ -506,10 +521,10 @@ func employmentProblem(d *Employment, e *Employee, ui *unitInfo) (string, []stri
 }
 
 // fieldErrs are the values of an employment and its employee that AFAS sent in a wrong form.
-func fieldErrs(d *Employment, e *Employee) []afas.FieldError {
+func fieldErrs(d *Employment, e *Employee) []values.FieldError {
 	errs := d.Errs
 	if e != nil {
-		errs = append(append([]afas.FieldError(nil), errs...), e.Errs...)
+		errs = append(append([]values.FieldError(nil), errs...), e.Errs...)
 	}
 	return errs
 }

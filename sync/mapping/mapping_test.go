@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
@@ -23,8 +22,8 @@ func d(s string) time.Time {
 	return t
 }
 
-func dec(s string) afas.Value {
-	v, err := values.ParseValue(afas.Decimal, s)
+func dec(s string) values.Value {
+	v, err := values.ParseValue(values.Decimal, s)
 	if err != nil {
 		panic(err)
 	}
@@ -361,7 +360,7 @@ func TestSalary(t *testing.T) {
 	tests := []struct {
 		name         string
 		column       string
-		value        afas.Value
+		value        values.Value
 		bad          string
 		salary, kind string
 		warn         bool
@@ -369,9 +368,9 @@ func TestSalary(t *testing.T) {
 		{"not mapped", "", dec("3000"), "", "", "", false},
 		{"amount", "Bruto_maandloon", dec("3150.50"), "", "3150.5", "Bruto maandloon", false},
 		{"old decimal form", "Bruto_maandloon", dec(".5"), "", "0.5", "Bruto maandloon", false},
-		{"empty", "Bruto_maandloon", afas.Value{Kind: afas.Decimal, Null: true}, "", "", "", false},
+		{"empty", "Bruto_maandloon", values.Value{Kind: values.Decimal, Null: true}, "", "", "", false},
 		{"negative", "Bruto_maandloon", dec("-10"), "", "", "", true},
-		{"not numeric", "Bruto_maandloon", afas.Value{Kind: afas.Decimal, Null: true}, `"drie" is not a decimal number`, "", "", true},
+		{"not numeric", "Bruto_maandloon", values.Value{Kind: values.Decimal, Null: true}, `"drie" is not a decimal number`, "", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,10 +407,10 @@ func TestEmploymentUitval(t *testing.T) {
 		{"same key twice", func(in *Input) { in.Employments = append(in.Employments, in.Employments[2]) }, "dv.duplicate"},
 		{"unknown employee", func(in *Input) { in.Employees = in.Employees[:2] }, "dv.employee_missing"},
 		{"value in a wrong form", func(in *Input) {
-			in.Employments[2].Errs = []afas.FieldError{{Field: "Uren_per_week", Err: errors.New(`"36,0" is not a decimal number`)}}
+			in.Employments[2].Errs = []values.FieldError{{Field: "Uren_per_week", Err: errors.New(`"36,0" is not a decimal number`)}}
 		}, "field.invalid"},
 		{"employee value in a wrong form", func(in *Input) {
-			in.Employees[2].Errs = []afas.FieldError{{Field: "Geboortedatum", Err: errors.New(`"31-01-1980" is not a date`)}}
+			in.Employees[2].Errs = []values.FieldError{{Field: "Geboortedatum", Err: errors.New(`"31-01-1980" is not a date`)}}
 		}, "field.invalid"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ package profile
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -98,14 +99,52 @@ type Delivery struct {
 
 // Connectors rename the standard GetConnectors, and optionally their fields, for a customer who
 // already has connectors with other names.
+//
+// In YAML the ids sit beside fields (connectors: {medewerkers: HR_Medewerkers, fields: {…}}); the
+// keys are the roles of the connector table.
 type Connectors struct {
-	Organisatie     string `yaml:"organisatie,omitempty" json:"organisatie,omitempty"`
-	Medewerkers     string `yaml:"medewerkers,omitempty" json:"medewerkers,omitempty"`
-	Dienstverbanden string `yaml:"dienstverbanden,omitempty" json:"dienstverbanden,omitempty"`
-	Verzuim         string `yaml:"verzuim,omitempty" json:"verzuim,omitempty"`
-	// Fields: per connector (organisatie, medewerkers, dienstverbanden, verzuim), the standard
-	// field name → the name in the customer's connector.
+	// IDs: role → the customer's GetConnector id.
+	IDs map[string]string `yaml:",inline" json:"-"`
+	// Fields: per role, the standard field name → the name in the customer's connector.
 	Fields map[string]map[string]string `yaml:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// MarshalJSON keeps the YAML's flat shape in the store.
+func (c Connectors) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for role, id := range c.IDs {
+		m[role] = id
+	}
+	if len(c.Fields) > 0 {
+		m["fields"] = c.Fields
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (c *Connectors) UnmarshalJSON(data []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*c = Connectors{}
+	for k, raw := range m {
+		if k == "fields" {
+			if err := json.Unmarshal(raw, &c.Fields); err != nil {
+				return err
+			}
+			continue
+		}
+		var id string
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return fmt.Errorf("connectors.%s: %w", k, err)
+		}
+		if c.IDs == nil {
+			c.IDs = map[string]string{}
+		}
+		c.IDs[k] = id
+	}
+	return nil
 }
 
 // Guard is the deletion guard: a run that would delete, archive or deactivate more than
@@ -124,8 +163,8 @@ func (g Guard) DeleteShare() float64 {
 
 // Coupling names as used on the command line.
 const (
-	CouplingWerknemer = "werknemer"
-	CouplingVerzuim   = "verzuim"
+	CouplingWerknemer = connectors.CouplingWerknemer
+	CouplingVerzuim   = connectors.CouplingVerzuim
 )
 
 // Modes of delivery.
@@ -304,9 +343,17 @@ func (p *Profile) Validate() error {
 	default:
 		add("delivery.mode", "mode", p.Delivery.Mode)
 	}
-	for key, id := range map[string]string{"connectors.organisatie": p.Connectors.Organisatie, "connectors.medewerkers": p.Connectors.Medewerkers, "connectors.dienstverbanden": p.Connectors.Dienstverbanden, "connectors.verzuim": p.Connectors.Verzuim} {
-		if id != "" && !fieldRe.MatchString(id) {
-			add(key, "connector_id", id)
+	idRoles := make([]string, 0, len(p.Connectors.IDs))
+	for role := range p.Connectors.IDs {
+		idRoles = append(idRoles, role)
+	}
+	sort.Strings(idRoles)
+	for _, role := range idRoles {
+		id := p.Connectors.IDs[role]
+		if _, ok := connectors.ByRole(role); !ok {
+			add("connectors."+role, "field_role", role)
+		} else if id != "" && !fieldRe.MatchString(id) {
+			add("connectors."+role, "connector_id", id)
 		}
 	}
 	roles := make([]string, 0, len(p.Connectors.Fields))
@@ -377,22 +424,11 @@ func (p *Profile) URL() string {
 
 // ConnectorID returns the GetConnector id the profile uses for a role.
 func (p *Profile) ConnectorID(role string) string {
-	var id string
-	switch role {
-	case connectors.Organisatie:
-		id = p.Connectors.Organisatie
-	case connectors.Medewerkers:
-		id = p.Connectors.Medewerkers
-	case connectors.Dienstverbanden:
-		id = p.Connectors.Dienstverbanden
-	case connectors.Verzuim:
-		id = p.Connectors.Verzuim
+	if id := p.Connectors.IDs[role]; id != "" {
+		return id
 	}
-	if id == "" {
-		c, _ := connectors.ByRole(role)
-		id = c.ID
-	}
-	return id
+	c, _ := connectors.ByRole(role)
+	return c.ID
 }
 
 // FieldRenames returns, for a connector role, the standard field names the customer's connector
@@ -410,25 +446,15 @@ func (p *Profile) SalaryColumn() string {
 // Roles lists the connector roles the enabled couplings need.
 func (p *Profile) Roles(couplings []string) []string {
 	var roles []string
-	for _, c := range couplings {
-		switch c {
-		case CouplingWerknemer:
-			roles = append(roles, connectors.Organisatie, connectors.Medewerkers, connectors.Dienstverbanden)
-		case CouplingVerzuim:
-			// Absences of employees who are not delivered are Uitval, so the employee records are
-			// needed too; they are read, not delivered.
-			roles = append(roles, connectors.Medewerkers, connectors.Dienstverbanden, connectors.Verzuim)
-		}
+	for _, c := range connectors.Needed(p.Selection(couplings)) {
+		roles = append(roles, c.Role)
 	}
-	seen := map[string]bool{}
-	out := roles[:0]
-	for _, r := range roles {
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	return out
+	return roles
+}
+
+// Selection is what a run of these couplings covers, for the connector table.
+func (p *Profile) Selection(couplings []string) connectors.Selection {
+	return connectors.SelectionOf(couplings)
 }
 
 // Enabled lists the enabled couplings, werknemer first.

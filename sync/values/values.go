@@ -271,3 +271,11 @@ func (d Dec) String() string {
 	f := strings.TrimRight(fmt.Sprintf("%06d", fp), "0")
 	return sign + strconv.FormatInt(ip, 10) + "." + f
 }
+
+// FieldError is a value AFAS sent that does not fit the field's type.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e FieldError) Error() string { return fmt.Sprintf("field %s: %v", e.Field, e.Err) }

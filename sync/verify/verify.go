@@ -125,7 +125,7 @@ func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 			continue
 		}
 		answered = true
-		want := std.Whitelist(salaryFor(role, t.SalaryColumn))
+		want := std.Whitelist(t.SalaryColumn)
 		toStd := map[string]string{}
 		for s, w := range t.Renames[role] {
 			toStd[w] = s
@@ -163,13 +163,6 @@ func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
 		rep.Connectors = append(rep.Connectors, cc)
 	}
 	return rep, nil
-}
-
-func salaryFor(role, col string) string {
-	if role == connectors.Dienstverbanden {
-		return col
-	}
-	return ""
 }
 
 // NewClient returns an AFAS client for a profile that retries briefly: a consultant is waiting.

@@ -87,7 +87,7 @@ func TestRenamedFieldsVerify(t *testing.T) {
 	if c, _ := rep.Connector(connectors.Medewerkers); c.Status != verify.Incomplete || strings.Join(c.ExtraFields, ",") != "Email" || strings.Join(c.MissingFields, ",") != "Email_werk" {
 		t.Errorf("without the rename: %+v", c)
 	}
-	p.Connectors.Verzuim = "HR_Verzuim"
+	p.Connectors.IDs = map[string]string{"verzuim": "HR_Verzuim"}
 	p.Connectors.Fields = map[string]map[string]string{"medewerkers": {"Email_werk": "Email"}}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
