@@ -279,3 +279,47 @@ func TestConnectorsDocumentsTheSpec(t *testing.T) {
 		t.Errorf("connectors --json: %v", err)
 	}
 }
+
+func TestVerzuimOnlyProfileRuns(t *testing.T) {
+	c := newCLI(t)
+	url, token := c.sim("--employees", "80", "--seed", "6")
+	full := c.profile("full", url, token, "mutaties", "")
+	raw, _ := os.ReadFile(full)
+	only := strings.Replace(strings.Replace(string(raw), "name: full", "name: alleen", 1), "  werknemer:\n    enabled: true\n    managers: true", "  werknemer:\n    enabled: false\n    managers: false", 1)
+	onlyPath := filepath.Join(c.dir, "alleen.yaml")
+	if err := os.WriteFile(onlyPath, []byte(only), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{full, onlyPath} {
+		if out, errOut, code := c.run("profile", "import", p); code != 0 {
+			t.Fatalf("import %s: exit %d\n%s%s", p, code, out, errOut)
+		}
+	}
+	if out, errOut, code := c.run("verify", "alleen"); code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	runs := map[string][]string{"alleen": {"run", "alleen", "--json"}, "full --coupling verzuim": {"run", "full", "--coupling", "verzuim", "--json"}}
+	var files []string
+	for name, args := range runs {
+		out, errOut, code := c.run(args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", name, code, errOut)
+		}
+		sum := lastJSON(t, out)
+		if sum["status"] != "ok" {
+			t.Fatalf("%s: %v", name, sum)
+		}
+		abs := sum["entities"].(map[string]any)["absences"].(map[string]any)
+		if abs["delivered"].(float64) < 20 || abs["rejected"].(float64) > abs["delivered"].(float64)/4 {
+			t.Errorf("%s: absences %v", name, abs)
+		}
+		data, err := os.ReadFile(filepath.Join(sum["delivery"].(string), "verzuim.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, string(data))
+	}
+	if files[0] != files[1] {
+		t.Errorf("a verzuim-only profile and --coupling verzuim deliver different absences")
+	}
+}

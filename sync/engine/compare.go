@@ -7,7 +7,6 @@ import (
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
-	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
@@ -94,7 +93,7 @@ type diff struct {
 
 func (r *run) newDiff(ent string) *diff {
 	return &diff{
-		r: r, ent: ent, mutaties: r.p.Delivery.Mode == profile.ModeMutaties, c: r.rec.Entities[ent],
+		r: r, ent: ent, mutaties: mutationFile(r.p, ent), c: r.rec.Entities[ent],
 		upd: store.StateUpdate{Entity: ent, Put: map[string][]string{}}, groups: newGroupTally(),
 	}
 }

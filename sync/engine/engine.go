@@ -343,11 +343,11 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	}()
 	for _, ent := range plan.order {
 		header := mapping.Columns(ent)
-		if p.Delivery.Mode == profile.ModeMutaties {
+		mutaties := mutationFile(p, ent)
+		if mutaties {
 			header = append([]string{"Mutatie"}, header...)
 		}
 		rows := plan.rows[ent]
-		mutaties := p.Delivery.Mode == profile.ModeMutaties
 		if err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
 			var buf []string
 			for _, row := range rows {
@@ -398,10 +398,24 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		return fmt.Errorf("commit run: %w", err)
 	}
 	committed = true
-	if err := delivery.Publish(folder.Temp, folder.Final); err != nil {
-		return err
+	// From here the run is delivered: its state has advanced and the next run's recovery
+	// publishes the folder if this process cannot. A failure now is a warning on the run, never
+	// a failed run (which would contradict the state the store already holds).
+	code := ""
+	var perr error
+	if perr = delivery.Publish(folder.Temp, folder.Final); perr != nil {
+		code = "run.publish_failed"
+	} else if perr = r.e.Store.ClearPending(p.Name); perr != nil {
+		code = "run.pending_failed"
 	}
-	return r.e.Store.ClearPending(p.Name)
+	if code != "" {
+		r.log(runlog.Log{Level: runlog.Waarschuwing, Code: code, Args: []string{folder.Final, perr.Error()}})
+		r.rec.Levels[runlog.Waarschuwing.String()]++
+		// Best effort: the run record gains the warning; if the store fails too, the event
+		// stream still carries it.
+		_ = r.e.Store.RecordRun(r.rec, r.logs, r.changes)
+	}
+	return nil
 }
 
 // fetch reads the connectors the couplings need, several at once, each sorted on its key and
@@ -478,4 +492,11 @@ func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*m
 		return nil, err
 	}
 	return in, nil
+}
+
+// mutationFile tells whether an entity's file lists mutations: in mode mutaties, except
+// verzuim.csv, which Xpert Suite's absence import only knows as a complete delivery (a case
+// missing from it is closed or deleted there).
+func mutationFile(p *profile.Profile, entity string) bool {
+	return p.Delivery.Mode == profile.ModeMutaties && entity != mapping.Absences
 }

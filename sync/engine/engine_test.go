@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,15 +186,24 @@ func TestSecondRunMutatiesOnlyChanges(t *testing.T) {
 		t.Fatalf("nothing changed in AFAS, yet %d changes", len(second.Changes))
 	}
 	for ent, c := range r.Entities {
-		if c.Delivered != 0 || c.New+c.Changed+c.Deleted != 0 || c.Unchanged != first.Run.Entities[ent].Delivered {
+		want := 0
+		if ent == mapping.Absences {
+			want = first.Run.Entities[ent].Delivered // verzuim.csv is always complete
+		}
+		if c.Delivered != want || c.New+c.Changed+c.Deleted != 0 || c.Unchanged != first.Run.Entities[ent].Delivered {
 			t.Errorf("%s: %+v (first run delivered %d)", ent, c, first.Run.Entities[ent].Delivered)
 		}
 	}
-	for _, name := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv", "verzuim.csv"} {
+	for _, name := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv"} {
 		rows := readCSV(t, filepath.Join(r.Delivery, name))
 		if len(rows) != 1 || rows[0][0] != "Mutatie" {
 			t.Errorf("%s: %d rows, header %v; want only a header starting with Mutatie", name, len(rows), rows[0])
 		}
+	}
+	// Xpert Suite's absence import knows only complete deliveries: verzuim.csv is the same file
+	// as in mode compleet, without a Mutatie column.
+	if a, b := readCSV(t, filepath.Join(r.Delivery, "verzuim.csv")), readCSV(t, filepath.Join(first.Run.Delivery, "verzuim.csv")); !reflect.DeepEqual(a, b) {
+		t.Errorf("mutaties verzuim.csv differs from the complete one: %d vs %d rows, header %v", len(a), len(b), a[0])
 	}
 
 	// One employee's work phone changes in AFAS: exactly that employment appears, marked.
@@ -604,5 +614,115 @@ func TestMutatiesRowsSortedOnKey(t *testing.T) {
 		if less(got[i], got[i-1]) {
 			t.Fatalf("row %d out of key order: %v after %v", i, got[i][:4], got[i-1][:4])
 		}
+	}
+}
+
+// verzuimOnly makes the profile AFAS Verzuim only, one of the two standard configurations.
+func (e *env) verzuimOnly() {
+	p, err := e.store.Profile("acme")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p.Couplings.Werknemer = profile.Werknemer{}
+	if err := e.store.PutProfile(p); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestVerzuimOnlyDeliversWhatAFullRunDelivers(t *testing.T) {
+	for _, mode := range []string{profile.ModeCompleet, profile.ModeMutaties} {
+		t.Run(mode, func(t *testing.T) {
+			full := newEnv(t, afassim.Options{Seed: 21, Employees: 150}, mode)
+			want, _ := full.run(engine.Options{})
+
+			only := newEnv(t, afassim.Options{Seed: 21, Employees: 150}, mode)
+			only.verzuimOnly()
+			got, _ := only.run(engine.Options{})
+
+			// The same run with --coupling verzuim on a profile with both couplings.
+			flag := newEnv(t, afassim.Options{Seed: 21, Employees: 150}, mode)
+			picked, _ := flag.run(engine.Options{Couplings: []string{profile.CouplingVerzuim}})
+
+			wantRows := readCSV(t, filepath.Join(want.Run.Delivery, "verzuim.csv"))
+			if len(wantRows) < 50 {
+				t.Fatalf("full run delivered only %d absence rows", len(wantRows))
+			}
+			for name, res := range map[string]*engine.Result{"verzuim only": got, "--coupling verzuim": picked} {
+				if res.Run.Status != engine.StatusOK {
+					t.Fatalf("%s: status %s: %s", name, res.Run.Status, res.Run.Error)
+				}
+				if rows := readCSV(t, filepath.Join(res.Run.Delivery, "verzuim.csv")); !reflect.DeepEqual(rows, wantRows) {
+					t.Errorf("%s: verzuim.csv has %d rows, the full run %d", name, len(rows), len(wantRows))
+				}
+				entries, _ := os.ReadDir(res.Run.Delivery)
+				var files []string
+				for _, f := range entries {
+					files = append(files, f.Name())
+				}
+				if !reflect.DeepEqual(files, []string{"manifest.json", "verzuim.csv"}) {
+					t.Errorf("%s: delivered %v", name, files)
+				}
+				if a, b := res.Run.Entities[mapping.Absences], want.Run.Entities[mapping.Absences]; *a != *b {
+					t.Errorf("%s: absence counts %+v, full run %+v", name, *a, *b)
+				}
+				for _, ent := range []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Users} {
+					if res.Run.Entities[ent] != nil {
+						t.Errorf("%s: reports on %s", name, ent)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRenameFailureAfterCommitLeavesAnOKRun(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 22, Employees: 40}, profile.ModeCompleet)
+	dir := filepath.Join(e.outbox, "acme")
+	var blocker string
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{RetryBase: time.Millisecond}, func(ev engine.Event) {
+		if ev.Type != "stage" || ev.Stage != engine.StageCommit {
+			return
+		}
+		// Just before the commit: put a non-empty folder where the delivery will be renamed to,
+		// so the rename fails for real.
+		entries, _ := os.ReadDir(dir)
+		for _, en := range entries {
+			if name, ok := strings.CutPrefix(en.Name(), "."); ok {
+				name = strings.TrimSuffix(name, filepath.Ext(name))
+				blocker = filepath.Join(dir, name)
+			}
+		}
+		if err := os.MkdirAll(filepath.Join(blocker, "in-the-way"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil {
+		t.Fatalf("run failed after its commit: %v", err)
+	}
+	if blocker == "" || blocker != res.Run.Delivery {
+		t.Fatalf("blocker %q, delivery %q", blocker, res.Run.Delivery)
+	}
+	stored, err := e.store.Run(res.Run.ID)
+	if err != nil || stored.Status != engine.StatusOK || stored.Delivery != res.Run.Delivery {
+		t.Fatalf("stored run %+v, %v", stored, err)
+	}
+	logs, _ := e.store.RunLogs(res.Run.ID)
+	warned := false
+	for _, l := range logs {
+		warned = warned || l.Code == "run.publish_failed" && l.Level == runlog.Waarschuwing
+	}
+	if !warned || stored.Levels["Waarschuwing"] == 0 {
+		t.Errorf("no Waarschuwing for the failed rename in the run's log")
+	}
+	if pend, _ := e.store.PendingOf("acme"); pend == nil {
+		t.Fatal("the rename is not left to the next run")
+	}
+	// The obstacle goes; the next run completes the delivery first.
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
+	e.run(engine.Options{})
+	if _, err := os.Stat(filepath.Join(res.Run.Delivery, "manifest.json")); err != nil {
+		t.Errorf("the committed delivery was not published by the next run: %v", err)
 	}
 }

@@ -122,6 +122,8 @@ var messages = map[string][2]string{
 	"run.retry":             {"%[1]s: poging %[2]s mislukt (%[3]s); opnieuw over %[4]s", "%[1]s: attempt %[2]s failed (%[3]s); retrying in %[4]s"},
 	"run.read":              {"%[1]s: %[2]s rijen gelezen in %[3]s pagina's", "%[1]s: read %[2]s rows in %[3]s pages"},
 	"run.recovered":         {"levering %[1]s van een onderbroken run alsnog afgerond", "delivery %[1]s of an interrupted run completed"},
+	"run.publish_failed":    {"levering %[1]s is vastgelegd maar de map kon niet worden hernoemd (%[2]s); de volgende run rondt dit af", "delivery %[1]s is recorded but its folder could not be renamed (%[2]s); the next run completes it"},
+	"run.pending_failed":    {"levering %[1]s is afgerond maar de markering kon niet worden gewist (%[2]s); de volgende run ruimt dit op", "delivery %[1]s is complete but its mark could not be cleared (%[2]s); the next run clears it"},
 	"run.cleaned":           {"onvolledige levering van een onderbroken run opgeruimd: %[1]s", "incomplete delivery of an interrupted run cleaned up: %[1]s"},
 	"run.guard":             {"verwijderbeveiliging: %[1]s van %[2]s eerder geleverde records zouden verwijderd, gearchiveerd of gedeactiveerd worden (grens %[3]s%%); niets geleverd — controleer AFAS of draai opnieuw met --allow-deletes", "deletion guard: %[1]s of %[2]s records delivered before would be deleted, archived or deactivated (limit %[3]s%%); nothing delivered — check AFAS or run again with --allow-deletes"},
 	"run.guard_allowed":     {"verwijderbeveiliging bewust overgeslagen: %[1]s van %[2]s records verwijderd, gearchiveerd of gedeactiveerd", "deletion guard overridden on purpose: %[1]s of %[2]s records deleted, archived or deactivated"},
