@@ -192,7 +192,7 @@ func TestHeadlessCoupling(t *testing.T) {
 		t.Errorf("runs show: exit %d\n%s", code, out)
 	}
 
-	// Nothing changed, mode mutaties: header-only files.
+	// Nothing changed, mode mutaties: header-only files, except verzuim.csv, always complete.
 	c.profile("acme", url, token, "mutaties", "")
 	c.run("profile", "import", path)
 	out, _, code = c.run("run", "acme", "--json")
@@ -200,11 +200,15 @@ func TestHeadlessCoupling(t *testing.T) {
 	if code != 0 || sum["status"] != "ok" {
 		t.Fatalf("second run: exit %d %v", code, sum)
 	}
-	for _, f := range []string{"afdelingen.csv", "medewerkers.csv", "verzuim.csv", "gebruikers.csv"} {
+	for _, f := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv"} {
 		raw, _ := os.ReadFile(filepath.Join(sum["delivery"].(string), f))
 		if n := strings.Count(string(raw), "\n"); n != 1 || !strings.HasPrefix(string(raw), "Mutatie;") {
 			t.Errorf("%s: %d lines, want only the header", f, n)
 		}
+	}
+	raw, _ := os.ReadFile(filepath.Join(sum["delivery"].(string), "verzuim.csv"))
+	if n := strings.Count(string(raw), "\n"); n < 20 || strings.HasPrefix(string(raw), "Mutatie;") {
+		t.Errorf("verzuim.csv: %d lines; want the complete file without a Mutatie column", n)
 	}
 }
 

@@ -149,25 +149,69 @@ type Result struct {
 	Logs    []runlog.Log
 }
 
-type mapper struct {
-	cfg Config
-	res *Result
+// Mapper applies the rules to rows as they stream in from AFAS, holding only the indexes the
+// rules need across a run — the department tree, the employees (for their employments' person
+// fields), which employees are delivered — never the delivered rows. Feed it in dependency
+// order: Units, then every Employee, then Employments (EmploymentsDone after the last), then
+// Users and Absences.
+type Mapper struct {
+	cfg    Config
+	logFn  func(runlog.Log)
+	counts map[string]*Counts
+
+	ui          *unitInfo
+	emps        map[string]*Employee
+	persons     map[string]*person
+	delivered   map[string]*deliveredEmp
+	rejectedEmp map[string]bool
+	seenDV      map[string]bool
+	seenAbs     map[string]bool
 }
 
-func (m *mapper) log(l runlog.Level, entity, key, code string, args ...string) {
-	m.res.Logs = append(m.res.Logs, runlog.Log{Level: l, Entity: entity, Key: DisplayKey(key), Code: code, Args: args})
+// NewMapper starts a run's mapping; log receives every log entry.
+func NewMapper(cfg Config, log func(runlog.Log)) *Mapper {
+	m := &Mapper{
+		cfg: cfg, logFn: log, counts: map[string]*Counts{},
+		ui:   &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}},
+		emps: map[string]*Employee{}, persons: map[string]*person{}, delivered: map[string]*deliveredEmp{},
+		rejectedEmp: map[string]bool{}, seenDV: map[string]bool{}, seenAbs: map[string]bool{},
+	}
+	if cfg.Werknemer {
+		for _, e := range []string{Departments, Employees, Employments} {
+			m.counts[e] = &Counts{}
+		}
+		if cfg.Managers {
+			m.counts[Users] = &Counts{}
+		}
+	}
+	if cfg.Verzuim {
+		m.counts[Absences] = &Counts{}
+	}
+	return m
 }
 
-func (m *mapper) reject(entity, key, code string, args ...string) {
+// Counts are the figures per entity so far: only the entities the run delivers.
+func (m *Mapper) Counts() map[string]*Counts { return m.counts }
+
+// Delivered tells whether an employee (Medewerker) is delivered with at least one employment.
+func (m *Mapper) Delivered(medewerker string) bool { return m.delivered[medewerker] != nil }
+
+func (m *Mapper) log(l runlog.Level, entity, key, code string, args ...string) {
+	if m.logFn != nil {
+		m.logFn(runlog.Log{Level: l, Entity: entity, Key: DisplayKey(key), Code: code, Args: args})
+	}
+}
+
+func (m *Mapper) reject(entity, key, code string, args ...string) {
 	m.log(runlog.Uitval, entity, key, code, args...)
-	m.res.Counts[entity].Rejected++
+	m.counts[entity].Rejected++
 }
 
-func (m *mapper) employer(code string) string {
+func (m *Mapper) employer(code string) string {
 	return affix(m.cfg.EmployerAffix, code)
 }
 
-func (m *mapper) employee(nr string) string { return affix(m.cfg.EmployeeAffix, nr) }
+func (m *Mapper) employee(nr string) string { return affix(m.cfg.EmployeeAffix, nr) }
 
 func affix(a [2]string, s string) string {
 	if s == "" {
@@ -176,37 +220,43 @@ func affix(a [2]string, s string) string {
 	return a[0] + s + a[1]
 }
 
-// Map applies every rule. Records come out sorted on their keys.
+// Map applies every rule to a whole input at once. Records come out sorted on their keys.
 func Map(cfg Config, in Input) *Result {
-	res := &Result{Records: map[string][]Record{}, Counts: map[string]*Counts{}}
-	for _, e := range []string{Departments, Employees, Employments, Absences, Users} {
-		res.Counts[e] = &Counts{}
+	res := &Result{Records: map[string][]Record{}}
+	m := NewMapper(cfg, func(l runlog.Log) { res.Logs = append(res.Logs, l) })
+	depts := m.Units(in.Units)
+	if cfg.Werknemer {
+		res.Records[Departments] = depts
 	}
-	m := &mapper{cfg: cfg, res: res}
-	units := m.units(in.Units)
-	emps, delivered := m.employments(in, units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	var emps []Record
+	for _, d := range in.Employments {
+		if rec, ok := m.Employment(d); ok {
+			emps = append(emps, rec)
+		}
+	}
+	m.EmploymentsDone()
 	if cfg.Werknemer {
 		res.Records[Employments] = emps
 		if cfg.Managers {
-			res.Records[Users] = m.users(in, units, delivered)
+			res.Records[Users] = m.Users()
 		}
-	} else {
-		delete(res.Counts, Departments)
-		delete(res.Counts, Employees)
-		delete(res.Counts, Employments)
-		delete(res.Records, Departments)
-	}
-	if !cfg.Managers || !cfg.Werknemer {
-		delete(res.Counts, Users)
 	}
 	if cfg.Verzuim {
-		res.Records[Absences] = m.absences(in.Absences, delivered)
-	} else {
-		delete(res.Counts, Absences)
+		var abs []Record
+		for _, a := range in.Absences {
+			if rec, ok := m.Absence(a); ok {
+				abs = append(abs, rec)
+			}
+		}
+		res.Records[Absences] = abs
 	}
 	for _, recs := range res.Records {
 		sort.Slice(recs, func(i, j int) bool { return recs[i].Key < recs[j].Key })
 	}
+	res.Counts = m.Counts()
 	return res
 }
 
@@ -217,10 +267,12 @@ type unitInfo struct {
 	rejected map[string]bool
 }
 
-func (m *mapper) units(in []Unit) *unitInfo {
-	ui := &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}}
+// Units takes every department (a small table, read whole before anything that needs the tree)
+// and returns their records when AFAS Werknemer runs.
+func (m *Mapper) Units(in []Unit) []Record {
+	ui := m.ui
 	if m.cfg.Werknemer {
-		m.res.Counts[Departments].Fetched = len(in)
+		m.counts[Departments].Fetched = len(in)
 	}
 	var order []*Unit
 	for i := range in {
@@ -245,7 +297,7 @@ func (m *mapper) units(in []Unit) *unitInfo {
 		}
 	}
 	if !m.cfg.Werknemer {
-		return ui
+		return nil
 	}
 	var recs []Record
 	for _, u := range order {
@@ -277,8 +329,7 @@ func (m *mapper) units(in []Unit) *unitInfo {
 		}
 		recs = append(recs, Record{Key: key, Values: []string{m.employer(emp), u.Code, u.Name, parent, m.employee(u.Manager), status}})
 	}
-	m.res.Records[Departments] = recs
-	return ui
+	return recs
 }
 
 // onCycle reports whether following parents from code comes back to code.
@@ -305,7 +356,7 @@ func cyclePath(units map[string]*Unit, code string) string {
 	return strings.Join(append(path, code), " → ")
 }
 
-func (m *mapper) rejectFields(entity, key string, errs []values.FieldError) {
+func (m *Mapper) rejectFields(entity, key string, errs []values.FieldError) {
 	for i, fe := range errs {
 		if i == 0 {
 			m.reject(entity, key, "field.invalid", fe.Field, fe.Err.Error())
@@ -321,7 +372,7 @@ type person struct {
 	bsn, tussen, achter, gesl string
 }
 
-func (m *mapper) person(e *Employee, entity string) person {
+func (m *Mapper) person(e *Employee, entity string) person {
 	p := person{e: e, gesl: Geslacht(e.Geslacht)}
 	var fellBack bool
 	p.tussen, p.achter, fellBack = Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
@@ -409,100 +460,105 @@ func dateText(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-func (m *mapper) employments(in Input, ui *unitInfo) ([]Record, map[string]*deliveredEmp) {
-	emps := map[string]*Employee{}
+// Employee takes one Koppel_Medewerkers row into the index the employments need.
+func (m *Mapper) Employee(e Employee) {
 	if m.cfg.Werknemer {
-		m.res.Counts[Employees].Fetched = len(in.Employees)
-		m.res.Counts[Employments].Fetched = len(in.Employments)
+		m.counts[Employees].Fetched++
 	}
+	if _, dup := m.emps[e.Medewerker]; dup {
+		m.logIf(runlog.Uitval, Employments, m.employee(e.Medewerker), "emp.duplicate")
+		return
+	}
+	m.emps[e.Medewerker] = &e
+}
+
+// Employment maps one Koppel_Dienstverbanden row; ok is false when it is not delivered (ended
+// before date-from, or Uitval). In a verzuim-only run it is still decided — it tells which
+// employees are delivered — but nothing is logged or counted.
+func (m *Mapper) Employment(dv Employment) (Record, bool) {
+	d := &dv
 	entity := Employments
-	for i := range in.Employees {
-		e := &in.Employees[i]
-		if _, dup := emps[e.Medewerker]; dup {
-			m.logIf(runlog.Uitval, entity, m.employee(e.Medewerker), "emp.duplicate")
-			continue
-		}
-		emps[e.Medewerker] = e
-	}
-	persons := map[string]*person{}
-	delivered := map[string]*deliveredEmp{}
-	rejectedEmp := map[string]bool{}
-	seen := map[string]bool{}
-	var recs []Record
-	for i := range in.Employments {
-		d := &in.Employments[i]
-		if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
-			continue // ended before date-from
-		}
-		emp := m.employer(d.Employer)
-		pn := m.employee(d.Medewerker)
-		key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
-		e := emps[d.Medewerker]
-		if seen[key] {
-			if m.cfg.Werknemer {
-				m.reject(entity, key, "dv.duplicate")
-			}
-			rejectedEmp[d.Medewerker] = true
-			continue
-		}
-		seen[key] = true
-		if code, args := employmentProblem(d, e, ui); code != "" {
-			if m.cfg.Werknemer {
-				if code == "field.invalid" {
-					m.rejectFields(entity, key, fieldErrs(d, e))
-				} else {
-					m.reject(entity, key, code, args...)
-				}
-			}
-			rejectedEmp[d.Medewerker] = true
-			continue
-		}
-		p := persons[d.Medewerker]
-		if p == nil {
-			pp := m.person(e, entity)
-			p = &pp
-			persons[d.Medewerker] = p
-		}
-		salary, kind := "", ""
-		if m.cfg.SalaryColumn != "" {
-			switch {
-			case d.SalaryBad != "":
-				m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_invalid", m.cfg.SalaryColumn, d.SalaryBad)
-			case d.Salary.Null:
-			case d.Salary.Dec < 0:
-				m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
-			default:
-				salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
-			}
-		}
-		manager := d.Manager
-		if manager == "" {
-			manager = nearestManager(ui, d.Afdeling, d.Medewerker)
-		}
-		recs = append(recs, Record{Key: key, Group: pn, Values: []string{
-			emp, pn, e.Persoonsnummer, p.bsn, e.Voorletters, e.Voornaam, e.Roepnaam, p.tussen, p.achter,
-			e.Geboortenaam, p.gesl, dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel,
-			strconv.FormatInt(d.Dienstverband, 10), dateText(d.Begin), dateText(d.Einde), d.Afdeling,
-			d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.employee(manager),
-			salary, kind,
-		}})
-		de := delivered[d.Medewerker]
-		if de == nil {
-			de = &deliveredEmp{person: p}
-			delivered[d.Medewerker] = de
-		}
-		if de.employer == "" || d.Begin.After(de.latestStart) {
-			de.employer, de.latestStart = emp, d.Begin
-		}
-	}
+	ui := m.ui
 	if m.cfg.Werknemer {
-		for nr := range rejectedEmp {
-			if delivered[nr] == nil {
-				m.res.Counts[Employees].Rejected++
+		m.counts[Employments].Fetched++
+	}
+	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
+		return Record{}, false // ended before date-from
+	}
+	emp := m.employer(d.Employer)
+	pn := m.employee(d.Medewerker)
+	key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
+	e := m.emps[d.Medewerker]
+	if m.seenDV[key] {
+		if m.cfg.Werknemer {
+			m.reject(entity, key, "dv.duplicate")
+		}
+		m.rejectedEmp[d.Medewerker] = true
+		return Record{}, false
+	}
+	m.seenDV[key] = true
+	if code, args := employmentProblem(d, e, ui); code != "" {
+		if m.cfg.Werknemer {
+			if code == "field.invalid" {
+				m.rejectFields(entity, key, fieldErrs(d, e))
+			} else {
+				m.reject(entity, key, code, args...)
 			}
 		}
+		m.rejectedEmp[d.Medewerker] = true
+		return Record{}, false
 	}
-	return recs, delivered
+	p := m.persons[d.Medewerker]
+	if p == nil {
+		pp := m.person(e, entity)
+		p = &pp
+		m.persons[d.Medewerker] = p
+	}
+	salary, kind := "", ""
+	if m.cfg.SalaryColumn != "" {
+		switch {
+		case d.SalaryBad != "":
+			m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_invalid", m.cfg.SalaryColumn, d.SalaryBad)
+		case d.Salary.Null:
+		case d.Salary.Dec < 0:
+			m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
+		default:
+			salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
+		}
+	}
+	manager := d.Manager
+	if manager == "" {
+		manager = nearestManager(ui, d.Afdeling, d.Medewerker)
+	}
+	rec := Record{Key: key, Group: pn, Values: []string{
+		emp, pn, e.Persoonsnummer, p.bsn, e.Voorletters, e.Voornaam, e.Roepnaam, p.tussen, p.achter,
+		e.Geboortenaam, p.gesl, dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel,
+		strconv.FormatInt(d.Dienstverband, 10), dateText(d.Begin), dateText(d.Einde), d.Afdeling,
+		d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.employee(manager),
+		salary, kind,
+	}}
+	de := m.delivered[d.Medewerker]
+	if de == nil {
+		de = &deliveredEmp{person: p}
+		m.delivered[d.Medewerker] = de
+	}
+	if de.employer == "" || d.Begin.After(de.latestStart) {
+		de.employer, de.latestStart = emp, d.Begin
+	}
+	return rec, true
+}
+
+// EmploymentsDone ends the employments: an employee whose every employment was Uitval counts as
+// a rejected employee.
+func (m *Mapper) EmploymentsDone() {
+	if !m.cfg.Werknemer {
+		return
+	}
+	for nr := range m.rejectedEmp {
+		if m.delivered[nr] == nil {
+			m.counts[Employees].Rejected++
+		}
+	}
 }
 
 // employmentProblem returns the Uitval code of an employment that cannot be delivered, or "".
@@ -531,7 +587,7 @@ func fieldErrs(d *Employment, e *Employee) []values.FieldError {
 
 // logIf logs only when the werknemer coupling runs: a verzuim-only run reads employees to check
 // absences but does not report on them.
-func (m *mapper) logIf(l runlog.Level, entity, key, code string, args ...string) {
+func (m *Mapper) logIf(l runlog.Level, entity, key, code string, args ...string) {
 	if m.cfg.Werknemer {
 		m.log(l, entity, key, code, args...)
 	}
@@ -561,57 +617,54 @@ func nearestManager(ui *unitInfo, dept, self string) string {
 	return ""
 }
 
-func (m *mapper) absences(in []Absence, delivered map[string]*deliveredEmp) []Record {
-	m.res.Counts[Absences].Fetched = len(in)
-	seen := map[string]bool{}
-	var recs []Record
-	for i := range in {
-		a := &in[i]
-		if !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) {
-			continue
-		}
-		key := numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID)
-		if seen[key] {
-			m.reject(Absences, key, "abs.duplicate")
-			continue
-		}
-		seen[key] = true
-		if len(a.Errs) > 0 {
-			m.rejectFields(Absences, key, a.Errs)
-			continue
-		}
-		if delivered[a.Medewerker] == nil {
-			m.reject(Absences, key, "abs.employee_not_delivered", m.employee(a.Medewerker))
-			continue
-		}
-		if a.Aanwezig.Null {
-			m.reject(Absences, key, "abs.percentage_missing")
-			continue
-		}
-		hundred := values.DecFromInt(100)
-		if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
-			m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
-			continue
-		}
-		cl, known := m.classify(a)
-		if !known {
-			m.log(runlog.Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
-		}
-		vangnet := "Nee"
-		if a.Vangnet {
-			vangnet = "Ja"
-		}
-		recs = append(recs, Record{Key: key, Group: m.employee(a.Medewerker), Values: []string{
-			m.employer(a.Employer), m.employee(a.Medewerker), strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
-			dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
-			cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
-		}})
+// Absence maps one Koppel_Verzuim row (after EmploymentsDone); ok is false when it is not
+// delivered.
+func (m *Mapper) Absence(ab Absence) (Record, bool) {
+	a := &ab
+	m.counts[Absences].Fetched++
+	if !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) {
+		return Record{}, false
 	}
-	return recs
+	key := numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID)
+	if m.seenAbs[key] {
+		m.reject(Absences, key, "abs.duplicate")
+		return Record{}, false
+	}
+	m.seenAbs[key] = true
+	if len(a.Errs) > 0 {
+		m.rejectFields(Absences, key, a.Errs)
+		return Record{}, false
+	}
+	if m.delivered[a.Medewerker] == nil {
+		m.reject(Absences, key, "abs.employee_not_delivered", m.employee(a.Medewerker))
+		return Record{}, false
+	}
+	if a.Aanwezig.Null {
+		m.reject(Absences, key, "abs.percentage_missing")
+		return Record{}, false
+	}
+	hundred := values.DecFromInt(100)
+	if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
+		m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
+		return Record{}, false
+	}
+	cl, known := m.classify(a)
+	if !known {
+		m.log(runlog.Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
+	}
+	vangnet := "Nee"
+	if a.Vangnet {
+		vangnet = "Ja"
+	}
+	return Record{Key: key, Group: m.employee(a.Medewerker), Values: []string{
+		m.employer(a.Employer), m.employee(a.Medewerker), strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
+		dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
+		cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
+	}}, true
 }
 
 // classify returns the delivered classification and whether it was recognised.
-func (m *mapper) classify(a *Absence) (string, bool) {
+func (m *Mapper) classify(a *Absence) (string, bool) {
 	desc := strings.TrimSpace(a.TypeOmschrijving)
 	for _, c := range classificationNames {
 		if strings.EqualFold(c, desc) {
@@ -626,7 +679,9 @@ func (m *mapper) classify(a *Absence) (string, bool) {
 
 var classificationNames = []string{"Arbeidsongeschikt door derde", "Bedrijfsongeval", "Ziek", "Ziek agv Zwangerschap of bevalling", "Vangnetindicatie", "Pleegzorg", "Onbekend", "Overig ongeval"}
 
-func (m *mapper) users(in Input, ui *unitInfo, delivered map[string]*deliveredEmp) []Record {
+// Users returns the manager accounts (after EmploymentsDone), sorted on Inlognaam.
+func (m *Mapper) Users() []Record {
+	ui, delivered := m.ui, m.delivered
 	managed := map[string][]string{}
 	for code, u := range ui.byCode {
 		if u.Manager != "" && !u.Vervallen && !ui.rejected[code] {
@@ -640,7 +695,7 @@ func (m *mapper) users(in Input, ui *unitInfo, delivered map[string]*deliveredEm
 		}
 	}
 	sort.Strings(nrs)
-	m.res.Counts[Users].Fetched = len(nrs)
+	m.counts[Users].Fetched = len(nrs)
 	logins := map[string]bool{}
 	var recs []Record
 	for _, nr := range nrs {
