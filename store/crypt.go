@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -27,39 +28,58 @@ func ParseKey(s string) ([]byte, error) {
 	return nil, errors.New("KOPPEL_KEY must be 32 bytes written as 64 hexadecimal characters or as base64 (e.g. the output of: openssl rand -hex 32)")
 }
 
-// loadOrCreateKey reads the key file beside the store, creating it (0600) on first use.
-func loadOrCreateKey(path string) ([]byte, error) {
+// loadKey reads the key file beside an existing store; a missing one is ErrKeyMissing.
+func loadKey(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
-	if err == nil {
-		k, err := ParseKey(string(data))
-		if err != nil {
-			return nil, fmt.Errorf("key file %s: %w", path, err)
-		}
-		return k, nil
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open store: %w (%s): restore it from a backup, or give the key in KOPPEL_KEY", ErrKeyMissing, path)
 	}
-	if !errors.Is(err, os.ErrNotExist) {
+	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
+	}
+	k, err := ParseKey(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", path, err)
+	}
+	return k, nil
+}
+
+// loadOrCreateKey reads the key file of a new store, creating it (0600) when there is none. The
+// key is written under a temporary name and linked into place, so no process reads it half
+// written; a key another process created first wins.
+func loadOrCreateKey(path string) ([]byte, error) {
+	if _, err := os.Stat(path); err == nil {
+		return loadKey(path)
 	}
 	k := make([]byte, KeySize)
 	if _, err := rand.Read(k); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new-"+randHex(6))
+	defer os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		if errors.Is(err, os.ErrExist) { // another process created it first
-			return loadOrCreateKey(path)
-		}
 		return nil, fmt.Errorf("create key file: %w", err)
 	}
 	if _, err := f.WriteString(hex.EncodeToString(k) + "\n"); err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("create key file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("create key file: %w", err)
 	}
-	return k, f.Close()
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("create key file: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		if _, serr := os.Stat(path); serr != nil {
+			if err := os.Rename(tmp, path); err != nil {
+				return nil, fmt.Errorf("create key file: %w", err)
+			}
+		}
+	}
+	return loadKey(path)
 }
 
 func seal(key []byte, plain string) ([]byte, error) {

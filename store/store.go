@@ -1,5 +1,41 @@
-// Package store keeps koppel's state in one bbolt file: profiles (tokens encrypted with AES-GCM),
-// run history with logs and changes, and per profile the last delivered value of every record.
+// Package store keeps koppel's data: profiles (tokens encrypted with AES-GCM) in a small catalog
+// file, and per profile its run history (runs, logs, changes), the last delivered value of every
+// record ("state") and the pending folder rename, each profile in its own bbolt file.
+//
+// On disk, for a store at PATH (e.g. ~/.local/share/koppel/koppel.db):
+//
+//	PATH                     catalog: profiles with sealed tokens (bbolt, 0600)
+//	PATH.key                 the AES key, hex (0600), unless KOPPEL_KEY gives it
+//	PATH.d/                  one folder for the profiles' data (0700)
+//	PATH.d/NAME.db           a profile's history, state, pending rename, page bounds (bbolt)
+//	PATH.d/NAME.held         while a run holds the profile: who (pid, host, since), flock-ed
+//	PATH.d/NAME.stage        while a run holds the profile: the delta it staged (bbolt, NoSync)
+//
+// A Store keeps no file open between calls: each method opens the file(s) it needs and closes
+// them, so any number of koppel processes share one store. bbolt's flock serialises the brief
+// operations; a run holds its profile's file for its whole duration (Hold), which is what refuses
+// a second run of the same profile (HeldError) and what a SIGKILL releases. Within one process,
+// share one *Store: it shares open files between goroutines (two file descriptors of one process
+// would lock each other out).
+//
+// While a run of another process holds profile P:
+//
+//	ProfileNames, Profile, PutProfile           work (catalog only)
+//	Hold(P), DeleteProfile(P)                   *HeldError at once
+//	Runs(P), LastRun(P), LastDelivery(P)        *HeldError at once
+//	Run, RunLogs, RunChanges of a run of P      *HeldError at once
+//	State, EachState, PendingOf of P            *HeldError at once
+//	Commit, RecordRun, ClearPending for P       *HeldError at once (they hold P for a moment)
+//	Runs(""), LastRuns                          the other profiles, with a *PartialError
+//	Check, Backup                               *HeldError (P cannot be read)
+//	anything on other profiles                  works
+//
+// A run of this Store holding P (the TUI's own run) does not lock out the Store's readers: they
+// share its open file. A file another process uses briefly (not held) is waited for, a few
+// seconds at most, then ErrLocked.
+//
+// A damaged file (truncated, emptied, overwritten, inconsistent) gives a *DamagedError: the
+// catalog's at Open, a profile file's on every call that needs that profile.
 package store
 
 import (
@@ -9,84 +45,212 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterr "go.etcd.io/bbolt/errors"
 
 	"github.com/koppel-nl/koppel/sync/profile"
-	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
+// Catalog buckets.
 var (
 	bProfiles = []byte("profiles")
-	bRuns     = []byte("runs")
-	bLogs     = []byte("runlogs")
-	bChanges  = []byte("runchanges")
-	bState    = []byte("state")
-	bPending  = []byte("pending")
+	bCatMeta  = []byte("meta")
+	kFormat   = []byte("format")
 )
+
+// catalogFormat is the catalog's layout version: 2 is the catalog with one file per profile.
+const catalogFormat = "2"
 
 // ErrNotFound is returned for an unknown profile or run.
 var ErrNotFound = errors.New("not found")
 
-// ErrLocked is returned when another koppel process holds the store.
+// ErrLocked is returned when another koppel process holds the file an operation needs: a
+// profile a run holds (then the error is a *HeldError) or, for longer than a few seconds, a file
+// another process briefly uses.
 var ErrLocked = errors.New("the store is in use by another koppel process")
+
+// ErrKeyMissing is returned when a store exists without its key file and no key is given: a new
+// key would make every token unreadable.
+var ErrKeyMissing = errors.New("the store's key file is missing")
+
+// errClosed is returned by a closed Store.
+var errClosed = errors.New("the store is closed")
+
+// Timeouts for file locks.
+const (
+	// briefTimeout bounds the wait for a file another process uses briefly.
+	briefTimeout = 5 * time.Second
+	// lockPoll is the interval between attempts to lock a file.
+	lockPoll = 20 * time.Millisecond
+)
 
 // Store is an open koppel store.
 type Store struct {
-	db  *bolt.DB
-	key []byte
+	path string
+	dir  string // path + ".d": the profiles' files
+	key  []byte
+	pid  int
+	host string
+
+	// hook, when set (tests only), is called at named points of the commit protocol.
+	hook func(point string)
+	// noSync (tests only) skips fsync: for test runs that open thousands of stores.
+	noSync bool
+
+	mu       sync.Mutex
+	closed   bool
+	files    map[string]*handle  // open bbolt files by path
+	sessions map[string]*Session // profiles this Store holds
+	runOf    map[string]string   // run id → profile, learnt while reading
 }
 
-// Open opens or creates the store at path (mode 0600). With key nil the AES key is read from, or
-// created in, the file path+".key" (0600).
-func Open(path string, key []byte) (*Store, error) {
+// Open opens the store at path, creating it (catalog 0600, folder 0700) when no file is there.
+// With key nil the AES key is read from the file path+".key" (0600), which is created only with
+// a new store: an existing store without it fails with ErrKeyMissing. A damaged catalog fails
+// with a *DamagedError. A store of the single-file layout of earlier versions is migrated to one
+// file per profile.
+func Open(path string, key []byte) (*Store, error) { return openStore(path, key, false) }
+
+func openStore(path string, key []byte, noSync bool) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if key == nil {
-		k, err := loadOrCreateKey(path + ".key")
-		if err != nil {
-			return nil, err
-		}
-		key = k
-	}
-	if len(key) != KeySize {
+	if key != nil && len(key) != KeySize {
 		return nil, fmt.Errorf("open store: key must be %d bytes", KeySize)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		if errors.Is(err, bolterr.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+	host, _ := os.Hostname()
+	s := &Store{
+		path: path, dir: path + ".d", key: key, pid: os.Getpid(), host: host, noSync: noSync,
+		files: map[string]*handle{}, sessions: map[string]*Session{}, runOf: map[string]string{},
+	}
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if has, _ := s.hasProfileFiles(); has {
+			return nil, &DamagedError{Path: path, Reason: "the catalog is missing while " + s.dir + " holds profile data"}
 		}
+		if s.key == nil {
+			if s.key, err = loadOrCreateKey(path + ".key"); err != nil {
+				return nil, err
+			}
+		}
+		if err := createBolt(path, initCatalog); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	// bbolt keeps an existing file's mode; a store must never be readable by others.
-	_ = os.Chmod(path, 0o600)
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bProfiles, bRuns, bLogs, bChanges, bState, bPending} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
+	// Check the catalog (and migrate it) before the key: a damaged store says so first.
+	if err := s.openCatalog(); err != nil {
+		return nil, err
+	}
+	if s.key == nil {
+		if s.key, err = loadKey(path + ".key"); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// openCatalog checks the catalog, creates missing buckets and migrates the old layout.
+func (s *Store) openCatalog() error {
+	h, err := s.acquire(s.path, false, "")
+	if errors.Is(err, errNoFile) {
+		return &DamagedError{Path: s.path, Reason: "the file is missing"}
+	}
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	defer s.release(h)
+	var ready bool
+	var format string
+	err = h.view(func(tx *bolt.Tx) error {
+		ready = tx.Bucket(bProfiles) != nil && tx.Bucket(bCatMeta) != nil && !isLegacy(tx)
+		if mb := tx.Bucket(bCatMeta); mb != nil {
+			format = string(mb.Get(kFormat))
 		}
 		return nil
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return err
 	}
-	return &Store{db: db, key: key}, nil
+	if format != "" && format != catalogFormat {
+		return fmt.Errorf("open store %s: its layout %s is of another koppel version", s.path, format)
+	}
+	if ready {
+		return nil
+	}
+	if err := h.update(initCatalog); err != nil {
+		return fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	return s.migrate(h)
 }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func initCatalog(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bProfiles); err != nil {
+		return err
+	}
+	mb, err := tx.CreateBucketIfNotExists(bCatMeta)
+	if err != nil {
+		return err
+	}
+	if mb.Get(kFormat) == nil && !isLegacy(tx) {
+		return mb.Put(kFormat, []byte(catalogFormat))
+	}
+	return nil
+}
 
-// Path is the store file.
-func (s *Store) Path() string { return s.db.Path() }
+// Close closes the store, ending the sessions it holds (their staged changes are dropped).
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	sessions := make([]*Session, 0, len(s.sessions))
+	for _, h := range s.sessions {
+		if h != nil {
+			sessions = append(sessions, h)
+		}
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, h := range sessions {
+		errs = append(errs, h.Close())
+	}
+	s.mu.Lock()
+	s.closed = true
+	for p, h := range s.files {
+		if h.db != nil {
+			errs = append(errs, h.db.Close())
+			h.db = nil
+		}
+		delete(s.files, p)
+	}
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// Path is the store's catalog file.
+func (s *Store) Path() string { return s.path }
+
+// withCatalog runs fn on the catalog, open for the duration of the call.
+func (s *Store) withCatalog(fn func(h *handle) error) error {
+	h, err := s.acquire(s.path, false, "")
+	if errors.Is(err, errNoFile) {
+		return &DamagedError{Path: s.path, Reason: "the file is missing"}
+	}
+	if err != nil {
+		return err
+	}
+	defer s.release(h)
+	return fn(h)
+}
 
 type storedProfile struct {
 	Profile     profile.Profile `json:"profile"`
@@ -95,7 +259,8 @@ type storedProfile struct {
 	Updated     time.Time       `json:"updated"`
 }
 
-// PutProfile creates or replaces a profile. Its run history and delivered state are kept.
+// PutProfile creates or replaces a profile. Its run history and delivered state are kept. It
+// needs only the catalog, so it works while a run holds the profile.
 func (s *Store) PutProfile(p *profile.Profile) error {
 	if err := p.Validate(); err != nil {
 		return err
@@ -106,32 +271,43 @@ func (s *Store) PutProfile(p *profile.Profile) error {
 	}
 	sp := storedProfile{Profile: *p, SealedToken: sealed, Updated: time.Now().UTC()}
 	sp.Profile.Account.Token = ""
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bProfiles)
-		sp.Created = sp.Updated
-		if old := b.Get([]byte(p.Name)); old != nil {
-			var prev storedProfile
-			if json.Unmarshal(old, &prev) == nil && !prev.Created.IsZero() {
-				sp.Created = prev.Created
+	err = s.withCatalog(func(h *handle) error {
+		return h.update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bProfiles)
+			sp.Created = sp.Updated
+			if old := b.Get([]byte(p.Name)); old != nil {
+				var prev storedProfile
+				if json.Unmarshal(old, &prev) == nil && !prev.Created.IsZero() {
+					sp.Created = prev.Created
+				}
 			}
-		}
-		data, err := json.Marshal(sp)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(p.Name), data)
+			data, err := json.Marshal(sp)
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(p.Name), data)
+		})
 	})
+	if err != nil {
+		return fmt.Errorf("store profile %q: %w", p.Name, err)
+	}
+	return nil
 }
 
 // Profile returns a profile with its token decrypted.
 func (s *Store) Profile(name string) (*profile.Profile, error) {
 	var sp storedProfile
-	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bProfiles).Get([]byte(name))
-		if data == nil {
-			return fmt.Errorf("profile %q: %w", name, ErrNotFound)
-		}
-		return json.Unmarshal(data, &sp)
+	err := s.withCatalog(func(h *handle) error {
+		return h.view(func(tx *bolt.Tx) error {
+			data := tx.Bucket(bProfiles).Get([]byte(name))
+			if data == nil {
+				return fmt.Errorf("profile %q: %w", name, ErrNotFound)
+			}
+			if err := json.Unmarshal(data, &sp); err != nil {
+				return fmt.Errorf("profile %q: %w", name, err)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -148,46 +324,27 @@ func (s *Store) Profile(name string) (*profile.Profile, error) {
 // ProfileNames lists the profiles, sorted.
 func (s *Store) ProfileNames() ([]string, error) {
 	var names []string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bProfiles).ForEach(func(k, _ []byte) error {
-			names = append(names, string(k))
-			return nil
+	err := s.withCatalog(func(h *handle) error {
+		return h.view(func(tx *bolt.Tx) error {
+			return tx.Bucket(bProfiles).ForEach(func(k, _ []byte) error {
+				names = append(names, string(k))
+				return nil
+			})
 		})
 	})
 	return names, err
 }
 
-// DeleteProfile removes a profile with its delivered state and run history.
-func (s *Store) DeleteProfile(name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bProfiles).Get([]byte(name)) == nil {
-			return fmt.Errorf("profile %q: %w", name, ErrNotFound)
-		}
-		if err := tx.Bucket(bProfiles).Delete([]byte(name)); err != nil {
-			return err
-		}
-		if tx.Bucket(bState).Bucket([]byte(name)) != nil {
-			if err := tx.Bucket(bState).DeleteBucket([]byte(name)); err != nil {
-				return err
-			}
-		}
-		_ = tx.Bucket(bPending).Delete([]byte(name))
-		runs := tx.Bucket(bRuns)
-		var ids [][]byte
-		_ = runs.ForEach(func(k, v []byte) error {
-			var r Run
-			if json.Unmarshal(v, &r) == nil && r.Profile == name {
-				ids = append(ids, append([]byte(nil), k...))
-			}
+// hasProfile tells whether the catalog has a profile.
+func (s *Store) hasProfile(name string) (bool, error) {
+	var ok bool
+	err := s.withCatalog(func(h *handle) error {
+		return h.view(func(tx *bolt.Tx) error {
+			ok = tx.Bucket(bProfiles).Get([]byte(name)) != nil
 			return nil
 		})
-		for _, id := range ids {
-			_ = runs.Delete(id)
-			_ = tx.Bucket(bLogs).DeleteBucket(id)
-			_ = tx.Bucket(bChanges).DeleteBucket(id)
-		}
-		return nil
 	})
+	return ok, err
 }
 
 // EntityCounts are one entity's figures in a run.
@@ -233,6 +390,12 @@ type Run struct {
 	ChangesKept int `json:"changes_kept,omitempty"`
 }
 
+// StatusOK is the status of a run that succeeded.
+const StatusOK = "ok"
+
+// isDelivery tells whether a run is a delivery: ok and not a preview.
+func (r *Run) isDelivery() bool { return r.Status == StatusOK && !r.DryRun }
+
 // Change is one record that differs from the last delivery, kept for the run history.
 type Change struct {
 	Entity string   `json:"entity"`
@@ -257,227 +420,6 @@ type StateUpdate struct {
 type Pending struct {
 	Temp  string `json:"temp"`
 	Final string `json:"final"`
-}
-
-// Commit records a run and, in the same transaction, its state updates and pending rename: this
-// transaction is the moment a delivery becomes final.
-func (s *Store) Commit(run *Run, logs []runlog.Log, changes []Change, updates []StateUpdate, pending *Pending) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := putRun(tx, run, logs, changes); err != nil {
-			return err
-		}
-		if len(updates) > 0 {
-			pb, err := tx.Bucket(bState).CreateBucketIfNotExists([]byte(run.Profile))
-			if err != nil {
-				return err
-			}
-			for _, u := range updates {
-				eb, err := pb.CreateBucketIfNotExists([]byte(u.Entity))
-				if err != nil {
-					return err
-				}
-				for _, k := range u.Delete {
-					if err := eb.Delete([]byte(k)); err != nil {
-						return err
-					}
-				}
-				keys := make([]string, 0, len(u.Put))
-				for k := range u.Put {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys) // sequential inserts keep bbolt's pages dense
-				for _, k := range keys {
-					if err := eb.Put([]byte(k), EncodeValues(u.Put[k])); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if pending != nil {
-			data, _ := json.Marshal(pending)
-			return tx.Bucket(bPending).Put([]byte(run.Profile), data)
-		}
-		return nil
-	})
-}
-
-// RecordRun stores a run that delivered nothing (failed, blocked or dry), without state.
-func (s *Store) RecordRun(run *Run, logs []runlog.Log, changes []Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return putRun(tx, run, logs, changes) })
-}
-
-func putRun(tx *bolt.Tx, run *Run, logs []runlog.Log, changes []Change) error {
-	if len(changes) > MaxChanges {
-		changes = changes[:MaxChanges]
-	}
-	run.ChangesKept = len(changes)
-	data, err := json.Marshal(run)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bRuns).Put([]byte(run.ID), data); err != nil {
-		return err
-	}
-	if err := putSeq(tx.Bucket(bLogs), run.ID, len(logs), func(i int) any { return logs[i] }); err != nil {
-		return err
-	}
-	return putSeq(tx.Bucket(bChanges), run.ID, len(changes), func(i int) any { return changes[i] })
-}
-
-func putSeq(parent *bolt.Bucket, id string, n int, item func(int) any) error {
-	if n == 0 {
-		return nil
-	}
-	b, err := parent.CreateBucketIfNotExists([]byte(id))
-	if err != nil {
-		return err
-	}
-	b.FillPercent = 1 // append-only
-	for i := 0; i < n; i++ {
-		data, err := json.Marshal(item(i))
-		if err != nil {
-			return err
-		}
-		if err := b.Put(binary.BigEndian.AppendUint64(nil, uint64(i)), data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// PendingOf returns a profile's unconfirmed rename, or nil.
-func (s *Store) PendingOf(name string) (*Pending, error) {
-	var p *Pending
-	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bPending).Get([]byte(name))
-		if data == nil {
-			return nil
-		}
-		p = &Pending{}
-		return json.Unmarshal(data, p)
-	})
-	return p, err
-}
-
-// ClearPending confirms a rename.
-func (s *Store) ClearPending(name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bPending).Delete([]byte(name)) })
-}
-
-// State loads the last delivered records of a profile's entity: key to values.
-func (s *Store) State(name, entity string) (map[string][]string, error) {
-	out := map[string][]string{}
-	err := s.EachState(name, entity, func(k string, vals []string) error {
-		out[k] = vals
-		return nil
-	})
-	return out, err
-}
-
-// EachState calls fn for every last delivered record of a profile's entity, in key order,
-// without loading them all.
-func (s *Store) EachState(name, entity string, fn func(key string, vals []string) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		pb := tx.Bucket(bState).Bucket([]byte(name))
-		if pb == nil {
-			return nil
-		}
-		eb := pb.Bucket([]byte(entity))
-		if eb == nil {
-			return nil
-		}
-		return eb.ForEach(func(k, v []byte) error {
-			vals, err := DecodeValues(v)
-			if err != nil {
-				return fmt.Errorf("state %s/%s %q: %w", name, entity, k, err)
-			}
-			return fn(string(k), vals)
-		})
-	})
-}
-
-// Run returns one run.
-func (s *Store) Run(id string) (*Run, error) {
-	var r Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bRuns).Get([]byte(id))
-		if data == nil {
-			return fmt.Errorf("run %q: %w", id, ErrNotFound)
-		}
-		return json.Unmarshal(data, &r)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
-// Runs lists runs, newest first; name "" lists all profiles' runs.
-func (s *Store) Runs(name string) ([]*Run, error) {
-	var runs []*Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bRuns).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var r Run
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			if name == "" || r.Profile == name {
-				runs = append(runs, &r)
-			}
-		}
-		return nil
-	})
-	// Ids sort by second; within one second the start time decides.
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.After(runs[j].Started) })
-	return runs, err
-}
-
-// LastRun returns a profile's newest run, or nil.
-func (s *Store) LastRun(name string) (*Run, error) {
-	runs, err := s.Runs(name)
-	if err != nil || len(runs) == 0 {
-		return nil, err
-	}
-	return runs[0], nil
-}
-
-// RunLogs returns a run's log entries in order.
-func (s *Store) RunLogs(id string) ([]runlog.Log, error) {
-	var out []runlog.Log
-	err := s.readSeq(bLogs, id, func(v []byte) error {
-		var l runlog.Log
-		if err := json.Unmarshal(v, &l); err != nil {
-			return err
-		}
-		out = append(out, l)
-		return nil
-	})
-	return out, err
-}
-
-// RunChanges returns the changes kept for a run.
-func (s *Store) RunChanges(id string) ([]Change, error) {
-	var out []Change
-	err := s.readSeq(bChanges, id, func(v []byte) error {
-		var c Change
-		if err := json.Unmarshal(v, &c); err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-func (s *Store) readSeq(parent []byte, id string, fn func([]byte) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(parent).Bucket([]byte(id))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(_, v []byte) error { return fn(v) })
-	})
 }
 
 // EncodeValues writes a row's values compactly: a uvarint length before each value.

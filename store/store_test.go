@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/profile"
@@ -136,20 +139,54 @@ func TestInvalidProfileNotStored(t *testing.T) {
 }
 
 func TestRunsNewestFirst(t *testing.T) {
-	s, err := store.Open(filepath.Join(t.TempDir(), "k.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for _, id := range []string{"20260102-000000-aaaa", "20260101-000000-bbbb", "20260103-000000-cccc"} {
-		if err := s.RecordRun(&store.Run{ID: id, Profile: "acme", Status: "failed"}, nil, nil); err != nil {
+	s, _ := newStore(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Runs of a profile are listed in the order they were recorded, newest first, even when
+	// their clocks disagree; all profiles' runs merge on their start time.
+	for i, id := range []string{"20260101-000000-aaaa", "20260103-000000-bbbb", "20260102-000000-cccc"} {
+		if err := s.RecordRun(&store.Run{ID: id, Profile: "acme", Status: "failed", Started: t0.Add(time.Duration(i) * time.Hour)}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	runs, _ := s.Runs("acme")
-	if len(runs) != 3 || runs[0].ID != "20260103-000000-cccc" || runs[2].ID != "20260101-000000-bbbb" {
-		t.Errorf("order: %v %v %v", runs[0].ID, runs[1].ID, runs[2].ID)
+	if err := s.RecordRun(&store.Run{ID: "20260101-013000-dddd", Profile: "beta", Status: "ok", Started: t0.Add(90 * time.Minute)}, nil, nil); err != nil {
+		t.Fatal(err)
 	}
+	runs, err := s.Runs("acme")
+	if err != nil || ids(runs) != "20260102-000000-cccc 20260103-000000-bbbb 20260101-000000-aaaa" {
+		t.Errorf("runs of acme: %s %v", ids(runs), err)
+	}
+	all, err := s.Runs("")
+	if err != nil || ids(all) != "20260102-000000-cccc 20260101-013000-dddd 20260103-000000-bbbb 20260101-000000-aaaa" {
+		t.Errorf("all runs: %s %v", ids(all), err)
+	}
+	last, err := s.LastRun("acme")
+	if err != nil || last.ID != "20260102-000000-cccc" {
+		t.Errorf("last run: %v %v", last, err)
+	}
+	if r, err := s.LastRun("nobody"); r != nil || err != nil {
+		t.Errorf("last run of a profile without runs: %v %v", r, err)
+	}
+	for _, id := range []string{"20260103-000000-bbbb", "20260101-013000-dddd"} {
+		if r, err := s.Run(id); err != nil || r.ID != id {
+			t.Errorf("run %s: %v %v", id, r, err)
+		}
+	}
+	if _, err := s.Run("20990101-000000-ffff"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
+	// A second Store (as another process would) finds runs without having listed them.
+	s2 := openStore(t, s.Path())
+	if r, err := s2.Run("20260101-013000-dddd"); err != nil || r.Profile != "beta" {
+		t.Errorf("run found by another store: %v %v", r, err)
+	}
+}
+
+func ids(runs []*store.Run) string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.ID)
+	}
+	return strings.Join(out, " ")
 }
 
 func TestValuesRoundTrip(t *testing.T) {
@@ -161,5 +198,21 @@ func TestValuesRoundTrip(t *testing.T) {
 	}
 	if _, err := store.DecodeValues([]byte{0x05, 'a'}); err == nil {
 		t.Errorf("corrupt value accepted")
+	}
+}
+
+func TestStoreOfAnotherVersionIsRefused(t *testing.T) {
+	s, path := newStore(t)
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("9")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := store.Open(path, nil); err == nil || !strings.Contains(err.Error(), "another koppel version") {
+		t.Errorf("open: %v", err)
 	}
 }

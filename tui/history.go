@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -100,11 +101,20 @@ func (h *history) view() string {
 	return b.String()
 }
 
+// deliveredText is a delivered count, or "—" for a run that delivered nothing (failed, blocked,
+// preview).
+func deliveredText(r *store.Run, n int) string {
+	if !r.HasDelivery() {
+		return "—"
+	}
+	return strconv.Itoa(n)
+}
+
 func runCounts(e *env, r *store.Run) string {
 	var parts []string
 	for _, ent := range runEntities {
 		if c := r.Entities[ent]; c != nil {
-			parts = append(parts, fmt.Sprintf("%d %s", c.Delivered, e.t("tui.short."+ent)))
+			parts = append(parts, fmt.Sprintf("%s %s", deliveredText(r, c.Delivered), e.t("tui.short."+ent)))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -238,7 +248,7 @@ func (d *runDetail) view() string {
 	for k, v := range r.Entities {
 		counts[k] = *v
 	}
-	b.WriteString(countsTable(e, counts))
+	b.WriteString(countsTable(e, counts, r.HasDelivery()))
 	tabs := []string{e.t("tui.detail.log"), e.t("tui.detail.changes", fmt.Sprint(len(d.changes)))}
 	tabs[d.tab] = e.st.selected.Render(tabs[d.tab])
 	b.WriteString("\n" + strings.Join(tabs, "  ") + "\n")

@@ -51,23 +51,45 @@ func newHome(e *env, selected string) *home {
 	return h
 }
 
-func (h *home) init() tea.Cmd { return nil }
+func (h *home) init() tea.Cmd { return h.loadCmd() }
 
-func (h *home) load() {
-	h.rows = h.rows[:0]
-	names, err := h.e.Store.ProfileNames()
-	if err != nil {
-		h.err = err.Error()
-		return
-	}
-	for _, n := range names {
-		p, err := h.e.Store.Profile(n)
+// homeLoaded carries the profiles and their last runs, read outside Update: with many runs, or
+// a store another process is writing, reading must not stall the screen.
+type homeLoaded struct {
+	rows []homeRow
+	err  string
+}
+
+// loadCmd reads the profiles and each one's last run. A profile another process is running
+// shows its last run as it was before that run.
+func (h *home) loadCmd() tea.Cmd {
+	st := h.e.Store
+	return func() tea.Msg {
+		names, err := st.ProfileNames()
 		if err != nil {
-			h.err = err.Error()
-			continue
+			return homeLoaded{err: err.Error()}
 		}
-		last, _ := h.e.Store.LastRun(n)
-		h.rows = append(h.rows, homeRow{p: p, last: last})
+		lasts, _ := st.LastRuns() // a held or damaged profile just has no last run to show
+		var out homeLoaded
+		for _, n := range names {
+			p, err := st.Profile(n)
+			if err != nil {
+				out.err = err.Error()
+				continue
+			}
+			out.rows = append(out.rows, homeRow{p: p, last: lasts[n]})
+		}
+		return out
+	}
+}
+
+// load reads synchronously; for the first frame, so the screen never starts empty.
+func (h *home) load() { h.apply(h.loadCmd()().(homeLoaded)) }
+
+func (h *home) apply(m homeLoaded) {
+	h.rows = m.rows
+	if m.err != "" {
+		h.err = m.err
 	}
 	if h.cursor >= len(h.rows) {
 		h.cursor = max(0, len(h.rows)-1)
@@ -94,8 +116,10 @@ func (h *home) keys() []key.Binding {
 
 func (h *home) update(msg tea.Msg) (screen, tea.Cmd) {
 	switch m := msg.(type) {
+	case homeLoaded:
+		h.apply(m)
 	case refreshMsg:
-		h.load()
+		return h, h.loadCmd()
 	case savedMsg:
 		h.load()
 		for i, r := range h.rows {
@@ -208,7 +232,7 @@ func shortCounts(e *env, r *store.Run) string {
 	var parts []string
 	for _, ent := range []string{"employments", "absences"} {
 		if c := r.Entities[ent]; c != nil {
-			parts = append(parts, fmt.Sprintf("%d %s", c.Delivered, e.t("tui.short."+ent)))
+			parts = append(parts, fmt.Sprintf("%s %s", deliveredText(r, c.Delivered), e.t("tui.short."+ent)))
 		}
 	}
 	return strings.Join(parts, " ")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -271,7 +272,7 @@ func (r *runScreen) view() string {
 
 func (r *runScreen) stageLine() string {
 	e := r.e
-	stages := []string{engine.StageFetch, engine.StageMap, engine.StageCompare, engine.StageDeliver, engine.StageCommit}
+	stages := []string{engine.StageFetch, engine.StageCompare, engine.StageDeliver, engine.StageCommit}
 	cur := -1
 	for i, s := range stages {
 		if s == r.stage {
@@ -322,11 +323,12 @@ func (r *runScreen) connLine(c *connProgress) string {
 var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
 
 func (r *runScreen) countsTable() string {
-	return countsTable(r.e, r.counts)
+	return countsTable(r.e, r.counts, r.result != nil && r.result.Run.HasDelivery())
 }
 
-// countsTable renders the per-entity counts of a run.
-func countsTable(e *env, counts map[string]store.EntityCounts) string {
+// countsTable renders the per-entity counts of a run; delivered is false for a run that has
+// delivered nothing (yet): running, failed, blocked or a preview, where the column shows "—".
+func countsTable(e *env, counts map[string]store.EntityCounts, delivered bool) string {
 	if len(counts) == 0 {
 		return ""
 	}
@@ -341,7 +343,11 @@ func countsTable(e *env, counts map[string]store.EntityCounts) string {
 		if c.Rejected > 0 {
 			rej = e.st.bad.Render(rej)
 		}
-		b.WriteString(fmt.Sprintf("%-15s %7d %7d %s %6d %7d %7d %6d\n", e.t("entity."+ent), c.Fetched, c.Delivered, rej, c.New, c.Changed, c.Unchanged, c.Deleted))
+		del := "—"
+		if delivered {
+			del = strconv.Itoa(c.Delivered)
+		}
+		b.WriteString(fmt.Sprintf("%-15s %7d %7s %s %6d %7d %7d %6d\n", e.t("entity."+ent), c.Fetched, del, rej, c.New, c.Changed, c.Unchanged, c.Deleted))
 	}
 	return b.String()
 }

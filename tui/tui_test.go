@@ -16,6 +16,7 @@ import (
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/profile"
@@ -41,7 +42,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, o afassim.Options) *fixture {
 	t.Helper()
-	sim, url := afassim.Start(t, o)
+	sim, url := afassimtest.Start(t, o)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
 	if err != nil {

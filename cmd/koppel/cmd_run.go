@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,10 +24,13 @@ func (a *app) cmdRun(args []string) error {
 	dry := fs.Bool("dry-run", false, "show what would be delivered; deliver nothing, change no state")
 	allow := fs.Bool("allow-deletes", false, "let a run through the deletion guard, once")
 	jsonOut := fs.Bool("json", false, "one JSON object per line: progress, log, summary")
-	pageSize := fs.Int("page-size", 1000, "rows per AFAS call")
-	parallel := fs.Int("parallel", 4, "connectors read at once")
-	timeout := fs.Duration("timeout", time.Minute, "time limit per AFAS call")
+	pageSize := fs.Int("page-size", 0, "rows per AFAS call (default: AFAS's guideline, 150,000 ÷ the connector's fields)")
+	parallel := fs.Int("parallel", 4, "AFAS calls in flight at once, over all connectors (AFAS allows 5)")
+	timeout := fs.Duration("timeout", time.Minute, "time limit per AFAS call, reading its answer included")
 	retryTime := fs.Duration("retry-time", 100*time.Second, "time limit for one AFAS call with its retries")
+	maxAnswer := fs.Int("max-answer-mb", 64, "the largest AFAS answer read, in MiB")
+	maxRows := fs.Int("max-rows", 5_000_000, "the most rows read of one connector")
+	maxRunTime := fs.Duration("max-run-time", 0, "time limit for the whole run (default: none)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -34,7 +38,8 @@ func (a *app) cmdRun(args []string) error {
 	if len(pos) != 1 {
 		return usageErr("run: expected one profile name")
 	}
-	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout, MaxRetryTime: *retryTime}
+	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout, MaxRetryTime: *retryTime,
+		MaxAnswerBytes: int64(*maxAnswer) << 20, MaxRows: *maxRows, MaxRunTime: *maxRunTime}
 	switch *coupling {
 	case "":
 	case "werknemer", "verzuim":
@@ -42,8 +47,11 @@ func (a *app) cmdRun(args []string) error {
 	default:
 		return usageErr("--coupling %q: expected werknemer or verzuim", *coupling)
 	}
-	if *pageSize < 1 || *pageSize > 100_000 || *parallel < 1 || *parallel > 8 {
+	if *pageSize < 0 || *pageSize > 100_000 || *parallel < 1 || *parallel > 8 {
 		return usageErr("--page-size expects 1–100000 and --parallel 1–8 (AFAS allows at most 8 calls at once)")
+	}
+	if *maxAnswer < 1 || *maxAnswer > 4096 || *maxRows < 1 || *maxRunTime < 0 {
+		return usageErr("--max-answer-mb expects 1–4096, --max-rows at least 1 and --max-run-time a positive duration")
 	}
 	s, err := a.openStore()
 	if err != nil {
@@ -72,13 +80,17 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 	}
 	res, err := engine.New(s).Run(a.ctx, name, opts, emit)
 	var ue *engine.UsageError
+	var held *store.HeldError
 	switch {
 	case errors.As(err, &ue):
-		return usageErr("%s", ue.Text(a.lang))
+		return a.runFailed(jsonOut, name, exitUsage, errors.New(ue.Text(a.lang)))
+	case errors.As(err, &held):
+		since := held.Since.Local().Format("2006-01-02 15:04:05")
+		return a.runFailed(jsonOut, name, exitFailed, errors.New(a.lang.T("run.held", held.Profile, fmt.Sprint(held.PID), held.Host, since)))
 	case errors.Is(err, context.Canceled):
-		return failErr(errors.New("cancelled: nothing delivered, state unchanged"))
+		return a.runFailed(jsonOut, name, exitFailed, errors.New(a.lang.T("run.cancelled")))
 	case res == nil:
-		return failErr(err)
+		return a.runFailed(jsonOut, name, exitFailed, err)
 	}
 	if opts.DryRun && err == nil {
 		a.printChanges(res, jsonOut)
@@ -95,6 +107,15 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 		return &exitError{exitBlocked, errors.New(a.lang.T("cli.blocked"))}
 	}
 	return nil
+}
+
+// runFailed ends a run that could not start or was cancelled; with --json the last line is still
+// a JSON object, so a scheduler reading the stream always finds how it ended.
+func (a *app) runFailed(jsonOut bool, name string, code int, err error) error {
+	if jsonOut {
+		_ = writeJSON(a.stdout, map[string]any{"event": "error", "profile": name, "status": engine.StatusFailed, "exit": code, "error": err.Error()})
+	}
+	return &exitError{code, err}
 }
 
 // printChanges lists what a dry run would deliver: every change as a JSON line before the
@@ -169,6 +190,15 @@ func (a *app) textEvents() func(engine.Event) {
 
 var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
 
+// deliveredText is a delivered count, or "—" for a run that delivered nothing (failed, blocked,
+// preview): a count there would read as delivered.
+func deliveredText(r *store.Run, n int) string {
+	if !r.HasDelivery() {
+		return "—"
+	}
+	return strconv.Itoa(n)
+}
+
 func printSummary(w io.Writer, l i18n.Lang, r *store.Run) {
 	fmt.Fprintf(w, "\nrun %s  %s  %s  %s\n", r.ID, r.Profile, l.T("status."+r.Status), r.Mode)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -178,7 +208,7 @@ func printSummary(w io.Writer, l i18n.Lang, r *store.Run) {
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", l.T("entity."+e), c.Fetched, c.Delivered, c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", l.T("entity."+e), c.Fetched, deliveredText(r, c.Delivered), c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
 	}
 	tw.Flush()
 	for _, b := range r.Blocked {

@@ -54,7 +54,7 @@ func (a *app) cmdRuns(args []string) error {
 		var counts []string
 		for _, e := range entityOrder {
 			if c := r.Entities[e]; c != nil {
-				counts = append(counts, fmt.Sprintf("%s %d", a.lang.T("entity."+e), c.Delivered))
+				counts = append(counts, fmt.Sprintf("%s %s", a.lang.T("entity."+e), deliveredText(r, c.Delivered)))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Profile, r.Started.Local().Format("2006-01-02 15:04"), strings.Join(r.Couplings, ","), a.lang.T("status."+r.Status), r.Finished.Sub(r.Started).Round(1e7), strings.Join(counts, ", "))

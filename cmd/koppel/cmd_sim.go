@@ -42,6 +42,9 @@ func simFlags(fs *flag.FlagSet, o *afassim.Options) {
 	fs.Float64Var(&o.Faults.RateJunk, "fault-garbage", 0, "share of truncated responses")
 	fs.DurationVar(&o.Faults.Slow, "slow", 0, "delay every answer")
 	fs.DurationVar(&o.Faults.RetryAfter, "retry-after", time.Second, "Retry-After hint on 503 answers")
+	fs.DurationVar(&o.Latency, "latency", 0, "delay every answer, e.g. 500ms; parallel calls wait side by side")
+	fs.DurationVar(&o.RowCost, "row-cost", 0, "extra delay per row returned, e.g. 20us")
+	fs.IntVar(&o.ChurnRows, "churn", 0, "before every data call, delete, insert and change N rows of the connector read")
 }
 
 func (a *app) cmdSim(args []string) error {

@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
 )
 
 // TestKilledRunsLeaveNothingHalfDone kills the real binary with SIGKILL at several moments of a
 // run. Whatever the moment, nothing incomplete is visible, and the next run cleans up and
 // delivers exactly what a clean run would.
 func TestKilledRunsLeaveNothingHalfDone(t *testing.T) {
-	sim, url := afassim.Start(t, afassim.Options{Seed: 21, Employees: 4000})
+	sim, url := afassimtest.Start(t, afassim.Options{Seed: 21, Employees: 4000})
 
 	// What a clean first run delivers.
 	ref := newCLI(t)
@@ -28,7 +29,7 @@ func TestKilledRunsLeaveNothingHalfDone(t *testing.T) {
 	}
 	refDir := lastJSON(t, out)["delivery"].(string)
 
-	moments := []string{`"event":"progress"`, `"stage":"map"`, `"stage":"compare"`, `"stage":"deliver"`, `"stage":"commit"`}
+	moments := []string{`"event":"progress"`, `"event":"counts"`, `"stage":"compare"`, `"stage":"deliver"`, `"stage":"commit"`}
 	for _, moment := range moments {
 		t.Run(strings.Trim(strings.SplitN(moment, ":", 2)[1], `"`), func(t *testing.T) {
 			c := newCLI(t)

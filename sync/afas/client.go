@@ -1,12 +1,16 @@
 package afas
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +25,11 @@ import (
 type Config struct {
 	URL   string
 	Token string // XML or 64-character form; always sent as XML
-	// PageSize is take per call (default 1000; AFAS advises columns × rows below 150,000).
+	// PageSize is take per call when a query sets none (default: AFAS's guideline of 150,000
+	// cells per page, divided by the query's number of fields).
 	PageSize int
-	// RequestTimeout bounds one call (default 60 s; a good AFAS call answers within a second,
-	// AFAS itself stops after 900 s).
+	// RequestTimeout bounds one call, reading and decoding its answer included (default 60 s; a
+	// good AFAS call answers within a second, AFAS itself stops after 900 s).
 	RequestTimeout time.Duration
 	// MaxAttempts bounds the tries per call for temporary failures (default 6).
 	MaxAttempts int
@@ -33,17 +38,39 @@ type Config struct {
 	MaxRetryTime time.Duration
 	// RetryBase is the first backoff delay (default 500 ms), doubled per try, with jitter.
 	RetryBase time.Duration
-	// HTTPClient is the transport; nil gives one that keeps connections alive.
+	// MaxAnswerBytes caps the bytes read of one answer (default 64 MiB, far above any real page);
+	// a bigger answer fails its call without a retry.
+	MaxAnswerBytes int64
+	// MaxRows caps the rows of one read (default 5,000,000): an AFAS that never stops sending
+	// fails the read instead of filling memory.
+	MaxRows int
+	// Pool bounds the calls in flight; nil gives the client a pool of its own of 4.
+	Pool *Pool
+	// HTTPClient is the transport; nil gives one that keeps connections alive. Redirects are
+	// never followed, whatever the client says.
 	HTTPClient *http.Client
 	// OnRetry, when set, is told about every retry (for the run log).
 	OnRetry func(connector string, attempt int, wait time.Duration, err error)
 }
+
+// Defaults of the caps.
+const (
+	DefaultMaxAnswerBytes = 64 << 20
+	DefaultMaxRows        = 5_000_000
+	// PageCells is AFAS's guideline for a page: columns × rows below 150,000.
+	PageCells = 150_000
+	// maxErrorBody is what koppel reads of an error answer: enough for AFAS's fault.
+	maxErrorBody = 4 << 10
+	// maxMessage is the most of a server's text koppel keeps, prints or stores.
+	maxMessage = 1 << 10
+)
 
 // Client reads GetConnectors through the generated SOAP client.
 type Client struct {
 	cfg   Config
 	token string
 	svc   soapgen.AppConnectorGetSoap
+	pool  *Pool
 }
 
 // New returns a client for one AFAS environment.
@@ -54,9 +81,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.URL == "" {
 		return nil, errors.New("no AFAS URL")
-	}
-	if cfg.PageSize <= 0 {
-		cfg.PageSize = 1000
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
@@ -70,13 +94,27 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = 500 * time.Millisecond
 	}
+	if cfg.MaxAnswerBytes <= 0 {
+		cfg.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	if cfg.MaxRows <= 0 {
+		cfg.MaxRows = DefaultMaxRows
+	}
+	pool := cfg.Pool
+	if pool == nil {
+		pool = NewPool(4)
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = NewHTTPClient()
 	}
-	doer := &doer{hc: hc, auth: token.AuthorizationHeader(tok)}
+	// The token must never follow a redirect to another host, or from https to http: a redirect
+	// is answered as an error naming where it pointed.
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	doer := &doer{hc: &noRedirect, auth: token.AuthorizationHeader(tok), maxBytes: cfg.MaxAnswerBytes}
 	sc := soap.NewClient(cfg.URL, soap.WithHTTPClient(doer))
-	return &Client{cfg: cfg, token: tok, svc: soapgen.NewAppConnectorGetSoap(sc)}, nil
+	return &Client{cfg: cfg, token: tok, svc: soapgen.NewAppConnectorGetSoap(sc), pool: pool}, nil
 }
 
 // NewHTTPClient returns an HTTP client with a pooled, keep-alive transport fit for AFAS over TLS.
@@ -87,27 +125,118 @@ func NewHTTPClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// doer adapts an http.Client for gowsdl's runtime: it adds the token header, undoes gowsdl's
-// req.Close (which would open a new TLS connection per page), and keeps the Retry-After hint that
-// gowsdl's HTTPError does not carry.
+// doer adapts an http.Client for gowsdl's runtime. gowsdl encodes the request; the doer adds the
+// token header, undoes gowsdl's req.Close (which would open a new TLS connection per page), keeps
+// the Retry-After hint, refuses redirects, caps what it reads, and decodes a data answer itself in
+// one streaming pass (DecodeResponse) while the body arrives — gowsdl then only sees an empty
+// response, so no page is ever held as a string or decoded twice.
 type doer struct {
-	hc   *http.Client
-	auth string
+	hc       *http.Client
+	auth     string
+	maxBytes int64
 }
 
-type retryHintKey struct{}
+type callKey struct{}
+
+// callState travels in a request's context from a call to the doer and back.
+type callState struct {
+	retryAfter time.Duration
+	decode     *decodeJob // nil: let gowsdl decode (no data expected)
+}
+
+// decodeJob is what the doer decodes a data answer with, and what it found.
+type decodeJob struct {
+	op, connector string
+	fields        Fields
+	names         map[string]string
+	fn            func(Row) error
+	page          Page
+}
+
+// emptyResponse is what gowsdl gets to parse once the doer has decoded the real answer.
+const emptyResponse = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><%[1]sResponse xmlns="urn:Afas.Profit.Services"></%[1]sResponse></soap:Body></soap:Envelope>`
 
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	req.Close = false
 	req.Header.Set("Authorization", d.auth)
 	req.Header.Set("User-Agent", "koppel")
 	res, err := d.hc.Do(req)
-	if err == nil && res.StatusCode == http.StatusServiceUnavailable {
-		if hint, ok := req.Context().Value(retryHintKey{}).(*time.Duration); ok {
-			*hint = parseRetryAfter(res.Header.Get("Retry-After"))
-		}
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	st, _ := req.Context().Value(callKey{}).(*callState)
+	switch {
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		res.Body.Close()
+		return nil, &Error{Kind: FaultRedirect, Status: res.StatusCode, Message: fmt.Sprintf("AFAS answered with a redirect to %s — check the URL", redirectHost(req, res))}
+	case res.StatusCode == http.StatusServiceUnavailable && st != nil:
+		st.retryAfter = parseRetryAfter(res.Header.Get("Retry-After"))
+	}
+	if res.StatusCode >= 400 {
+		// An error answer is read only as far as AFAS's fault needs: a 1 GB error page is not.
+		body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+		res.Body.Close()
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		return res, nil
+	}
+	capped := &capReader{r: res.Body, left: d.maxBytes, limit: d.maxBytes}
+	if st == nil || st.decode == nil {
+		res.Body = struct {
+			io.Reader
+			io.Closer
+		}{capped, res.Body}
+		return res, nil
+	}
+	job := st.decode
+	page, err := DecodeResponse(capped, job.op, job.connector, job.fields, job.names, job.fn)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	job.page = page
+	res.Body = io.NopCloser(strings.NewReader(fmt.Sprintf(emptyResponse, job.op)))
+	res.ContentLength = -1
+	return res, nil
+}
+
+// redirectHost names where a redirect pointed, without its path or query (they may carry data).
+func redirectHost(req *http.Request, res *http.Response) string {
+	loc, err := res.Location()
+	if err != nil || loc.Host == "" {
+		return "(" + req.URL.Host + ")"
+	}
+	return loc.Scheme + "://" + loc.Host
+}
+
+// errTooLarge is an answer above the byte cap.
+type errTooLarge struct{ limit int64 }
+
+func (e *errTooLarge) Error() string {
+	return fmt.Sprintf("the answer is larger than %d MiB (the limit per answer; raise it with --max-answer-mb if a real page is that large)", e.limit>>20)
+}
+
+// capReader fails once more than limit bytes were read.
+type capReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// One byte more tells a body of exactly the limit from a bigger one.
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			return 0, &errTooLarge{c.limit}
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 func parseRetryAfter(s string) time.Duration {
@@ -123,13 +252,20 @@ func parseRetryAfter(s string) time.Duration {
 	return 0
 }
 
+// Range bounds a read on the first sort field: From inclusive, To exclusive; "" is open. A run
+// splits a big connector into ranges read side by side.
+type Range struct{ From, To string }
+
 // Query describes one read of a GetConnector.
 type Query struct {
 	Connector string
-	Fields    Fields      // whitelist; nothing else is decoded
-	Sort      []string    // key fields; paging is only stable when sorted on a unique key
-	Filters   []Filter    // ORed; conditions inside one Filter are ANDed
-	Progress  func(Stats) // called after every page
+	Fields    Fields   // whitelist; nothing else is decoded
+	Sort      []string // the unique key; reads page on it
+	Filters   []Filter // ORed; conditions inside one Filter are ANDed
+	Range     Range
+	// Take is the page size (0: the client's PageSize, else AFAS's guideline for the fields).
+	Take     int
+	Progress func(Stats) // called after every page
 	// Limit stops after this many rows (0: read everything); for previews.
 	Limit int
 	// Rename maps koppel's field names to the names this customer's connector uses. Fields, Sort,
@@ -140,14 +276,55 @@ type Query struct {
 // Stats tells how far a read got.
 type Stats struct {
 	Connector string
-	Pages     int
+	Pages     int // calls that returned rows
+	Calls     int // calls made, the confirming empty one included
 	Rows      int
 	Dropped   []string // fields outside the whitelist the connector sent
+	// Bounds is the first sort field's value of each page's first row, in order: boundaries for
+	// splitting the next read of this connector into ranges.
+	Bounds []string
 }
 
-// Read pages through a GetConnector sorted on its key, calling fn for each row. Only one page is
-// held at a time. It stops at the first short page.
+// PageTake is AFAS's guideline page size for a number of fields: 150,000 cells per page.
+func PageTake(fields int) int {
+	if fields < 1 {
+		fields = 1
+	}
+	return max(100, PageCells/fields)
+}
+
+// Read pages through a GetConnector by key and calls fn for each row. A page's rows are handed
+// on only once the whole page has arrived, so a retried call never repeats a row. The Row is
+// reused.
 func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, error) {
+	return ReadPages(ctx, c, q, func(r Row) Row { return r.clone() }, func(rows []Row) error {
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (r Row) clone() Row {
+	out := Row{Values: make(map[string]Value, len(r.Values))}
+	for k, v := range r.Values {
+		out.Values[k] = v
+	}
+	out.Errs = append(out.Errs, r.Errs...)
+	out.Cleaned = append(out.Cleaned, r.Cleaned...)
+	return out
+}
+
+// ReadPages reads a GetConnector by key, converting each row with conv as it is decoded and
+// handing every complete page to fn. Pages are asked by key, never by skip: the first with
+// key ≥ Range.From, each next one with key > the last key read (a composite key as the OR of
+// Filter elements), all below Range.To. So a row that exists from the start of the read until it
+// is read is read exactly once, whatever AFAS inserts, changes or deletes meanwhile. A read ends
+// only on a page that comes back empty — a short page is not the end while data may change — and
+// fails when a page repeats rows of the page before it, or when it exceeds MaxRows.
+func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T, fn func([]T) error) (Stats, error) {
 	st := Stats{Connector: q.Connector}
 	wire := func(f string) string {
 		if w, ok := q.Rename[f]; ok {
@@ -159,68 +336,201 @@ func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, 
 	for std, w := range q.Rename {
 		names[w] = std
 	}
+	fields := q.Fields
+	for _, k := range q.Sort {
+		if _, ok := fields[k]; !ok {
+			fields = maps.Clone(fields)
+			if fields == nil {
+				fields = Fields{}
+			}
+			fields[k] = String // keys are needed to page, whatever the caller keeps
+		}
+	}
 	var sortFields []SortField
 	for _, f := range q.Sort {
 		sortFields = append(sortFields, SortField{Field: wire(f)})
 	}
 	opts := Options{Sort: sortFields}.XML()
-	var fs []Filter
-	for _, f := range q.Filters {
-		var conds Filter
-		for _, c := range f {
-			c.Field = wire(c.Field)
-			conds = append(conds, c)
-		}
-		fs = append(fs, conds)
+	take := q.Take
+	if take <= 0 {
+		take = c.cfg.PageSize
 	}
-	filters := FiltersXML(fs)
-	dropped := map[string]bool{}
-	take := c.cfg.PageSize
+	if take <= 0 {
+		take = PageTake(len(fields))
+	}
 	if q.Limit > 0 && q.Limit < take {
 		take = q.Limit
 	}
-	for skip := 0; ; skip += take {
-		doc, err := c.call(ctx, q.Connector, filters, skip, take, opts)
+	dropped := map[string]bool{}
+	var last []string         // key of the last row read
+	prev := map[string]bool{} // keys of the page before, to see AFAS repeat itself
+	var buf []T
+	for {
+		filters := FiltersXML(renamed(pageFilters(q, last), wire))
+		var keys []string
+		var pageFirst string
+		decode := &decodeJob{op: "GetDataWithOptions", connector: q.Connector, fields: fields, names: names}
+		decode.fn = func(r Row) error {
+			if len(q.Sort) == 0 {
+				buf = append(buf, conv(r))
+				return nil
+			}
+			k, err := keyOf(r, q.Sort)
+			if err != nil {
+				return err
+			}
+			if len(keys) == 0 {
+				pageFirst = r.Get(q.Sort[0], String).Text()
+			}
+			keys = append(keys, k)
+			buf = append(buf, conv(r))
+			return nil
+		}
+		reset := func() { buf, keys, pageFirst = buf[:0], keys[:0], "" }
+		err := c.call(ctx, q.Connector, filters, take, opts, decode, reset)
+		st.Calls++
 		if err != nil {
 			return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1, err)
 		}
-		page, err := decodeResult(doc, q.Connector, q.Fields, names, fn)
-		if err != nil {
-			return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1, err)
-		}
-		st.Pages++
-		st.Rows += page.Rows
-		for _, f := range page.Dropped {
+		for _, f := range decode.page.Dropped {
 			if !dropped[f] {
 				dropped[f] = true
 				st.Dropped = append(st.Dropped, f)
 			}
 		}
+		if len(q.Sort) == 0 {
+			// Without a key there is no paging: one page, as asked (schema checks, previews).
+			st.Rows, st.Pages = len(buf), 1
+			if err := fn(buf); err != nil {
+				return st, err
+			}
+			if q.Progress != nil {
+				q.Progress(st)
+			}
+			return st, nil
+		}
+		if len(keys) == 0 {
+			if q.Progress != nil {
+				q.Progress(st)
+			}
+			return st, nil
+		}
+		for _, k := range keys {
+			if prev[k] {
+				return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1,
+					&Error{Kind: FaultProtocol, Connector: q.Connector, Message: "AFAS returns the same rows again (key " + displayKey(k) + "); the connector must be sorted on its unique key " + strings.Join(q.Sort, ", ")})
+			}
+		}
+		st.Pages++
+		st.Rows += len(keys)
+		st.Bounds = append(st.Bounds, pageFirst)
+		if st.Rows > c.cfg.MaxRows {
+			return st, fmt.Errorf("read %s: %w", q.Connector, &Error{Kind: FaultProtocol, Connector: q.Connector,
+				Message: fmt.Sprintf("more than %d rows; AFAS keeps sending rows (raise the limit with --max-rows if this connector really holds that many)", c.cfg.MaxRows)})
+		}
+		if err := fn(buf); err != nil {
+			return st, err
+		}
+		buf = nil // the page is the caller's now
 		if q.Progress != nil {
 			q.Progress(st)
 		}
-		if page.Rows < take || q.Limit > 0 && st.Rows >= q.Limit {
+		if q.Limit > 0 && st.Rows >= q.Limit {
 			return st, nil
 		}
+		clear(prev)
+		for _, k := range keys {
+			prev[k] = true
+		}
+		last = strings.Split(keys[len(keys)-1], keySep)
 	}
+}
+
+// keySep joins key parts; AFAS codes never hold it.
+const keySep = "\x1f"
+
+func keyOf(r Row, sort []string) (string, error) {
+	parts := make([]string, len(sort))
+	for i, f := range sort {
+		v := r.Get(f, String)
+		if v.Null {
+			return "", &Error{Kind: FaultProtocol, Message: "a row without its key field " + f + "; the connector's key must always be filled"}
+		}
+		parts[i] = v.Text()
+	}
+	return strings.Join(parts, keySep), nil
+}
+
+func displayKey(k string) string { return strings.ReplaceAll(k, keySep, "/") }
+
+// pageFilters are the query's filters combined with the key conditions of the next page: a page
+// after key (v1, …, vn) is the OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1) AND ki > vi), each
+// also below Range.To; the first page is k1 ≥ Range.From. AFAS takes filters as an OR of ANDs,
+// so the query's filters and the key terms are multiplied out.
+func pageFilters(q Query, last []string) []Filter {
+	var terms []Filter
+	var upper Filter
+	if q.Range.To != "" {
+		upper = Filter{{Field: q.Sort[0], Op: OpLess, Value: q.Range.To}}
+	}
+	if last == nil {
+		t := slices.Clone(upper)
+		if q.Range.From != "" {
+			t = append(t, Cond{Field: q.Sort[0], Op: OpGreaterOrEqual, Value: q.Range.From})
+		}
+		if len(t) > 0 {
+			terms = append(terms, t)
+		}
+	} else {
+		for i := range q.Sort {
+			var t Filter
+			for j := 0; j < i; j++ {
+				t = append(t, Cond{Field: q.Sort[j], Op: OpEqual, Value: last[j]})
+			}
+			t = append(t, Cond{Field: q.Sort[i], Op: OpGreater, Value: last[i]})
+			terms = append(terms, append(t, upper...))
+		}
+	}
+	if len(terms) == 0 {
+		return q.Filters
+	}
+	if len(q.Filters) == 0 {
+		return terms
+	}
+	out := make([]Filter, 0, len(q.Filters)*len(terms))
+	for _, f := range q.Filters {
+		for _, t := range terms {
+			out = append(out, append(slices.Clone(f), t...))
+		}
+	}
+	return out
+}
+
+func renamed(fs []Filter, wire func(string) string) []Filter {
+	out := make([]Filter, len(fs))
+	for i, f := range fs {
+		out[i] = make(Filter, len(f))
+		for j, c := range f {
+			c.Field = wire(c.Field)
+			out[i][j] = c
+		}
+	}
+	return out
 }
 
 // Schema asks for a connector's fields (Metadata=1, take=1) without reading its rows.
 func (c *Client) Schema(ctx context.Context, connector string) ([]SchemaField, error) {
-	doc, err := c.call(ctx, connector, "", 0, 1, Options{Metadata: true}.XML())
-	if err != nil {
+	job := &decodeJob{op: "GetDataWithOptions", connector: connector, fields: Fields{}, fn: func(Row) error { return nil }}
+	if err := c.call(ctx, connector, "", 1, Options{Metadata: true}.XML(), job, func() {}); err != nil {
 		return nil, fmt.Errorf("schema of %s: %w", connector, err)
 	}
-	page, err := DecodeResult(doc, connector, Fields{}, func(Row) error { return nil })
-	if err != nil {
-		return nil, fmt.Errorf("schema of %s: %w", connector, err)
-	}
-	return page.Schema, nil
+	return job.page.Schema, nil
 }
 
-// call performs one GetDataWithOptions with retries for temporary failures, and returns the
-// (unescaped) result document.
-func (c *Client) call(ctx context.Context, connector, filters string, skip, take int, opts string) (string, error) {
+// call performs one GetDataWithOptions with retries for temporary failures; the answer is
+// decoded by job as it arrives. reset is called before every attempt, so what a failed attempt
+// decoded is dropped.
+func (c *Client) call(ctx context.Context, connector, filters string, take int, opts string, job *decodeJob, reset func()) error {
 	start := time.Now()
 	deadline := start.Add(c.cfg.MaxRetryTime)
 	for attempt := 1; ; attempt++ {
@@ -228,20 +538,21 @@ func (c *Client) call(ctx context.Context, connector, filters string, skip, take
 		if left := time.Until(deadline); attempt > 1 && left < timeout {
 			timeout = left // a retry never runs past the call's deadline
 		}
-		doc, err := c.once(ctx, connector, filters, skip, take, opts, timeout)
+		reset()
+		err := c.once(ctx, connector, filters, take, opts, timeout, job)
 		if err == nil {
-			return doc, nil
+			return nil
 		}
 		var ae *Error
 		if !errors.As(err, &ae) || !ae.Temporary() || ctx.Err() != nil {
-			return "", err
+			return err
 		}
 		if attempt >= c.cfg.MaxAttempts {
-			return "", fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+			return fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
 		wait := c.backoff(attempt, ae.RetryAfter)
 		if time.Now().Add(wait + c.cfg.RetryBase).After(deadline) {
-			return "", fmt.Errorf("gave up after %d attempts in %s: %w", attempt, time.Since(start).Round(time.Second), err)
+			return fmt.Errorf("gave up after %d attempts in %s: %w", attempt, time.Since(start).Round(time.Second), err)
 		}
 		if c.cfg.OnRetry != nil {
 			c.cfg.OnRetry(connector, attempt, wait, err)
@@ -250,7 +561,7 @@ func (c *Client) call(ctx context.Context, connector, filters string, skip, take
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -269,50 +580,73 @@ func (c *Client) backoff(attempt int, hint time.Duration) time.Duration {
 	return d
 }
 
-func (c *Client) once(ctx context.Context, connector, filters string, skip, take int, opts string, timeout time.Duration) (string, error) {
+func (c *Client) once(ctx context.Context, connector, filters string, take int, opts string, timeout time.Duration, job *decodeJob) error {
+	if err := c.pool.acquire(ctx); err != nil {
+		return err
+	}
+	defer c.pool.release()
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var hint time.Duration
-	rctx = context.WithValue(rctx, retryHintKey{}, &hint)
-	res, err := c.svc.GetDataWithOptionsContext(rctx, &soapgen.GetDataWithOptions{
+	st := &callState{decode: job}
+	rctx = context.WithValue(rctx, callKey{}, st)
+	_, err := c.svc.GetDataWithOptionsContext(rctx, &soapgen.GetDataWithOptions{
 		ConnectorId: connector,
 		FiltersXml:  filters,
-		Skip:        int32(skip),
+		Skip:        0,
 		Take:        int32(take),
 		Options:     opts,
 	})
 	if err == nil {
-		return res.GetDataWithOptionsResult, nil
+		return nil
 	}
 	if ctx.Err() != nil {
-		return "", ctx.Err()
+		return ctx.Err()
 	}
-	return "", toError(connector, err, hint)
+	return toError(connector, err, st.retryAfter)
 }
 
-// toError turns what gowsdl's runtime returned into an *Error.
+// toError turns what gowsdl's runtime (and the doer below it) returned into an *Error. Every text
+// from the server is cut and cleaned, and tokens are redacted, before it can reach a log, a
+// screen or the store.
 func toError(connector string, err error, hint time.Duration) error {
+	var ae *Error
 	var he *soap.HTTPError
 	var sf *soap.SOAPFault
+	var big *errTooLarge
+	var fb *FaultBody
 	switch {
+	case errors.As(err, &ae):
+		if ae.Connector == "" {
+			ae.Connector = connector
+		}
+		return ae
+	case errors.As(err, &big):
+		return &Error{Kind: FaultTooLarge, Connector: connector, Message: big.Error()}
+	case errors.As(err, &fb):
+		msg := token.Clean(fb.Message, maxMessage)
+		kind, field := classify(200, msg)
+		return &Error{Kind: kind, Connector: connector, Message: msg, Field: field, Status: 200}
 	case errors.As(err, &he):
-		msg, ok := parseFault(he.ResponseBody)
+		msg, ok := ReadFault(bytes.NewReader(he.ResponseBody), maxErrorBody)
 		if !ok {
 			msg = fmt.Sprintf("HTTP %d %s", he.StatusCode, http.StatusText(he.StatusCode))
 			if he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusMethodNotAllowed {
 				msg += " — is the URL an AFAS AppConnectorGet.asmx endpoint?"
 			}
 		}
+		msg = token.Clean(msg, maxMessage)
 		kind, field := classify(he.StatusCode, msg)
 		return &Error{Kind: kind, Connector: connector, Message: msg, Field: field, Status: he.StatusCode, RetryAfter: hint}
 	case errors.As(err, &sf):
-		kind, field := classify(200, sf.String)
-		return &Error{Kind: kind, Connector: connector, Message: sf.String, Field: field, Status: 200}
+		msg := token.Clean(sf.String, maxMessage)
+		kind, field := classify(200, msg)
+		return &Error{Kind: kind, Connector: connector, Message: msg, Field: field, Status: 200}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Kind: FaultTransport, Connector: connector, Err: err}
 	}
-	// Anything else from the runtime is a response that could not be read: truncated or garbled.
-	return &Error{Kind: FaultTransport, Connector: connector, Message: "unreadable response: " + err.Error(), Err: err}
+	// Anything else is an answer that could not be read: truncated, garbled, or not the shape of
+	// an AFAS answer (never taken as zero rows).
+	return &Error{Kind: FaultTransport, Connector: connector, Message: "unreadable response: " + token.Clean(err.Error(), maxMessage), Err: err}
 }

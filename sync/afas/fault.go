@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
 // FaultKind classifies what went wrong talking to AFAS, so callers can decide to retry or stop.
@@ -23,10 +25,13 @@ const (
 	FaultEndpoint                          // HTTP 404/405: the URL is not an AppConnectorGet service
 	FaultUnavailable                       // HTTP 503: maintenance; may carry a retry hint
 	FaultTransport                         // connection refused/reset, timeout, truncated or garbled response
+	FaultRedirect                          // AFAS answered with a redirect: the URL is wrong (never followed)
+	FaultTooLarge                          // an answer above the byte cap
+	FaultProtocol                          // answers no real AFAS gives: the same rows again, too many rows
 )
 
 func (k FaultKind) String() string {
-	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "wrong-endpoint", "unavailable", "transport"}[k]
+	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "wrong-endpoint", "unavailable", "transport", "redirect", "too-large", "protocol"}[k]
 }
 
 // Error is a failed AFAS call. Message is AFAS's own text where it gave one.
@@ -43,7 +48,7 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Err != nil {
-		msg = e.Err.Error()
+		msg = token.Clean(e.Err.Error(), maxMessage)
 	}
 	if e.Connector != "" {
 		return fmt.Sprintf("AFAS %s (%s): %s", e.Connector, e.Kind, msg)
@@ -57,7 +62,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // (see FaultKind), maintenance, and transport failures.
 func (e *Error) Temporary() bool {
 	switch e.Kind {
-	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound, FaultEndpoint:
+	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound, FaultEndpoint, FaultRedirect, FaultTooLarge, FaultProtocol:
 		return false
 	}
 	return true

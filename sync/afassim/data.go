@@ -3,6 +3,7 @@ package afassim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,10 @@ type Table struct {
 	ID     string
 	Fields []afas.SchemaField
 	Rows   [][]string
-	col    map[string]int
+	// Key are the fields of the connector's unique key, the fields koppel sorts it on.
+	Key []string
+	col map[string]int
+	std string // the standard connector id, before renames
 }
 
 func newTable(id string, fields []afas.SchemaField) *Table {
@@ -119,7 +123,9 @@ func Generate(seed int64, employees int) *Dataset {
 		if con.Role == c.Dienstverbanden {
 			fs = append(fs, afas.SchemaField{Name: SalaryColumn, Kind: afas.Decimal, XSD: "xs:decimal"})
 		}
-		ds.Tables[con.ID] = newTable(con.ID, fs)
+		t := newTable(con.ID, fs)
+		t.Key, t.std = slices.Clone(con.Sort), con.ID
+		ds.Tables[con.ID] = t
 	}
 	org := ds.Tables["Koppel_Organisatie"]
 	emp := ds.Tables["Koppel_Medewerkers"]
@@ -166,10 +172,11 @@ func Generate(seed int64, employees int) *Dataset {
 	org.add(map[string]string{c.FOrgEenheid: "Z9002", c.FOmschrijving: "Oude structuur", c.FBovenliggende: "Z9002", c.FWerkgever: "ZBV", c.FVervallen: "false"})
 	org.add(map[string]string{c.FOrgEenheid: "Z9003", c.FOmschrijving: "Lus A", c.FBovenliggende: "Z9004", c.FWerkgever: "ZBV", c.FVervallen: "false"})
 	org.add(map[string]string{c.FOrgEenheid: "Z9004", c.FOmschrijving: "Lus B", c.FBovenliggende: "Z9003", c.FWerkgever: "ZBV", c.FVervallen: "false"})
-	var teams []unit
+	// Teams per employer, in unit order.
+	teamsOf := map[string][]unit{}
 	for _, u := range units {
 		if u.team {
-			teams = append(teams, u)
+			teamsOf[u.employer] = append(teamsOf[u.employer], u)
 		}
 	}
 
@@ -204,12 +211,7 @@ func Generate(seed int64, employees int) *Dataset {
 		if r.IntN(3) == 0 || secondRecord {
 			employer = ds.Employers[1]
 		}
-		var myTeams []unit
-		for _, t := range teams {
-			if t.employer == employer {
-				myTeams = append(myTeams, t)
-			}
-		}
+		myTeams := teamsOf[employer]
 		team := myTeams[r.IntN(len(myTeams))]
 		job := pick(r, jobs)
 		hours := pick(r, []string{"16", "20", "24", "28", "32", "36", "30.5"})

@@ -12,10 +12,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
@@ -46,6 +47,21 @@ type Options struct {
 	// Revision applies that many rounds of small deterministic changes, as AFAS data evolves.
 	Revision int
 	Faults   Faults
+	// Latency delays every SOAP answer, and RowCost adds that much per row returned, as a real
+	// AFAS environment takes longer for bigger pages. Parallel calls wait side by side: N calls
+	// at once take about as long as one.
+	Latency time.Duration
+	RowCost time.Duration
+	// Churn, when set, is called under the lock before each data call is answered, with the
+	// connector asked for and the number of data calls for it so far, this one included (1 for
+	// the first). It may change d in any way (as Update's fn may), e.g. to insert, change and
+	// delete rows before and after a reader's cursor; it must not call the Server's methods. Data
+	// calls are the calls that are answered with rows (or none), not faults.
+	Churn func(connector string, call int, d *Dataset)
+	// ChurnRows is the ready-made deterministic churn: before every data call, that many rows of
+	// the connector asked for are deleted, inserted and changed (each), at positions on both sides
+	// of the middle of its key order. Server.Stable tells which rows it left alone.
+	ChurnRows int
 }
 
 // Faults inject failures, each a share of requests from 0 to 1.
@@ -67,12 +83,35 @@ type Server struct {
 	opts  Options
 
 	mu       sync.Mutex
+	cond     *sync.Cond // on mu: pages given back, exclusive sections ended
 	data     *Dataset
 	omit     map[string]bool
 	unauth   map[string]bool
-	views    map[string][]int // cached filtered, sorted row orders
+	cache    map[*Table]*tableCache // sorted row orders, until the data changes
+	dates    map[string]time.Time   // parsed wire dates
 	requests int
 	rng      *rand.Rand
+	// writers counts pages being written without the lock; excl is set while rows may be
+	// changed in place (see beginExclusive).
+	writers int
+	excl    bool
+	// calls counts data calls per connector id.
+	calls map[string]int
+	// fastCalls counts the answers taken from an index range scan (for tests).
+	fastCalls int
+	// free are row lists of pages given back; scratch is selectRows' index list.
+	free    [][][]string
+	scratch []int
+
+	// The built-in churn (Options.ChurnRows).
+	churnRng  *rand.Rand
+	churnN    int
+	churns    map[*Table]*churnState
+	keys      map[*Table]*keyBook
+	keysDirty bool
+
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
 }
 
 // DefaultToken is the token data the simulator accepts for a seed when none is given.
@@ -99,9 +138,16 @@ func New(o Options) *Server {
 		data:   Generate(o.Seed, o.Employees),
 		omit:   set(o.Omit),
 		unauth: set(o.Unauthorized),
-		views:  map[string][]int{},
+		cache:  map[*Table]*tableCache{},
+		dates:  map[string]time.Time{},
 		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x736f7274)),
+		calls:  map[string]int{},
+		churns: map[*Table]*churnState{},
+		keys:   map[*Table]*keyBook{},
+
+		churnRng: rand.New(rand.NewPCG(uint64(o.Seed), 0x636875726e)),
 	}
+	s.cond = sync.NewCond(&s.mu)
 	for _, f := range o.Drop {
 		s.dropField(f)
 	}
@@ -114,6 +160,9 @@ func New(o Options) *Server {
 	// Renames last: the options above name the standard connectors and fields.
 	for _, r := range o.Rename {
 		s.rename(r)
+	}
+	if o.ChurnRows > 0 {
+		s.refreshKeys()
 	}
 	return s
 }
@@ -134,15 +183,33 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-// Update changes data under the lock: tests change "AFAS" between runs this way.
+// InFlight is the number of requests being answered now.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
+// MaxInFlight is the highest number of requests answered at the same time since the start or
+// since ResetMaxInFlight. A request counts from the moment the handler is called until it
+// returns, latency included.
+func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+
+// ResetMaxInFlight starts MaxInFlight over from the requests in flight now.
+func (s *Server) ResetMaxInFlight() { s.maxInFlight.Store(s.inFlight.Load()) }
+
+// Calls counts the data calls answered for a connector id (see Options.Churn).
+func (s *Server) Calls(connector string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[connector]
+}
+
+// Update changes data under the lock: tests change "AFAS" between runs this way. It waits until
+// the answers being written are out.
 func (s *Server) Update(fn func(*Dataset)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.beginExclusive()
+	defer s.endExclusive()
 	fn(s.data)
-	for _, t := range s.data.Tables {
-		t.reindex()
-	}
-	clear(s.views)
+	s.changedAll()
 }
 
 // Set changes one field of the rows whose key field equals key. It reports how many rows changed.
@@ -188,6 +255,7 @@ func (s *Server) dropField(spec string) {
 		return
 	}
 	i := t.Col(field)
+	t.Key = slices.DeleteFunc(slices.Clone(t.Key), func(k string) bool { return k == field })
 	t.Fields = append(t.Fields[:i:i], t.Fields[i+1:]...)
 	for r, row := range t.Rows {
 		t.Rows[r] = append(row[:i:i], row[i+1:]...)
@@ -226,6 +294,11 @@ func (s *Server) rename(spec string) {
 		return
 	}
 	if i := t.Col(field); i >= 0 {
+		for k := range t.Key {
+			if t.Key[k] == field {
+				t.Key[k] = to
+			}
+		}
 		t.Fields[i].Name = to
 		t.reindex()
 	}
@@ -258,6 +331,14 @@ type envelope struct {
 
 // ServeHTTP answers ?WSDL and SOAP calls.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.maxInFlight.Load()
+		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
 	if !strings.EqualFold(r.URL.Path, Path) {
 		http.NotFound(w, r)
 		return
@@ -274,6 +355,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The body is read first: only then does net/http notice a client that hangs up.
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
+		return
+	}
+	if !pause(r, s.opts.Latency) {
 		return
 	}
 	if s.injectFault(w, r) {
@@ -303,18 +387,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault(w, http.StatusInternalServerError, "Invalid token: the token is not valid for this environment (AfasToken)")
 		return
 	}
-	doc, status, msg := s.answer(req)
+	p, status, msg := s.query(req)
 	if status != 0 {
 		fault(w, status, msg)
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	// The page is written without the lock, so that parallel calls are answered side by side.
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>`)
 	fmt.Fprintf(&b, `<%sResponse xmlns="urn:Afas.Profit.Services"><%sResult>`, op, op)
-	_ = xml.EscapeText(&b, doc)
+	p.write(&b, true)
+	rows := len(p.rows)
+	s.release(p)
 	fmt.Fprintf(&b, `</%sResult></%sResponse></soap:Body></soap:Envelope>`, op, op)
+	if !pause(r, time.Duration(rows)*s.opts.RowCost) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = w.Write(b.Bytes())
+}
+
+// pause waits d, or less when the client gives up; it tells whether the client is still there.
+func pause(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 // tokenOf returns the token XML from the AfasToken header, or else from the body.
@@ -396,180 +501,6 @@ func fault(w http.ResponseWriter, status int, msg string) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>%s</faultstring><detail><ProfitApplicationException><ErrorNumber>-1</ErrorNumber><Message>%s</Message><Detail></Detail></ProfitApplicationException></detail></soap:Fault></soap:Body></soap:Envelope>`, m.String(), m.String())
 }
 
-// answer builds the result document, or an HTTP status and fault message.
-func (s *Server) answer(req request) (doc []byte, status int, msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := strings.TrimSpace(req.ConnectorID)
-	t := s.data.Tables[id]
-	if t == nil || s.omit[id] {
-		return nil, http.StatusInternalServerError, fmt.Sprintf("Connector %s does not exist", id)
-	}
-	if s.unauth[id] {
-		return nil, http.StatusInternalServerError, "GetConnector not supported for this app or the user is not authorized"
-	}
-	skip, take := 0, 0
-	if v := strings.TrimSpace(req.Skip); v != "" {
-		skip, _ = strconv.Atoi(v)
-	}
-	if v := strings.TrimSpace(req.Take); v != "" {
-		take, _ = strconv.Atoi(v)
-	}
-	if take < 0 || skip < 0 {
-		return nil, http.StatusInternalServerError, "Skip and take must not be negative"
-	}
-	filters, err := afas.ParseFiltersXML(req.FiltersXML)
-	if err != nil {
-		return nil, http.StatusInternalServerError, "Invalid filter: " + err.Error()
-	}
-	opts, err := afas.ParseOptionsXML(req.Options)
-	if err != nil {
-		return nil, http.StatusInternalServerError, "Invalid options: " + err.Error()
-	}
-	for _, f := range filters {
-		for _, c := range f {
-			if t.Col(c.Field) < 0 {
-				return nil, http.StatusInternalServerError, fmt.Sprintf("Connector field '%s' not found", c.Field)
-			}
-		}
-	}
-	for _, sf := range opts.Sort {
-		if t.Col(sf.Field) < 0 {
-			return nil, http.StatusInternalServerError, fmt.Sprintf("Connector field '%s' not found", sf.Field)
-		}
-	}
-	order := s.view(t, req.FiltersXML, filters, opts.Sort)
-	var b bytes.Buffer
-	b.WriteString("<AfasGetConnector>")
-	if opts.Metadata {
-		writeSchema(&b, t)
-	}
-	if skip < len(order) {
-		end := min(len(order), skip+take)
-		for _, ri := range order[skip:end] {
-			row := t.Rows[ri]
-			b.WriteString("<" + t.ID + ">")
-			for ci, f := range t.Fields {
-				v := row[ci]
-				if v == "" {
-					if opts.EmptyAsElements {
-						b.WriteString("<" + f.Name + " />")
-					}
-					continue
-				}
-				b.WriteString("<" + f.Name + ">")
-				_ = xml.EscapeText(&b, []byte(v))
-				b.WriteString("</" + f.Name + ">")
-			}
-			b.WriteString("</" + t.ID + ">")
-		}
-	}
-	b.WriteString("</AfasGetConnector>")
-	return b.Bytes(), 0, ""
-}
-
-// view returns the row order for a query. Sorted views are cached until the data changes; without
-// a sort the order is shuffled on every call, as real AFAS gives no stable order then.
-func (s *Server) view(t *Table, filtersKey string, filters []afas.Filter, sorts []afas.SortField) []int {
-	key := t.ID + "\x00" + filtersKey
-	for _, sf := range sorts {
-		key += "\x00" + sf.Field + strconv.FormatBool(sf.Desc)
-	}
-	if len(sorts) > 0 {
-		if v, ok := s.views[key]; ok {
-			return v
-		}
-	}
-	var order []int
-	for i, row := range t.Rows {
-		if matches(t, row, filters) {
-			order = append(order, i)
-		}
-	}
-	if len(sorts) == 0 {
-		s.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		return order
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		ra, rb := t.Rows[order[a]], t.Rows[order[b]]
-		for _, sf := range sorts {
-			ci := t.Col(sf.Field)
-			c := compare(t.Fields[ci].Kind, ra[ci], rb[ci])
-			if c != 0 {
-				if sf.Desc {
-					return c > 0
-				}
-				return c < 0
-			}
-		}
-		return false
-	})
-	s.views[key] = order
-	return order
-}
-
-func matches(t *Table, row []string, filters []afas.Filter) bool {
-	if len(filters) == 0 {
-		return true
-	}
-	for _, f := range filters {
-		all := true
-		for _, c := range f {
-			ci := t.Col(c.Field)
-			if !cond(t.Fields[ci].Kind, row[ci], c) {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
-		}
-	}
-	return false
-}
-
-func cond(k afas.Kind, v string, c afas.Cond) bool {
-	lv, lc := strings.ToLower(v), strings.ToLower(strings.Trim(c.Value, "%"))
-	switch c.Op {
-	case afas.OpEmpty:
-		return v == ""
-	case afas.OpNotEmpty:
-		return v != ""
-	case afas.OpContains:
-		return strings.Contains(lv, lc)
-	case afas.OpNotContains:
-		return !strings.Contains(lv, lc)
-	case afas.OpStartsWith:
-		return strings.HasPrefix(lv, lc)
-	case afas.OpNotStartsWith:
-		return !strings.HasPrefix(lv, lc)
-	case afas.OpEndsWith:
-		return strings.HasSuffix(lv, lc)
-	case afas.OpNotEndsWith:
-		return !strings.HasSuffix(lv, lc)
-	}
-	if v == "" {
-		// Comparisons never match a missing value, as in SQL.
-		return c.Op == afas.OpNotEqual
-	}
-	cmp := compare(k, v, c.Value)
-	switch c.Op {
-	case afas.OpEqual:
-		return cmp == 0
-	case afas.OpNotEqual:
-		return cmp != 0
-	case afas.OpGreaterOrEqual:
-		return cmp >= 0
-	case afas.OpLessOrEqual:
-		return cmp <= 0
-	case afas.OpGreater:
-		return cmp > 0
-	case afas.OpLess:
-		return cmp < 0
-	}
-	return false
-}
-
 // compare orders two wire values by the field's type; empty sorts first.
 func compare(k afas.Kind, a, b string) int {
 	if a == "" || b == "" {
@@ -592,11 +523,11 @@ func compare(k afas.Kind, a, b string) int {
 	return strings.Compare(a, b)
 }
 
-func writeSchema(b *bytes.Buffer, t *Table) {
+func writeSchema(b *bytes.Buffer, id string, fields []afas.SchemaField) {
 	b.WriteString(`<xs:schema id="AfasGetConnector" xmlns="" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:msdata="urn:schemas-microsoft-com:xml-msdata">`)
 	b.WriteString(`<xs:element name="AfasGetConnector" msdata:IsDataSet="true" msdata:Locale=""><xs:complexType><xs:choice minOccurs="0" maxOccurs="unbounded">`)
-	fmt.Fprintf(b, `<xs:element name="%s"><xs:complexType><xs:sequence>`, t.ID)
-	for _, f := range t.Fields {
+	fmt.Fprintf(b, `<xs:element name="%s"><xs:complexType><xs:sequence>`, id)
+	for _, f := range fields {
 		fmt.Fprintf(b, `<xs:element name="%s" type="%s" minOccurs="0" />`, f.Name, f.XSD)
 	}
 	b.WriteString(`</xs:sequence></xs:complexType></xs:element></xs:choice></xs:complexType></xs:element></xs:schema>`)

@@ -98,7 +98,7 @@ func TestFiltersSortAndOutputOptions(t *testing.T) {
 }
 
 func unsortedKeys(t *testing.T, s *Server) string {
-	doc, status, msg := s.answer(request{ConnectorID: "Koppel_Medewerkers", Take: "20", Options: afas.Options{EmptyAsElements: true}.XML()})
+	doc, _, status, msg := s.answer(request{ConnectorID: "Koppel_Medewerkers", Take: "20", Options: afas.Options{EmptyAsElements: true}.XML()})
 	if status != 0 {
 		t.Fatal(msg)
 	}

@@ -23,7 +23,7 @@ func UnitFrom(r afas.Row) mapping.Unit {
 	return mapping.Unit{
 		Code: str(r, FOrgEenheid), Name: str(r, FOmschrijving), Parent: str(r, FBovenliggende),
 		Manager: str(r, FLeidinggevende), Employer: str(r, FWerkgever),
-		Vervallen: r.Get(FVervallen, afas.Bool).Bool, Errs: errsOf(r),
+		Vervallen: r.Get(FVervallen, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
 	}
 }
 
@@ -36,7 +36,7 @@ func EmployeeFrom(r afas.Row) mapping.Employee {
 		VoorvoegselPartner: str(r, FVoorvoegselPart), GeboortenaamPartner: str(r, FGeboortenaamPar),
 		Naamgebruik: r.Get(FNaamgebruik, afas.Int).Int, Geslacht: str(r, FGeslacht),
 		Geboortedatum: date(r, FGeboortedatum), Email: str(r, FEmail), Telefoon: str(r, FTelefoon),
-		Mobiel: str(r, FMobiel), Errs: errsOf(r),
+		Mobiel: str(r, FMobiel), Errs: errsOf(r), Cleaned: cleanedOf(r),
 	}
 }
 
@@ -48,7 +48,7 @@ func EmploymentFrom(r afas.Row, salaryColumn string) mapping.Employment {
 		Employer: str(r, FWerkgever), Begin: date(r, FBegin), Einde: date(r, FEinde),
 		Afdeling: str(r, FAfdeling), FunctieCode: str(r, FFunctieCode), Functie: str(r, FFunctie),
 		Uren: r.Get(FUren, afas.Decimal), Parttime: r.Get(FParttime, afas.Decimal),
-		TypeContract: str(r, FTypeContract), Manager: str(r, FLeidinggevende),
+		TypeContract: str(r, FTypeContract), Manager: str(r, FLeidinggevende), Cleaned: cleanedOf(r),
 	}
 	if salaryColumn != "" {
 		e.Salary = r.Get(salaryColumn, afas.Decimal)
@@ -72,6 +72,13 @@ func AbsenceFrom(r afas.Row) mapping.Absence {
 		VerwachtHerstel: date(r, FVerwachtHerstel), Herstel: date(r, FHersteld),
 		Type: str(r, FTypeVerzuim), TypeOmschrijving: str(r, FTypeVerzuimOms),
 		VerloopDatum: date(r, FVerloopDatum), Aanwezig: r.Get(FAanwezig, afas.Decimal),
-		Vangnet: r.Get(FVangnet, afas.Bool).Bool, Errs: errsOf(r),
+		Vangnet: r.Get(FVangnet, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
 	}
+}
+
+func cleanedOf(r afas.Row) []string {
+	if len(r.Cleaned) == 0 {
+		return nil
+	}
+	return append([]string(nil), r.Cleaned...)
 }

@@ -1,69 +1,288 @@
 package engine_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/token"
 )
 
-// The scale benchmark: a full run against the in-process simulator, then a second run with
-// nothing changed. Run it with
+// The scale benchmarks run koppel against `koppel afas-sim` in its own process, so the figures
+// (peak RSS above all) are koppel's and not the simulator's. Run them with
 //
-//	go test ./sync/engine -run '^$' -bench Scale -benchtime 1x
+//	go test ./sync/engine -run '^$' -bench 'Scale|Schedule' -benchtime 1x -timeout 30m
 //
-// It reports rows read per second end to end, seconds per stage, the run's peak heap above the
-// simulator's own data, and the state records the second run wrote (which must be 0).
+// Scale10k and Scale100k report, for a first run and a second run with nothing changed: rows
+// read per second, koppel's wall time divided by that of a fetch-only client on the same
+// simulator (the same pages, four connectors in parallel, decoding nothing), the peak heap and
+// the peak RSS of this process, and the state records the second run wrote (must be 0).
+// Schedule20k runs 20,000 employees with 500 ms per answer and reports koppel's second run
+// divided by the classic schedule (four connectors in parallel, each page after the previous one).
 func BenchmarkScale10k(b *testing.B)  { benchmarkScale(b, 10_000) }
 func BenchmarkScale100k(b *testing.B) { benchmarkScale(b, 100_000) }
 
 func benchmarkScale(b *testing.B, employees int) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		e := newEnv(b, afassim.Options{Seed: 1, Employees: employees}, profile.ModeMutaties)
-		runtime.GC()
-		base := heapInUse()
-		peak := sampler()
+		sim := startSimProcess(b, "--employees", strconv.Itoa(employees), "--seed", "1")
+		st, name := benchStore(b, sim)
+		fetchOnly := sim.fetchOnly(b, 4, 0)
 		b.StartTimer()
 
-		start := time.Now()
-		res, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
-		elapsed := time.Since(start)
+		first := measure(b, st, name)
 		b.StopTimer()
-		top := peak()
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows := 0 // rows read from AFAS: the four connectors
+		second := measure(b, st, name)
+		rows := 0
 		for _, ent := range []string{"departments", "employees", "employments", "absences"} {
-			rows += res.Run.Entities[ent].Fetched
+			rows += first.run.Entities[ent].Fetched
 		}
-		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
-		for _, s := range []string{engine.StageFetch, engine.StageMap, engine.StageCompare, engine.StageDeliver, engine.StageCommit} {
-			b.ReportMetric(res.Run.Timings[s], s+"-s")
+		b.ReportMetric(float64(rows)/first.wall.Seconds(), "rows/s")
+		b.ReportMetric(first.wall.Seconds(), "1st-s")
+		b.ReportMetric(first.wall.Seconds()/fetchOnly.Seconds(), "1st/fetch-only")
+		b.ReportMetric(first.heap, "1st-heap-MiB")
+		b.ReportMetric(first.rss, "1st-RSS-MiB")
+		b.ReportMetric(second.wall.Seconds(), "2nd-s")
+		b.ReportMetric(second.wall.Seconds()/fetchOnly.Seconds(), "2nd/fetch-only")
+		b.ReportMetric(second.heap, "2nd-heap-MiB")
+		b.ReportMetric(second.rss, "2nd-RSS-MiB")
+		b.ReportMetric(fetchOnly.Seconds(), "fetch-only-s")
+		if second.run.StateWrites != 0 {
+			b.Fatalf("a run with nothing changed wrote %d state records", second.run.StateWrites)
 		}
-		b.ReportMetric(float64(top-base)/(1<<20), "peak-MiB")
-
-		runtime.GC()
-		base = heapInUse()
-		peak = sampler()
-		second, err := e.eng.Run(context.Background(), "acme", engine.Options{}, nil)
-		top = peak()
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(top-base)/(1<<20), "2nd-run-peak-MiB")
-		if second.Run.StateWrites != 0 {
-			b.Fatalf("a run with nothing changed wrote %d state records", second.Run.StateWrites)
-		}
-		b.ReportMetric(float64(second.Run.StateWrites), "2nd-run-state-writes")
-		b.ReportMetric(second.Run.Finished.Sub(second.Run.Started).Seconds(), "2nd-run-s")
+		b.ReportMetric(float64(second.run.StateWrites), "2nd-state-writes")
 	}
+}
+
+func BenchmarkSchedule20k(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		sim := startSimProcess(b, "--employees", "20000", "--seed", "1", "--latency", "500ms", "--row-cost", "20us")
+		st, name := benchStore(b, sim)
+		classic := sim.fetchOnly(b, 4, 0)
+		old := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
+		measure(b, st, name)             // the first run records the page boundaries
+		b.StartTimer()
+		second := measure(b, st, name)
+		b.StopTimer()
+		b.ReportMetric(second.wall.Seconds(), "koppel-s")
+		b.ReportMetric(classic.Seconds(), "classic-s")
+		b.ReportMetric(second.wall.Seconds()/classic.Seconds(), "koppel/classic")
+		b.ReportMetric(second.wall.Seconds()/old.Seconds(), "koppel/classic-1000")
+	}
+}
+
+type measured struct {
+	run       *store.Run
+	wall      time.Duration
+	heap, rss float64
+}
+
+func measure(b *testing.B, st *store.Store, name string) measured {
+	b.Helper()
+	runtime.GC()
+	resetPeakRSS()
+	base := heapInUse()
+	peak := sampler()
+	start := time.Now()
+	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks.
+	var emit func(engine.Event)
+	if path := os.Getenv("KOPPEL_HEAPPROFILE"); path != "" {
+		emit = func(ev engine.Event) {
+			if ev.Type == "stage" && ev.Stage == engine.StageCompare {
+				if f, err := os.Create(path); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}
+	}
+	res, err := engine.New(st).Run(context.Background(), name, engine.Options{}, emit)
+	wall := time.Since(start)
+	top := peak()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return measured{run: res.Run, wall: wall, heap: float64(top-min(base, top)) / (1 << 20), rss: peakRSS()}
+}
+
+// simProcess is `koppel afas-sim` running beside the benchmark.
+type simProcess struct {
+	url, token string
+}
+
+func startSimProcess(b *testing.B, args ...string) *simProcess {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "koppel")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/koppel").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, append([]string{"afas-sim"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sim := &simProcess{}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "url "); ok {
+			sim.url = v
+		}
+		if v, ok := strings.CutPrefix(line, "token "); ok {
+			sim.token = v
+		}
+		if sim.url != "" && sim.token != "" {
+			break
+		}
+	}
+	if sim.url == "" {
+		b.Fatal("the simulator printed no URL")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return sim
+}
+
+func benchStore(b *testing.B, sim *simProcess) (*store.Store, string) {
+	b.Helper()
+	dir := b.TempDir()
+	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	p := &profile.Profile{
+		Name:     "bench",
+		Account:  profile.Account{Name: "Bench BV", Participant: "12345", Environment: "production", URL: sim.url, Token: sim.token},
+		Employer: "ZBV",
+		Couplings: profile.Couplings{
+			Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},
+			Verzuim:   profile.Verzuim{Enabled: true},
+		},
+		DateFrom: "2024-01-31",
+		Delivery: profile.Delivery{Outbox: filepath.Join(dir, "outbox"), Mode: profile.ModeMutaties},
+	}
+	p.Defaults()
+	if err := st.PutProfile(p); err != nil {
+		b.Fatal(err)
+	}
+	return st, p.Name
+}
+
+// fetchOnly reads the same pages a run reads — same connectors, fields, sort and date-from
+// filters, the guideline page size unless take is set — four connectors in parallel, each page
+// after the previous one (skip/take), and decodes nothing: the floor of what reading costs.
+func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) time.Duration {
+	b.Helper()
+	tok, _, err := token.NormalizeToken(s.token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	auth := token.AuthorizationHeader(tok)
+	hc := afas.NewHTTPClient()
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	start := time.Now()
+	errs := make(chan error, 8)
+	for _, con := range connectors.Needed(connectors.Selection{Werknemer: true, Verzuim: true}) {
+		fields := con.Whitelist(afassim.SalaryColumn)
+		n := take
+		if n == 0 {
+			n = afas.PageTake(len(fields))
+		}
+		var filters string
+		if con.DateFilter != "" {
+			filters = afas.FiltersXML(afas.OnOrAfterOrEmpty(con.DateFilter, "2024-01-31"))
+		}
+		var sorts []afas.SortField
+		for _, f := range con.Sort {
+			sorts = append(sorts, afas.SortField{Field: f})
+		}
+		opts := afas.Options{Sort: sorts}.XML()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for skip := 0; ; skip += n {
+				size, err := rawCall(hc, s.url, auth, con.ID, filters, opts, skip, n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if size < n {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+	return time.Since(start)
+}
+
+var rowTag = []byte("&lt;/Koppel_")
+
+// rawCall posts one GetDataWithOptions and counts the rows in the answer without decoding it.
+func rawCall(hc *http.Client, url, auth, connector, filters, opts string, skip, take int) (int, error) {
+	var body bytes.Buffer
+	body.WriteString(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetDataWithOptions xmlns="urn:Afas.Profit.Services">`)
+	fmt.Fprintf(&body, "<connectorId>%s</connectorId><filtersXml>%s</filtersXml><skip>%d</skip><take>%d</take><options>%s</options>",
+		connector, xmlText(filters), skip, take, xmlText(opts))
+	body.WriteString(`</GetDataWithOptions></soap:Body></soap:Envelope>`)
+	req, err := http.NewRequest(http.MethodPost, url, &body)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", "urn:Afas.Profit.Services/GetDataWithOptions")
+	req.Header.Set("Authorization", auth)
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	if res.StatusCode != 200 {
+		return 0, fmt.Errorf("%s: HTTP %d", connector, res.StatusCode)
+	}
+	// Row elements close as </Koppel_X> inside the escaped document (fields have other names).
+	return bytes.Count(data, rowTag), nil
+}
+
+func xmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func heapInUse() uint64 {
@@ -101,4 +320,22 @@ func sampler() func() uint64 {
 		defer mu.Unlock()
 		return top
 	}
+}
+
+// resetPeakRSS starts the kernel's peak-RSS count (VmHWM) afresh for this process (Linux).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's peak resident set since the last reset, in MiB (0 where unknown).
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 
@@ -17,112 +18,84 @@ const (
 	Verwijderd = "Verwijderd"
 )
 
-// plan is what a run will deliver and store.
-type plan struct {
-	order []string             // entities in file order
-	rows  map[string][]fileRow // file rows per entity
+// stageBatch is how many changed records go to the store's staging in one transaction.
+const stageBatch = 4096
 
-	updates []store.StateUpdate
-}
-
-// fileRow is one row of a file: its values and, in mode mutaties, the Mutatie column written
-// before them (kept apart so no row is copied to prepend it).
-type fileRow struct {
-	kind string
-	vals []string
-}
-
-// compare classifies every record against the last delivered state, decides the file rows for
-// the profile's mode, counts, and applies the deletion guard. The state is not loaded: it is
-// walked in key order beside the mapped records, which are sorted on the same keys, so memory
-// holds the new records and not a second copy of the old ones, and rows come out sorted.
-func (r *run) compare(mapped *mapping.Result) (*plan, error) {
-	pl := &plan{rows: map[string][]fileRow{}}
-	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users, mapping.Absences} {
-		recs, ok := mapped.Records[ent]
-		if !ok {
-			continue
-		}
-		pl.order = append(pl.order, ent)
-		d := r.newDiff(ent)
-		i := 0
-		err := r.e.Store.EachState(r.p.Name, ent, func(key string, old []string) error {
-			for ; i < len(recs) && recs[i].Key < key; i++ {
-				d.current(recs[i], nil)
-			}
-			if i < len(recs) && recs[i].Key == key {
-				d.current(recs[i], old)
-				i++
-			} else {
-				d.gone(key, old)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read delivered state of %s: %w", ent, err)
-		}
-		for ; i < len(recs); i++ {
-			d.current(recs[i], nil)
-		}
-		c := r.rec.Entities[ent]
-		c.Delivered = len(d.rows)
-		pl.rows[ent] = d.rows
-		if len(d.upd.Put) > 0 || len(d.upd.Delete) > 0 {
-			pl.updates = append(pl.updates, d.upd)
-		}
-		if ent == mapping.Employments {
-			r.employeeCounts(d.groups, d.rows)
-		}
-		r.guard(ent, d.removals, d.previous)
-	}
-	return pl, nil
-}
-
-// diff compares one entity's records with what was delivered before.
+// diff compares one entity's records, as they stream in, with what was delivered before: each
+// record is looked up by key in the stored state (AFAS's order is not koppel's key order, so no
+// merge), its key goes into the set of keys seen, and what changed is staged in the store. After
+// the last record a walk of the stored state finds what is gone. Memory: the keys seen, never the
+// rows.
 type diff struct {
 	r        *run
+	sess     Session
 	ent      string
-	mutaties bool
 	c        *store.EntityCounts
-	upd      store.StateUpdate
-	rows     []fileRow
+	seed     maphash.Seed
+	seen     map[uint64]struct{} // keys read now, by hash: eight bytes a key across a run
+	batch    []store.Staged
 	groups   *groupTally
 	previous int // records delivered last time
 	removals int // deleted, newly archived or newly deactivated, for the guard
+	staged   int
 }
 
-func (r *run) newDiff(ent string) *diff {
-	return &diff{
-		r: r, ent: ent, mutaties: mutationFile(r.p, ent), c: r.rec.Entities[ent],
-		upd: store.StateUpdate{Entity: ent, Put: map[string][]string{}}, groups: newGroupTally(),
+func (r *run) newDiff(sess Session, ent string) *diff {
+	c := r.rec.Entities[ent]
+	if c == nil {
+		c = &store.EntityCounts{}
+		r.rec.Entities[ent] = c
 	}
+	return &diff{r: r, sess: sess, ent: ent, c: c, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}, groups: newGroupTally()}
 }
 
-func (d *diff) add(kind string, vals []string) { d.rows = append(d.rows, fileRow{kind, vals}) }
+// records compares a batch of mapped records.
+func (d *diff) records(recs []mapping.Record) error {
+	for _, rec := range recs {
+		old, ok, err := d.sess.Get(d.ent, rec.Key)
+		if err != nil {
+			return fmt.Errorf("read delivered state of %s %s: %w", d.ent, mapping.DisplayKey(rec.Key), err)
+		}
+		if !ok {
+			old = nil
+		}
+		d.seen[maphash.String(d.seed, rec.Key)] = struct{}{}
+		d.current(rec, old)
+	}
+	return d.flush(false)
+}
+
+func (d *diff) stage(key, kind string, vals []string) {
+	d.batch = append(d.batch, store.Staged{Key: key, Kind: kind, Vals: vals})
+}
+
+func (d *diff) flush(all bool) error {
+	if len(d.batch) == 0 || !all && len(d.batch) < stageBatch {
+		return nil
+	}
+	if err := d.sess.Stage(d.ent, d.batch); err != nil {
+		return fmt.Errorf("stage %s: %w", d.ent, err)
+	}
+	d.staged += len(d.batch)
+	d.batch = d.batch[:0]
+	return nil
+}
 
 // current handles a record read now; old is its last delivered values, nil when it is new.
 func (d *diff) current(rec mapping.Record, old []string) {
-	if old != nil {
-		d.previous++
-	}
 	switch {
 	case old == nil:
 		d.c.New++
-		d.upd.Put[rec.Key] = rec.Values
+		d.stage(rec.Key, Nieuw, rec.Values)
 		d.r.change(d.ent, rec.Key, Nieuw, nil, rec.Values)
-		d.add(Nieuw, rec.Values)
 		d.groups.touch(rec.Group, Nieuw)
 	case slices.Equal(old, rec.Values):
 		d.c.Unchanged++
-		if !d.mutaties {
-			d.add("", rec.Values)
-		}
 		d.groups.touch(rec.Group, "")
 	default:
 		d.c.Changed++
-		d.upd.Put[rec.Key] = rec.Values
+		d.stage(rec.Key, Gewijzigd, rec.Values)
 		d.r.change(d.ent, rec.Key, Gewijzigd, old, rec.Values)
-		d.add(Gewijzigd, rec.Values)
 		d.groups.touch(rec.Group, Gewijzigd)
 		if d.ent == mapping.Departments && old[mapping.DeptStatusCol] != mapping.StatusGearchiveerd && rec.Values[mapping.DeptStatusCol] == mapping.StatusGearchiveerd {
 			d.removals++
@@ -130,42 +103,62 @@ func (d *diff) current(rec mapping.Record, old []string) {
 	}
 }
 
+// finish walks the stored state for what AFAS no longer has, stages the rest and applies the
+// deletion guard.
+func (d *diff) finish() error {
+	err := d.sess.EachState(d.ent, func(key string, old []string) error {
+		d.previous++
+		if _, ok := d.seen[maphash.String(d.seed, key)]; ok {
+			return nil
+		}
+		d.gone(key, old)
+		return d.flush(false)
+	})
+	if err != nil {
+		return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
+	}
+	if err := d.flush(true); err != nil {
+		return err
+	}
+	d.seen = nil
+	if d.ent == mapping.Employments {
+		d.r.employeeCounts(d.groups)
+	}
+	d.groups = nil
+	d.r.guard(d.ent, d.removals, d.previous)
+	return nil
+}
+
 // gone handles a record delivered before that AFAS no longer has.
 func (d *diff) gone(key string, old []string) {
-	d.previous++
 	if d.ent == mapping.Users {
 		// koppel never deletes an account: one it delivered that no longer qualifies is
 		// deactivated, and stays delivered as such so Xpert Suite does not remove it.
 		if old[mapping.UserStatusCol] == mapping.StatusGedeactiveerd {
 			d.c.Unchanged++
-			if !d.mutaties {
-				d.add("", old)
-			}
 			return
 		}
 		deact := slices.Clone(old)
 		deact[mapping.UserStatusCol] = mapping.StatusGedeactiveerd
 		d.c.Deleted++
 		d.removals++
-		d.upd.Put[key] = deact
+		d.stage(key, Gewijzigd, deact)
 		d.r.change(d.ent, key, Gewijzigd, old, deact)
-		d.add(Gewijzigd, deact)
 		d.r.log(runlog.Log{Level: runlog.Melding, Entity: d.ent, Key: mapping.DisplayKey(key), Code: "run.deactivated"})
 		return
 	}
 	d.c.Deleted++
 	d.removals++
-	d.upd.Delete = append(d.upd.Delete, key)
+	d.stage(key, Verwijderd, old)
 	d.r.change(d.ent, key, Verwijderd, old, nil)
-	if d.mutaties {
-		d.add(Verwijderd, old)
-	}
 	if d.ent == mapping.Employments {
 		d.groups.gone(old[mapping.EmploymentPNCol])
 	}
 }
 
 func (r *run) change(ent, key, kind string, before, after []string) {
+	r.changeMu.Lock()
+	defer r.changeMu.Unlock()
 	if len(r.changes) < store.MaxChanges {
 		r.changes = append(r.changes, store.Change{Entity: ent, Key: mapping.DisplayKey(key), Kind: kind, Before: before, After: after})
 	}
@@ -183,64 +176,61 @@ func (r *run) guard(ent string, removals, previous int) {
 		r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: ent, Code: "run.guard_allowed", Args: args})
 		return
 	}
+	r.changeMu.Lock()
 	r.rec.Blocked = append(r.rec.Blocked, store.GuardHit{Entity: ent, Deleted: removals, Previous: previous, Limit: share * 100})
+	r.changeMu.Unlock()
 	r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.guard", Args: args})
 }
 
-// groupTally derives the employee counts from employment rows.
-type groupTally struct {
-	seen    map[string]bool
-	changed map[string]bool
-	allNew  map[string]bool
-	removed map[string]bool
-}
+// groupTally derives the employee counts from employment rows: per personnel number, one byte of
+// flags.
+type groupTally struct{ flags map[string]uint8 }
 
-func newGroupTally() *groupTally {
-	return &groupTally{seen: map[string]bool{}, changed: map[string]bool{}, allNew: map[string]bool{}, removed: map[string]bool{}}
-}
+const (
+	gSeen uint8 = 1 << iota
+	gChanged
+	gAllNew
+	gRemoved
+)
+
+func newGroupTally() *groupTally { return &groupTally{flags: map[string]uint8{}} }
 
 func (g *groupTally) touch(group, kind string) {
-	first := !g.seen[group]
-	g.seen[group] = true
+	f := g.flags[group]
+	first := f&gSeen == 0
+	f |= gSeen
 	switch kind {
 	case Nieuw:
 		if first {
-			g.allNew[group] = true
+			f |= gAllNew
 		}
-		g.changed[group] = true
+		f |= gChanged
 	case Gewijzigd:
-		g.changed[group] = true
-		delete(g.allNew, group)
+		f |= gChanged
+		f &^= gAllNew
 	default:
-		delete(g.allNew, group)
+		f &^= gAllNew
 	}
+	g.flags[group] = f
 }
 
-func (g *groupTally) gone(group string) { g.removed[group] = true }
+func (g *groupTally) gone(group string) { g.flags[group] |= gRemoved }
 
-func (r *run) employeeCounts(g *groupTally, rows []fileRow) {
+func (r *run) employeeCounts(g *groupTally) {
 	c := r.rec.Entities[mapping.Employees]
 	if c == nil {
 		return
 	}
-	for grp := range g.seen {
+	for _, f := range g.flags {
 		switch {
-		case g.allNew[grp] && !g.removed[grp]:
+		case f&gSeen == 0:
+			c.Deleted++
+		case f&gAllNew != 0 && f&gRemoved == 0:
 			c.New++
-		case g.changed[grp] || g.removed[grp]:
+		case f&(gChanged|gRemoved) != 0:
 			c.Changed++
 		default:
 			c.Unchanged++
 		}
 	}
-	for grp := range g.removed {
-		if !g.seen[grp] {
-			c.Deleted++
-		}
-	}
-	delivered := map[string]bool{}
-	for _, row := range rows {
-		delivered[row.vals[mapping.EmploymentPNCol]] = true
-	}
-	c.Delivered = len(delivered)
 }

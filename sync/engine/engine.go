@@ -1,5 +1,7 @@
 // Package engine runs a coupling end to end: read the GetConnectors, map, compare with the last
-// delivery, deliver and commit. It reports what it does as a stream of events that the CLI prints
+// delivery, deliver and commit. Rows stream through it — read by key in ranges side by side,
+// mapped and compared page by page against the stored state, changes staged in the store — so a
+// run holds indexes, not rows. It reports what it does as a stream of events that the CLI prints
 // and the TUI renders.
 package engine
 
@@ -25,6 +27,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/token"
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
@@ -35,11 +38,10 @@ const (
 	StatusBlocked = "blocked"
 )
 
-// Stages of a run, in order.
+// Stages of a run, in order. Reading, mapping and comparing overlap: rows stream through them.
 const (
-	StageFetch   = "fetch"
-	StageMap     = "map"
-	StageCompare = "compare"
+	StageFetch   = "fetch"   // read, map and compare, page by page
+	StageCompare = "compare" // what is gone, and the deletion guard
 	StageDeliver = "deliver"
 	StageCommit  = "commit"
 	StageDone    = "done"
@@ -65,9 +67,16 @@ type Options struct {
 	Couplings    []string
 	DryRun       bool
 	AllowDeletes bool
-	// PageSize is take per AFAS call (default 1000); Parallel the connectors read at once (default 4).
+	// PageSize is take per AFAS call (default: AFAS's guideline of 150,000 cells per page, per
+	// connector); Parallel the calls in flight at once, over all connectors (default 4; AFAS
+	// allows 5 per environment).
 	PageSize int
 	Parallel int
+	// MaxAnswerBytes caps one AFAS answer, MaxRows the rows of one connector (zero: the client's
+	// defaults, 64 MiB and 5 million); MaxRunTime bounds the whole run (zero: no bound).
+	MaxAnswerBytes int64
+	MaxRows        int
+	MaxRunTime     time.Duration
 	// RequestTimeout, MaxRetryTime and RetryBase tune the AFAS client (zero: its defaults).
 	RequestTimeout time.Duration
 	MaxRetryTime   time.Duration
@@ -96,16 +105,26 @@ func (e *UsageError) Error() string { return e.Text(i18n.EN) }
 // Text renders the error in a language.
 func (e *UsageError) Text(l i18n.Lang) string { return l.T(e.Code, e.Args...) }
 
+// Session is what a run needs of a profile held in the store (store.Session): the profile is
+// held for the whole run, so two runs of one profile never overlap.
+type Session interface {
+	Close() error
+	Pending() (*store.Pending, error)
+	ClearPending() error
+	Get(entity, key string) ([]string, bool, error)
+	EachState(entity string, fn func(key string, vals []string) error) error
+	Stage(entity string, rows []store.Staged) error
+	EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error
+	Commit(run *store.Run, logs []runlog.Log, changes []store.Change, pending *store.Pending, bounds map[string][]string) error
+	RecordRun(run *store.Run, logs []runlog.Log, changes []store.Change) error
+	Discard() error
+	Bounds(connector string) ([]string, error)
+}
+
 // Store is what a run needs of koppel's store (store.Store).
 type Store interface {
 	Profile(name string) (*profile.Profile, error)
-	EachState(name, entity string, fn func(key string, vals []string) error) error
-	PendingOf(name string) (*store.Pending, error)
-	ClearPending(name string) error
-	// Commit makes a delivery final: run record, state and pending rename in one transaction.
-	Commit(run *store.Run, logs []runlog.Log, changes []store.Change, updates []store.StateUpdate, pending *store.Pending) error
-	// RecordRun records a run that delivered nothing.
-	RecordRun(run *store.Run, logs []runlog.Log, changes []store.Change) error
+	Hold(name string) (*store.Session, error)
 }
 
 // Engine runs profiles from a store.
@@ -125,6 +144,7 @@ func NewRunID(now time.Time) string {
 
 type run struct {
 	e          *Engine
+	sess       Session
 	stageName  string
 	stageStart time.Time
 	p          *profile.Profile
@@ -135,6 +155,8 @@ type run struct {
 	logs       []runlog.Log
 	logMu      sync.Mutex
 	changes    []store.Change
+	changeMu   sync.Mutex
+	abortFn    context.CancelCauseFunc
 }
 
 func (r *run) emit(ev Event) {
@@ -153,6 +175,13 @@ func (r *run) log(l runlog.Log) {
 	r.emit(Event{Type: "log", Log: &l})
 }
 
+// abort stops the reading and the other stages of a run with an error.
+func (r *run) abort(err error) {
+	if r.abortFn != nil {
+		r.abortFn(err)
+	}
+}
+
 // stage reports a new stage and times the one before it.
 func (r *run) stage(s string) {
 	now := r.opts.Now()
@@ -168,11 +197,20 @@ func (r *run) stage(s string) {
 
 // counts reports a copy of the entity counts so far.
 func (r *run) counts() {
+	r.changeMu.Lock()
 	c := make(map[string]store.EntityCounts, len(r.rec.Entities))
 	for k, v := range r.rec.Entities {
 		c[k] = *v
 	}
+	r.changeMu.Unlock()
 	r.emit(Event{Type: "counts", Counts: c})
+}
+
+func (r *run) levels() {
+	r.rec.Levels = map[string]int{}
+	for _, l := range r.logs {
+		r.rec.Levels[l.Level.String()]++
+	}
 }
 
 // Run runs a profile. A run that fails on AFAS or data is recorded with status failed and
@@ -198,35 +236,46 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		}
 		couplings = opts.Couplings
 	}
-	r := &run{e: e, p: p, opts: opts, emitFn: emit}
+	held, err := e.Store.Hold(name)
+	if err != nil {
+		return nil, err
+	}
+	defer held.Close()
+	r := &run{e: e, sess: held, p: p, opts: opts, emitFn: emit}
 	start := opts.Now()
 	r.rec = &store.Run{
 		ID: NewRunID(start), Profile: name, Mode: p.Delivery.Mode, Couplings: couplings,
 		DateFrom: p.DateFrom, DryRun: opts.DryRun, Started: start.UTC(), Entities: map[string]*store.EntityCounts{},
 	}
+	rctx, cancel := runDeadline(ctx, opts.MaxRunTime)
+	defer cancel()
+	// From here every failure is on record: a run that cannot even use its outbox is a failed
+	// run in the history, not just an error on a scheduler's screen.
 	if !opts.DryRun {
-		if err := r.recover(); err != nil {
-			return nil, err
-		}
+		err = r.recover()
 	}
-	err = r.execute(ctx, couplings)
+	if err == nil {
+		err = r.execute(rctx, couplings)
+	}
 	r.rec.Finished = opts.Now().UTC()
-	r.rec.Levels = map[string]int{}
-	for _, l := range r.logs {
-		r.rec.Levels[l.Level.String()]++
-	}
+	r.levels()
 	res := &Result{Run: r.rec, Changes: r.changes, Logs: r.logs}
 	if err != nil && ctx.Err() != nil {
 		// Cancelled before the commit: nothing was delivered or recorded. (Once committed, a
 		// run completes whatever happens to ctx.)
+		_ = held.Discard()
 		return nil, ctx.Err()
 	}
 	if err != nil {
+		_ = held.Discard()
 		r.rec.Status = StatusFailed
-		r.rec.Error = err.Error()
+		r.rec.Error = token.Clean(err.Error(), 4<<10)
 		r.rec.Delivery = ""
+		for _, c := range r.rec.Entities {
+			c.Delivered = 0 // a failed run delivered nothing
+		}
 		if !opts.DryRun {
-			if serr := e.Store.RecordRun(r.rec, r.logs, nil); serr != nil {
+			if serr := held.RecordRun(r.rec, r.logs, nil); serr != nil {
 				return res, errors.Join(err, serr)
 			}
 		}
@@ -234,7 +283,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		return res, err
 	}
 	if r.rec.Status == StatusBlocked && !opts.DryRun {
-		if serr := e.Store.RecordRun(r.rec, r.logs, r.changes); serr != nil {
+		if serr := held.RecordRun(r.rec, r.logs, r.changes); serr != nil {
 			return res, serr
 		}
 	}
@@ -246,8 +295,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 // recover finishes or cleans up what an interrupted run left: a delivery committed in the store
 // whose rename did not happen is renamed now; hidden temporary folders are removed.
 func (r *run) recover() error {
-	st := r.e.Store
-	pend, err := st.PendingOf(r.p.Name)
+	pend, err := r.sess.Pending()
 	if err != nil {
 		return err
 	}
@@ -258,7 +306,7 @@ func (r *run) recover() error {
 			}
 			r.log(runlog.Log{Level: runlog.Melding, Code: "run.recovered", Args: []string{pend.Final}})
 		}
-		if err := st.ClearPending(r.p.Name); err != nil {
+		if err := r.sess.ClearPending(); err != nil {
 			return err
 		}
 	}
@@ -275,49 +323,95 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	if err != nil {
 		return fmt.Errorf("date_from: %w", err)
 	}
-	werknemer, verzuim := slices.Contains(couplings, profile.CouplingWerknemer), slices.Contains(couplings, profile.CouplingVerzuim)
-
-	r.stage(StageFetch)
-	in, err := r.fetch(ctx, p.Roles(couplings), dateFrom)
-	if err != nil {
-		return err
-	}
-
-	r.stage(StageMap)
+	sel := p.Selection(couplings)
 	cfg := mapping.Config{
 		DefaultEmployer: p.Employer,
 		EmployerAffix:   [2]string{p.Rewrite.Employer.Prefix, p.Rewrite.Employer.Suffix},
 		EmployeeAffix:   [2]string{p.Rewrite.Employee.Prefix, p.Rewrite.Employee.Suffix},
-		DateFrom:        dateFrom, Werknemer: werknemer, Verzuim: verzuim,
+		DateFrom:        dateFrom, Werknemer: sel.Werknemer, Verzuim: sel.Verzuim,
 		Managers: p.Couplings.Werknemer.Managers, UserGroup: p.Couplings.Werknemer.UserGroup,
 		Classifications: p.Couplings.Verzuim.Classifications,
 	}
 	if s := p.Couplings.Werknemer.Salary; s != nil {
 		cfg.SalaryColumn, cfg.SalaryKind = s.Column, profile.SalaryKindLabel(s.Kind)
 	}
-	mapped := mapping.Map(cfg, *in)
-	for _, l := range mapped.Logs {
-		r.log(l)
+	m := mapping.NewMapper(cfg, r.log)
+	cons := connectors.Needed(sel)
+	var roles []string
+	for _, c := range cons {
+		roles = append(roles, c.Role)
 	}
-	for ent, c := range mapped.Counts {
-		r.rec.Entities[ent] = &store.EntityCounts{Fetched: c.Fetched, Rejected: c.Rejected}
-	}
-	r.counts()
-	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Absences, mapping.Users} {
-		c := mapped.Counts[ent]
-		if c != nil && c.Rejected > 0 && len(mapped.Records[ent]) == 0 {
-			r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.all_rejected", Args: []string{strconv.Itoa(c.Rejected), ent}})
-			return fmt.Errorf("every record of %s was rejected (%d Uitval); see the log", ent, c.Rejected)
-		}
-	}
+	pl := newPipeline(r, r.sess, m, roles, sel)
 
-	r.stage(StageCompare)
-	plan, err := r.compare(mapped)
+	parallel := r.opts.Parallel
+	if parallel <= 0 {
+		parallel = 4
+	}
+	pool := afas.NewPool(parallel)
+	client, err := afas.New(afas.Config{
+		URL: p.URL(), Token: p.Account.Token, PageSize: r.opts.PageSize, RequestTimeout: r.opts.RequestTimeout,
+		MaxRetryTime: r.opts.MaxRetryTime, RetryBase: r.opts.RetryBase, HTTPClient: r.opts.HTTPClient,
+		MaxAnswerBytes: r.opts.MaxAnswerBytes, MaxRows: r.opts.MaxRows, Pool: pool,
+		OnRetry: func(connector string, attempt int, wait time.Duration, err error) {
+			r.log(runlog.Log{Level: runlog.Melding, Entity: connector, Code: "run.retry", Args: []string{connector, strconv.Itoa(attempt), err.Error(), wait.Round(time.Millisecond).String()}})
+		},
+	})
 	if err != nil {
 		return err
 	}
+	maxRows := r.opts.MaxRows
+	if maxRows <= 0 {
+		maxRows = afas.DefaultMaxRows
+	}
+	rd := &reader{r: r, client: client, pool: pool, day: dateFrom.Format("2006-01-02"), maxRows: maxRows}
+
+	r.stage(StageFetch)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.abortFn = cancel
+	prev := func(id string) []string {
+		b, _ := r.sess.Bounds(id)
+		return b
+	}
+	var bounds map[string][]string
+	var readErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bounds, readErr = rd.read(ctx, cons, prev, func(role string, page []any) error { return pl.feed(ctx, role, page) }, pl.end)
+		if readErr != nil {
+			cancel(readErr)
+		}
+		pl.closeAll()
+	}()
+	plErr := pl.run(ctx)
+	<-done
+	r.abortFn = nil
+	if readErr != nil {
+		return readErr
+	}
+	if plErr != nil {
+		return plErr
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	r.stage(StageCompare)
+	for ent, c := range m.Counts() {
+		ec := r.rec.Entities[ent]
+		if ec == nil {
+			ec = &store.EntityCounts{}
+			r.rec.Entities[ent] = ec
+		}
+		ec.Fetched, ec.Rejected = c.Fetched, c.Rejected
+	}
 	r.counts()
 	if len(r.rec.Blocked) > 0 {
+		// Entities finish side by side; report them in file order.
+		order := pl.entities()
+		slices.SortStableFunc(r.rec.Blocked, func(a, b store.GuardHit) int {
+			return slices.Index(order, a.Entity) - slices.Index(order, b.Entity)
+		})
 		r.rec.Status = StatusBlocked
 		return nil
 	}
@@ -341,30 +435,8 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 			folder.Discard()
 		}
 	}()
-	for _, ent := range plan.order {
-		header := mapping.Columns(ent)
-		mutaties := mutationFile(p, ent)
-		if mutaties {
-			header = append([]string{"Mutatie"}, header...)
-		}
-		rows := plan.rows[ent]
-		if err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
-			var buf []string
-			for _, row := range rows {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				out := row.vals
-				if mutaties {
-					buf = append(append(buf[:0], row.kind), row.vals...)
-					out = buf
-				}
-				if err := emit(out); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+	for _, ent := range pl.entities() {
+		if err := r.writeFile(ctx, folder, ent); err != nil {
 			return err
 		}
 	}
@@ -379,22 +451,19 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		return err
 	}
 
-	// The commit: run record, new state and the pending rename in one transaction. Before it,
-	// nothing is visible and the store is unchanged; after it, the rename is all that is left,
-	// and the next run completes it if this process dies first.
+	// The commit: run record, new state and the pending rename become final together. Before it,
+	// nothing is visible and the stored state is unchanged; after it, the rename is all that is
+	// left, and the next run completes it if this process dies first.
 	r.stage(StageCommit)
 	r.rec.Status = StatusOK
 	r.rec.Delivery = folder.Final
 	r.rec.Finished = r.opts.Now().UTC()
 	r.log(runlog.Log{Level: runlog.Metadata, Code: "run.delivered", Args: []string{folder.Final}})
-	r.rec.Levels = map[string]int{}
-	for _, l := range r.logs {
-		r.rec.Levels[l.Level.String()]++
+	r.levels()
+	for _, d := range pl.diffs {
+		r.rec.StateWrites += d.staged
 	}
-	for _, u := range plan.updates {
-		r.rec.StateWrites += len(u.Put) + len(u.Delete)
-	}
-	if err := r.e.Store.Commit(r.rec, r.logs, r.changes, plan.updates, &store.Pending{Temp: folder.Temp, Final: folder.Final}); err != nil {
+	if err := r.sess.Commit(r.rec, r.logs, r.changes, &store.Pending{Temp: folder.Temp, Final: folder.Final}, bounds); err != nil {
 		return fmt.Errorf("commit run: %w", err)
 	}
 	committed = true
@@ -405,7 +474,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	var perr error
 	if perr = delivery.Publish(folder.Temp, folder.Final); perr != nil {
 		code = "run.publish_failed"
-	} else if perr = r.e.Store.ClearPending(p.Name); perr != nil {
+	} else if perr = r.sess.ClearPending(); perr != nil {
 		code = "run.pending_failed"
 	}
 	if code != "" {
@@ -413,85 +482,54 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		r.rec.Levels[runlog.Waarschuwing.String()]++
 		// Best effort: the run record gains the warning; if the store fails too, the event
 		// stream still carries it.
-		_ = r.e.Store.RecordRun(r.rec, r.logs, r.changes)
+		_ = r.sess.RecordRun(r.rec, r.logs, r.changes)
 	}
 	return nil
 }
 
-// fetch reads the connectors the couplings need, several at once, each sorted on its key and
-// filtered on date-from at AFAS's side.
-func (r *run) fetch(ctx context.Context, roles []string, dateFrom time.Time) (*mapping.Input, error) {
-	p := r.p
-	client, err := afas.New(afas.Config{
-		URL: p.URL(), Token: p.Account.Token, PageSize: r.opts.PageSize, RequestTimeout: r.opts.RequestTimeout,
-		MaxRetryTime: r.opts.MaxRetryTime, RetryBase: r.opts.RetryBase, HTTPClient: r.opts.HTTPClient,
-		OnRetry: func(connector string, attempt int, wait time.Duration, err error) {
-			r.log(runlog.Log{Level: runlog.Melding, Entity: connector, Code: "run.retry", Args: []string{connector, strconv.Itoa(attempt), err.Error(), wait.Round(time.Millisecond).String()}})
-		},
+// writeFile writes an entity's file from the store: the state after this run in key order
+// (compleet), or only what changed (mutaties).
+func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
+	header := mapping.Columns(ent)
+	mutaties := mutationFile(r.p, ent)
+	if mutaties {
+		header = append([]string{"Mutatie"}, header...)
+	}
+	c := r.rec.Entities[ent]
+	c.Delivered = 0
+	var groups map[string]struct{}
+	if ent == mapping.Employments {
+		groups = map[string]struct{}{}
+	}
+	err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
+		var buf []string
+		return r.sess.EachDelivered(ent, func(_ string, vals []string, kind string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			out := vals
+			switch {
+			case mutaties && kind == "":
+				return nil
+			case mutaties:
+				buf = append(append(buf[:0], kind), vals...)
+				out = buf
+			case kind == Verwijderd:
+				return nil
+			}
+			c.Delivered++
+			if groups != nil {
+				groups[vals[mapping.EmploymentPNCol]] = struct{}{}
+			}
+			return emit(out)
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	parallel := r.opts.Parallel
-	if parallel <= 0 {
-		parallel = 4
-	}
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	in := &mapping.Input{}
-	day := dateFrom.Format("2006-01-02")
-	for _, role := range roles {
-		con, _ := connectors.ByRole(role)
-		id := p.ConnectorID(role)
-		salary := p.SalaryColumn()
-		q := afas.Query{Connector: id, Fields: con.Whitelist(salary), Sort: con.Sort, Rename: p.FieldRenames(role)}
-		if con.DateFilter != "" {
-			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, day)
+	if groups != nil {
+		if ec := r.rec.Entities[mapping.Employees]; ec != nil {
+			ec.Delivered = len(groups)
 		}
-		q.Progress = func(st afas.Stats) {
-			r.emit(Event{Type: "progress", Connector: id, Pages: st.Pages, Rows: st.Rows})
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			// Each connector collects into its own slice; no lock is needed until the end.
-			var recs []any
-			st, err := client.Read(ctx, q, func(row afas.Row) error { recs = append(recs, con.Decode(row, salary)); return nil })
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				return
-			}
-			r.emit(Event{Type: "progress", Connector: id, Pages: st.Pages, Rows: st.Rows, Done: true})
-			r.log(runlog.Log{Level: runlog.Metadata, Entity: id, Code: "run.read", Args: []string{id, strconv.Itoa(st.Rows), strconv.Itoa(st.Pages)}})
-			if len(st.Dropped) > 0 {
-				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: id, Code: "run.fields_dropped", Args: []string{id, strings.Join(st.Dropped, ", ")}})
-			}
-			in.Add(recs)
-		}()
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return in, nil
+	return err
 }
 
 // mutationFile tells whether an entity's file lists mutations: in mode mutaties, except

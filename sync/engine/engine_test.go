@@ -19,6 +19,7 @@ import (
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
 	"github.com/koppel-nl/koppel/sync/delivery"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
@@ -36,7 +37,7 @@ type env struct {
 
 func newEnv(t testing.TB, o afassim.Options, mode string) *env {
 	t.Helper()
-	sim, url := afassim.Start(t, o)
+	sim, url := afassimtest.Start(t, o)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
 	if err != nil {
@@ -724,5 +725,60 @@ func TestRenameFailureAfterCommitLeavesAnOKRun(t *testing.T) {
 	e.run(engine.Options{})
 	if _, err := os.Stat(filepath.Join(res.Run.Delivery, "manifest.json")); err != nil {
 		t.Errorf("the committed delivery was not published by the next run: %v", err)
+	}
+}
+
+func TestFailedDeliveryReportsNothingDelivered(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 23, Employees: 40}, profile.ModeCompleet)
+	dir := filepath.Join(e.outbox, "acme")
+	// The outbox stops taking deliveries once the run has read and compared everything: the
+	// profile's folder becomes a file.
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{RetryBase: time.Millisecond}, func(ev engine.Event) {
+		if ev.Type == "stage" && ev.Stage == engine.StageDeliver {
+			_ = os.RemoveAll(dir)
+			if err := os.MkdirAll(e.outbox, 0o700); err != nil {
+				t.Error(err)
+			}
+			if err := os.WriteFile(dir, []byte("not a folder"), 0o600); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err == nil || res == nil || res.Run.Status != engine.StatusFailed {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	for ent, c := range res.Run.Entities {
+		if c.Delivered != 0 {
+			t.Errorf("%s: %d delivered by a failed run", ent, c.Delivered)
+		}
+	}
+	stored, _ := e.store.Run(res.Run.ID)
+	if stored == nil || stored.HasDelivery() || stored.Entities[mapping.Employments] == nil || stored.Entities[mapping.Employments].Fetched == 0 {
+		t.Fatalf("stored run %+v", stored)
+	}
+
+	// A run that cannot use its outbox at all is on record too.
+	res, err = e.eng.Run(context.Background(), "acme", engine.Options{RetryBase: time.Millisecond}, nil)
+	if err == nil || res == nil || res.Run.Status != engine.StatusFailed || !strings.Contains(res.Run.Error, "not a directory") {
+		t.Fatalf("second run: %v %+v", err, res)
+	}
+	if stored, _ := e.store.Run(res.Run.ID); stored == nil || stored.Status != engine.StatusFailed {
+		t.Errorf("the failed run is not in the history: %+v", stored)
+	}
+}
+
+func TestCallsInFlightNeverExceedParallel(t *testing.T) {
+	for _, parallel := range []int{1, 2, 3} {
+		e := newEnv(t, afassim.Options{Seed: 24, Employees: 1500, Latency: 5 * time.Millisecond}, profile.ModeCompleet)
+		e.run(engine.Options{Parallel: parallel, PageSize: 100})
+		// The second run reads the big connectors in key ranges side by side.
+		e.sim.ResetMaxInFlight()
+		res, _ := e.run(engine.Options{Parallel: parallel, PageSize: 100})
+		if got := e.sim.MaxInFlight(); got > parallel || got < parallel {
+			t.Errorf("--parallel %d: at most %d calls in flight", parallel, got)
+		}
+		if res.Run.Status != engine.StatusOK {
+			t.Errorf("--parallel %d: %s", parallel, res.Run.Error)
+		}
 	}
 }

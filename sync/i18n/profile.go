@@ -4,6 +4,13 @@ package i18n
 // the expected form (%[1]s: the eight AFAS classifications).
 var profileMessages = map[string][2]string{
 	"profile.expected":             {"verwacht:", "expected"},
+	"profile.more_errors":          {"… en nog %[1]s problemen", "… and %[1]s more problems"},
+	"profile.file_size":            {"het bestand is %[1]s bytes groot", "the file is %[1]s bytes"},
+	"profile.file_size.form":       {"een profielbestand van hoogstens 1 MiB", "a profile file of at most 1 MiB"},
+	"profile.alias":                {"gebruikt een YAML-anker of -alias (& of *)", "uses a YAML anchor or alias (& or *)"},
+	"profile.alias.form":           {"elke waarde uitgeschreven, zonder ankers en aliassen", "every value written out, without anchors and aliases"},
+	"profile.too_long":             {"is te lang", "is too long"},
+	"profile.too_long.form":        {"hoogstens %[1]s tekens", "at most %[1]s characters"},
 	"profile.name":                 {"%[1]q is geen geldige profielnaam", "%[1]q is not a valid profile name"},
 	"profile.name.form":            {"kleine letters, cijfers en '-', bijv. acme-zorg", "lower-case letters, digits and '-', e.g. acme-zorg"},
 	"profile.account_name":         {"is leeg", "is empty"},

@@ -16,6 +16,7 @@ type Unit struct {
 	Code, Name, Parent, Manager, Employer string
 	Vervallen                             bool
 	Errs                                  []values.FieldError
+	Cleaned                               []string
 }
 
 // Employee is a Koppel_Medewerkers row.
@@ -29,6 +30,7 @@ type Employee struct {
 	Geboortedatum                           time.Time
 	Email, Telefoon, Mobiel                 string
 	Errs                                    []values.FieldError
+	Cleaned                                 []string
 }
 
 // Employment is a Koppel_Dienstverbanden row.
@@ -46,6 +48,7 @@ type Employment struct {
 	Salary         values.Value
 	SalaryBad      string // the salary value's parse problem, reported as runlog.Waarschuwing not runlog.Uitval
 	Errs           []values.FieldError
+	Cleaned        []string
 }
 
 // Absence is a Koppel_Verzuim row: one progress entry of an absence.
@@ -59,4 +62,5 @@ type Absence struct {
 	Aanwezig                 values.Value
 	Vangnet                  bool
 	Errs                     []values.FieldError
+	Cleaned                  []string
 }

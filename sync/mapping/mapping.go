@@ -5,6 +5,7 @@ package mapping
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,12 +161,30 @@ type Mapper struct {
 	counts map[string]*Counts
 
 	ui          *unitInfo
-	emps        map[string]*Employee
-	persons     map[string]*person
-	delivered   map[string]*deliveredEmp
+	emps        map[string]*person // by Medewerker: what the other files need of an employee
 	rejectedEmp map[string]bool
-	seenDV      map[string]bool
-	seenAbs     map[string]bool
+	seenDV      keySet
+	seenAbs     keySet
+}
+
+// keySet remembers keys by a 64-bit hash: a run sees hundreds of thousands of keys, and eight
+// bytes each is what it can hold across a run. (Two keys colliding is a chance of about 1 in
+// 10^8 at a million keys.)
+type keySet struct {
+	seed maphash.Seed
+	m    map[uint64]struct{}
+}
+
+func newKeySet() keySet { return keySet{seed: maphash.MakeSeed(), m: map[uint64]struct{}{}} }
+
+// add adds a key and reports whether it was there already.
+func (k keySet) add(key string) bool {
+	h := maphash.String(k.seed, key)
+	if _, ok := k.m[h]; ok {
+		return true
+	}
+	k.m[h] = struct{}{}
+	return false
 }
 
 // NewMapper starts a run's mapping; log receives every log entry.
@@ -173,8 +192,7 @@ func NewMapper(cfg Config, log func(runlog.Log)) *Mapper {
 	m := &Mapper{
 		cfg: cfg, logFn: log, counts: map[string]*Counts{},
 		ui:   &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}},
-		emps: map[string]*Employee{}, persons: map[string]*person{}, delivered: map[string]*deliveredEmp{},
-		rejectedEmp: map[string]bool{}, seenDV: map[string]bool{}, seenAbs: map[string]bool{},
+		emps: map[string]*person{}, rejectedEmp: map[string]bool{}, seenDV: newKeySet(), seenAbs: newKeySet(),
 	}
 	if cfg.Werknemer {
 		for _, e := range []string{Departments, Employees, Employments} {
@@ -194,7 +212,10 @@ func NewMapper(cfg Config, log func(runlog.Log)) *Mapper {
 func (m *Mapper) Counts() map[string]*Counts { return m.counts }
 
 // Delivered tells whether an employee (Medewerker) is delivered with at least one employment.
-func (m *Mapper) Delivered(medewerker string) bool { return m.delivered[medewerker] != nil }
+func (m *Mapper) Delivered(medewerker string) bool {
+	p := m.emps[medewerker]
+	return p != nil && p.delivered
+}
 
 func (m *Mapper) log(l runlog.Level, entity, key, code string, args ...string) {
 	if m.logFn != nil {
@@ -218,6 +239,14 @@ func affix(a [2]string, s string) string {
 		return ""
 	}
 	return a[0] + s + a[1]
+}
+
+// cleaned logs the fields whose control characters (line breaks, tabs) were replaced by spaces
+// while reading, so every CSV line stays one record.
+func (m *Mapper) cleaned(entity, key string, fields []string) {
+	for _, f := range fields {
+		m.log(runlog.Melding, entity, key, "field.cleaned", f)
+	}
 }
 
 // Map applies every rule to a whole input at once. Records come out sorted on their keys.
@@ -318,6 +347,7 @@ func (m *Mapper) Units(in []Unit) []Record {
 			m.reject(Departments, key, "dept.cycle", u.Code, cyclePath(ui.byCode, u.Code))
 			continue
 		}
+		m.cleaned(Departments, key, u.Cleaned)
 		parent := u.Parent
 		if parent != "" && ui.byCode[parent] == nil {
 			m.log(runlog.Waarschuwing, Departments, key, "dept.parent_missing", parent)
@@ -366,25 +396,78 @@ func (m *Mapper) rejectFields(entity, key string, errs []values.FieldError) {
 	}
 }
 
-// person holds an employee's delivered name fields, computed once for all its rows.
+// person is an employee as the other files need it, packed: the delivered person fields in one
+// string (one allocation instead of seventeen), the rest only when AFAS sent something to report.
 type person struct {
-	e                         *Employee
-	bsn, tussen, achter, gesl string
+	fields      string // personFields, joined by KeySep
+	naamgebruik int64
+	flags       uint8
+	errs        []values.FieldError
+	cleaned     []string
+
+	delivered   bool // with at least one employment
+	employer    string
+	latestStart time.Time
 }
 
-func (m *Mapper) person(e *Employee, entity string) person {
-	p := person{e: e, gesl: Geslacht(e.Geslacht)}
-	var fellBack bool
-	p.tussen, p.achter, fellBack = Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
+// The person fields, in packed order.
+const (
+	pPersoonsnummer = iota
+	pBSN
+	pVoorletters
+	pVoornaam
+	pRoepnaam
+	pTussen
+	pAchter
+	pGeboortenaam
+	pGeslacht
+	pGeboortedatum
+	pEmail
+	pTelefoon
+	pMobiel
+	personFields
+)
+
+const (
+	fPartnerFallback uint8 = 1 << iota
+	fBSNInvalid
+	fReported
+)
+
+func newPerson(e *Employee) *person {
+	p := &person{naamgebruik: e.Naamgebruik, errs: e.Errs, cleaned: e.Cleaned}
+	tussen, achter, fellBack := Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
 	if fellBack {
-		m.logIf(runlog.Melding, entity, m.employee(e.Medewerker), "emp.partner_missing", strconv.FormatInt(e.Naamgebruik, 10))
+		p.flags |= fPartnerFallback
 	}
-	var ok bool
-	p.bsn, ok = NormalizeBSN(e.BSN)
+	bsn, ok := NormalizeBSN(e.BSN)
 	if !ok {
-		m.logIf(runlog.Waarschuwing, entity, m.employee(e.Medewerker), "emp.bsn_invalid")
+		p.flags |= fBSNInvalid
 	}
+	p.fields = strings.Join([]string{e.Persoonsnummer, bsn, e.Voorletters, e.Voornaam, e.Roepnaam, tussen, achter,
+		e.Geboortenaam, Geslacht(e.Geslacht), dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel}, KeySep)
 	return p
+}
+
+// unpack returns the person fields.
+func (p *person) unpack() []string { return strings.SplitN(p.fields, KeySep, personFields) }
+
+// report logs, once, what was found about the employee: only for an employee who is delivered
+// with an employment, as a consultant only needs to know about those.
+func (m *Mapper) report(p *person, nr, entity string) {
+	if p.flags&fReported != 0 {
+		return
+	}
+	p.flags |= fReported
+	if p.flags&fPartnerFallback != 0 {
+		m.logIf(runlog.Melding, entity, m.employee(nr), "emp.partner_missing", strconv.FormatInt(p.naamgebruik, 10))
+	}
+	if p.flags&fBSNInvalid != 0 {
+		m.logIf(runlog.Waarschuwing, entity, m.employee(nr), "emp.bsn_invalid")
+	}
+	if m.cfg.Werknemer {
+		m.cleaned(entity, m.employee(nr), p.cleaned)
+	}
 }
 
 // Names applies the naming convention (Naamgebruik). fellBack is true when a partner's name was
@@ -469,7 +552,7 @@ func (m *Mapper) Employee(e Employee) {
 		m.logIf(runlog.Uitval, Employments, m.employee(e.Medewerker), "emp.duplicate")
 		return
 	}
-	m.emps[e.Medewerker] = &e
+	m.emps[e.Medewerker] = newPerson(&e)
 }
 
 // Employment maps one Koppel_Dienstverbanden row; ok is false when it is not delivered (ended
@@ -489,14 +572,13 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	pn := m.employee(d.Medewerker)
 	key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
 	e := m.emps[d.Medewerker]
-	if m.seenDV[key] {
+	if m.seenDV.add(key) {
 		if m.cfg.Werknemer {
 			m.reject(entity, key, "dv.duplicate")
 		}
 		m.rejectedEmp[d.Medewerker] = true
 		return Record{}, false
 	}
-	m.seenDV[key] = true
 	if code, args := employmentProblem(d, e, ui); code != "" {
 		if m.cfg.Werknemer {
 			if code == "field.invalid" {
@@ -508,11 +590,11 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		m.rejectedEmp[d.Medewerker] = true
 		return Record{}, false
 	}
-	p := m.persons[d.Medewerker]
-	if p == nil {
-		pp := m.person(e, entity)
-		p = &pp
-		m.persons[d.Medewerker] = p
+	p := e
+	m.report(p, d.Medewerker, entity)
+	pf := p.unpack()
+	if m.cfg.Werknemer {
+		m.cleaned(entity, key, d.Cleaned)
 	}
 	salary, kind := "", ""
 	if m.cfg.SalaryColumn != "" {
@@ -531,20 +613,16 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		manager = nearestManager(ui, d.Afdeling, d.Medewerker)
 	}
 	rec := Record{Key: key, Group: pn, Values: []string{
-		emp, pn, e.Persoonsnummer, p.bsn, e.Voorletters, e.Voornaam, e.Roepnaam, p.tussen, p.achter,
-		e.Geboortenaam, p.gesl, dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel,
+		emp, pn, pf[pPersoonsnummer], pf[pBSN], pf[pVoorletters], pf[pVoornaam], pf[pRoepnaam], pf[pTussen], pf[pAchter],
+		pf[pGeboortenaam], pf[pGeslacht], pf[pGeboortedatum], pf[pEmail], pf[pTelefoon], pf[pMobiel],
 		strconv.FormatInt(d.Dienstverband, 10), dateText(d.Begin), dateText(d.Einde), d.Afdeling,
 		d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.employee(manager),
 		salary, kind,
 	}}
-	de := m.delivered[d.Medewerker]
-	if de == nil {
-		de = &deliveredEmp{person: p}
-		m.delivered[d.Medewerker] = de
+	if !p.delivered || d.Begin.After(p.latestStart) {
+		p.employer, p.latestStart = emp, d.Begin
 	}
-	if de.employer == "" || d.Begin.After(de.latestStart) {
-		de.employer, de.latestStart = emp, d.Begin
-	}
+	p.delivered = true
 	return rec, true
 }
 
@@ -555,16 +633,16 @@ func (m *Mapper) EmploymentsDone() {
 		return
 	}
 	for nr := range m.rejectedEmp {
-		if m.delivered[nr] == nil {
+		if !m.Delivered(nr) {
 			m.counts[Employees].Rejected++
 		}
 	}
 }
 
 // employmentProblem returns the Uitval code of an employment that cannot be delivered, or "".
-func employmentProblem(d *Employment, e *Employee, ui *unitInfo) (string, []string) {
+func employmentProblem(d *Employment, e *person, ui *unitInfo) (string, []string) {
 	switch {
-	case len(d.Errs) > 0 || e != nil && len(e.Errs) > 0:
+	case len(d.Errs) > 0 || e != nil && len(e.errs) > 0:
 		return "field.invalid", nil
 	case e == nil:
 		return "dv.employee_missing", []string{d.Medewerker}
@@ -577,10 +655,10 @@ func employmentProblem(d *Employment, e *Employee, ui *unitInfo) (string, []stri
 }
 
 // fieldErrs are the values of an employment and its employee that AFAS sent in a wrong form.
-func fieldErrs(d *Employment, e *Employee) []values.FieldError {
+func fieldErrs(d *Employment, e *person) []values.FieldError {
 	errs := d.Errs
 	if e != nil {
-		errs = append(append([]values.FieldError(nil), errs...), e.Errs...)
+		errs = append(append([]values.FieldError(nil), errs...), e.errs...)
 	}
 	return errs
 }
@@ -591,12 +669,6 @@ func (m *Mapper) logIf(l runlog.Level, entity, key, code string, args ...string)
 	if m.cfg.Werknemer {
 		m.log(l, entity, key, code, args...)
 	}
-}
-
-type deliveredEmp struct {
-	person      *person
-	employer    string
-	latestStart time.Time
 }
 
 // nearestManager walks from a department up through its parents to the first manager that is set
@@ -626,16 +698,15 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 		return Record{}, false
 	}
 	key := numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID)
-	if m.seenAbs[key] {
+	if m.seenAbs.add(key) {
 		m.reject(Absences, key, "abs.duplicate")
 		return Record{}, false
 	}
-	m.seenAbs[key] = true
 	if len(a.Errs) > 0 {
 		m.rejectFields(Absences, key, a.Errs)
 		return Record{}, false
 	}
-	if m.delivered[a.Medewerker] == nil {
+	if !m.Delivered(a.Medewerker) {
 		m.reject(Absences, key, "abs.employee_not_delivered", m.employee(a.Medewerker))
 		return Record{}, false
 	}
@@ -648,6 +719,7 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 		m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
 		return Record{}, false
 	}
+	m.cleaned(Absences, key, a.Cleaned)
 	cl, known := m.classify(a)
 	if !known {
 		m.log(runlog.Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
@@ -681,7 +753,7 @@ var classificationNames = []string{"Arbeidsongeschikt door derde", "Bedrijfsonge
 
 // Users returns the manager accounts (after EmploymentsDone), sorted on Inlognaam.
 func (m *Mapper) Users() []Record {
-	ui, delivered := m.ui, m.delivered
+	ui := m.ui
 	managed := map[string][]string{}
 	for code, u := range ui.byCode {
 		if u.Manager != "" && !u.Vervallen && !ui.rejected[code] {
@@ -690,7 +762,7 @@ func (m *Mapper) Users() []Record {
 	}
 	var nrs []string
 	for nr := range managed {
-		if delivered[nr] != nil {
+		if m.Delivered(nr) {
 			nrs = append(nrs, nr)
 		}
 	}
@@ -699,9 +771,9 @@ func (m *Mapper) Users() []Record {
 	logins := map[string]bool{}
 	var recs []Record
 	for _, nr := range nrs {
-		de := delivered[nr]
-		e := de.person.e
-		login := strings.ToLower(strings.TrimSpace(e.Email))
+		de := m.emps[nr]
+		pf := de.unpack()
+		login := strings.ToLower(strings.TrimSpace(pf[pEmail]))
 		pn := m.employee(nr)
 		switch {
 		case login == "":
@@ -724,13 +796,13 @@ func (m *Mapper) Users() []Record {
 			codes = append(codes, c)
 		}
 		sort.Strings(codes)
-		phone := e.Telefoon
+		phone := pf[pTelefoon]
 		if phone == "" {
-			phone = e.Mobiel
+			phone = pf[pMobiel]
 		}
 		recs = append(recs, Record{Key: login, Group: pn, Values: []string{
-			m.cfg.UserGroup, login, pn, de.person.achter, de.person.tussen, e.Voorletters, e.Roepnaam,
-			de.person.gesl, e.Email, phone, de.employer, strings.Join(codes, ","), StatusActief,
+			m.cfg.UserGroup, login, pn, pf[pAchter], pf[pTussen], pf[pVoorletters], pf[pRoepnaam],
+			pf[pGeslacht], pf[pEmail], phone, de.employer, strings.Join(codes, ","), StatusActief,
 		}})
 	}
 	return recs

@@ -200,7 +200,11 @@ func (e *Error) Error() string { return e.Text(i18n.EN) }
 
 // Text renders the error in a language: the key, the problem and the expected form.
 func (e *Error) Text(l i18n.Lang) string {
-	return e.Key + ": " + l.T("profile."+e.Code, e.Value) + "; " + l.T("profile.expected") + " " + l.T("profile."+e.Code+".form", strings.Join(Classifications(), ", "))
+	form := strings.Join(Classifications(), ", ")
+	if e.Code == "too_long" {
+		form = e.Value // the limit
+	}
+	return e.Key + ": " + l.T("profile."+e.Code, e.Value) + "; " + l.T("profile.expected") + " " + l.T("profile."+e.Code+".form", form)
 }
 
 // Errors are all problems found in a profile.
@@ -208,14 +212,24 @@ type Errors []*Error
 
 func (es Errors) Error() string { return es.Text(i18n.EN) }
 
-// Text renders every problem, one a line.
+// Text renders every problem, one a line; past MaxListed, the rest are counted.
 func (es Errors) Text(l i18n.Lang) string {
 	var lines []string
-	for _, e := range es {
+	for i, e := range es {
+		if i == MaxListed {
+			lines = append(lines, l.T("profile.more_errors", strconv.Itoa(len(es)-MaxListed)))
+			break
+		}
 		lines = append(lines, e.Text(l))
 	}
 	return strings.Join(lines, "\n")
 }
+
+// MaxListed is how many profile problems are listed; maxEcho how much of a value is shown.
+const (
+	MaxListed = 30
+	maxEcho   = 80
+)
 
 var (
 	nameRe        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -224,12 +238,26 @@ var (
 
 // Parse reads a profile from YAML, resolves token_env and relative outbox paths (against baseDir),
 // fills defaults and validates. getenv is os.Getenv in production.
+//
+// A profile file is input from outside: it is refused above MaxFileSize before parsing, YAML
+// anchors and aliases are refused (a few kilobytes of aliases expand to gigabytes), and every
+// value it echoes in an error is cut.
 func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, error) {
+	if len(data) > MaxFileSize {
+		return nil, Errors{{Key: "(file)", Code: "file_size", Value: strconv.Itoa(len(data))}}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("profile YAML: %s", clip(strings.TrimPrefix(err.Error(), "yaml: "), 200))
+	}
+	if key, ok := findAlias(&doc, ""); ok {
+		return nil, Errors{{Key: key, Code: "alias"}}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("profile YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("profile YAML: %s", clip(strings.TrimPrefix(err.Error(), "yaml: "), 200))
 	}
 	if p.Account.TokenEnv != "" {
 		if p.Account.Token != "" {
@@ -249,6 +277,43 @@ func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, e
 		return nil, err
 	}
 	return &p, nil
+}
+
+// MaxFileSize is the largest profile file read: real ones are a few kilobytes.
+const MaxFileSize = 1 << 20
+
+// findAlias reports the first node that is an alias or carries an anchor, by its key path.
+func findAlias(n *yaml.Node, path string) (string, bool) {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		if path == "" {
+			path = "(file)"
+		}
+		return path, true
+	}
+	for i, c := range n.Content {
+		child := path
+		if n.Kind == yaml.MappingNode && i%2 == 1 {
+			key := n.Content[i-1].Value
+			if child == "" {
+				child = key
+			} else {
+				child += "." + key
+			}
+		}
+		if p, ok := findAlias(c, child); ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// clip cuts a text from outside to n characters.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // ParseFile reads a profile file; a relative outbox is taken relative to the working directory.
@@ -283,7 +348,20 @@ func (p *Profile) Defaults() {
 // Validate checks every value and returns all problems at once.
 func (p *Profile) Validate() error {
 	var es Errors
-	add := func(key, code, value string) { es = append(es, &Error{key, code, value}) }
+	add := func(key, code, value string) { es = append(es, &Error{clip(key, 80), code, clip(value, maxEcho)}) }
+	for key, v := range map[string]struct {
+		s   string
+		max int
+	}{
+		"name": {p.Name, 40}, "account.name": {p.Account.Name, 100}, "account.url": {p.Account.URL, 300},
+		"employer": {p.Employer, 40}, "delivery.outbox": {p.Delivery.Outbox, 1024},
+		"rewrite.employer.prefix": {p.Rewrite.Employer.Prefix, 20}, "rewrite.employer.suffix": {p.Rewrite.Employer.Suffix, 20},
+		"rewrite.employee.prefix": {p.Rewrite.Employee.Prefix, 20}, "rewrite.employee.suffix": {p.Rewrite.Employee.Suffix, 20},
+	} {
+		if n := len([]rune(v.s)); n > v.max {
+			add(key, "too_long", strconv.Itoa(v.max))
+		}
+	}
 	if !nameRe.MatchString(p.Name) {
 		add("name", "name", p.Name)
 	}

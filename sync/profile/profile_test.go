@@ -1,10 +1,15 @@
 package profile
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/koppel-nl/koppel/sync/i18n"
 )
 
 func example(t *testing.T) string {
@@ -98,4 +103,69 @@ func TestTokenFromEnvironment(t *testing.T) {
 	if _, err := Parse([]byte(src), "/", noenv); err == nil || !strings.Contains(err.Error(), "AFAS_TOKEN") {
 		t.Errorf("empty token_env: %v", err)
 	}
+}
+
+func TestHostileProfileFiles(t *testing.T) {
+	base := `name: acme
+account: {name: Acme, participant: "12345", environment: production, token: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+employer: ACME
+couplings: {werknemer: {enabled: true}}
+date_from: 2022-01-31
+delivery: {outbox: /tmp/out, mode: compleet}
+`
+	env := func(string) string { return "" }
+	if _, err := Parse([]byte(base), "", env); err != nil {
+		t.Fatalf("the base profile is refused: %v", err)
+	}
+	// A billion laughs: aliases that multiply.
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	_, err := Parse([]byte(base+bomb), "", env)
+	var es Errors
+	if !errors.As(err, &es) || es[0].Code != "alias" {
+		t.Errorf("aliases: %v", err)
+	}
+	// Too large before parsing.
+	_, err = Parse(append([]byte(base), bytes.Repeat([]byte("# padding\n"), MaxFileSize/10+1)...), "", env)
+	if !errors.As(err, &es) || es[0].Code != "file_size" {
+		t.Errorf("size: %v", err)
+	}
+	// Every echoed value is cut, and a long list of problems is cut too.
+	long := strings.Repeat("x", 5000)
+	yamlText := strings.Replace(base, "couplings: {werknemer: {enabled: true}}", "couplings: {werknemer: {enabled: true}, verzuim: {enabled: true, classifications: {"+classificationList(100, long)+"}}}", 1)
+	_, err = Parse([]byte(yamlText), "", env)
+	if !errors.As(err, &es) || len(es) != 100 {
+		t.Fatalf("classifications: %v", err)
+	}
+	msg := es.Text(i18n.EN)
+	if len(msg) > 20_000 || !strings.Contains(msg, "and 70 more problems") || strings.Contains(msg, strings.Repeat("x", 100)) {
+		t.Errorf("error text of %d bytes:\n%.300s", len(msg), msg)
+	}
+	// Lengths are capped per field.
+	_, err = Parse([]byte(strings.Replace(base, "name: Acme", "name: "+strings.Repeat("A", 101), 1)), "", env)
+	if !errors.As(err, &es) || es[0].Key != "account.name" || es[0].Code != "too_long" || !strings.Contains(es.Text(i18n.EN), "at most 100 characters") {
+		t.Errorf("long account name: %v", err)
+	}
+}
+
+func classificationList(n int, value string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "c%03d: %s, ", i, value)
+	}
+	return b.String()
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("name: acme\naccount: {name: A}\n"))
+	f.Add([]byte("a: &a [x]\nb: *a\n"))
+	f.Add([]byte("{{{{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse(data, "", func(string) string { return "" })
+		if err == nil && p == nil {
+			t.Fatal("nil profile without error")
+		}
+		if err != nil && len(err.Error()) > 64<<10 {
+			t.Fatalf("error of %d bytes", len(err.Error()))
+		}
+	})
 }

@@ -5,7 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TokenForm tells which form of the token a user gave.
@@ -81,4 +84,60 @@ func isTokenData(s string) bool {
 		}
 	}
 	return true
+}
+
+// Redacted replaces a token in a text.
+const Redacted = "[token]"
+
+var (
+	tokenXMLRe  = regexp.MustCompile(`(?s)<token>.*?</token>|&lt;token&gt;.*?&lt;/token&gt;`)
+	tokenHexRe  = regexp.MustCompile(`[0-9A-Fa-f]{64}`)
+	tokenB64Re  = regexp.MustCompile(`PHRva2Vu[A-Za-z0-9+/=_-]*`) // base64 of "<token"
+	tokenAuthRe = regexp.MustCompile(`(?i)AfasToken\s+\S+`)
+)
+
+// Redact removes every form of an AFAS token from a text — the whole XML (also escaped), the 64
+// hexadecimal characters and the base64 of the Authorization header — whatever the text's origin
+// (an AFAS fault that echoes the request, a proxy's error page). koppel passes every text from
+// outside through it before printing, logging or storing it.
+func Redact(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	s = tokenXMLRe.ReplaceAllString(s, Redacted)
+	s = tokenAuthRe.ReplaceAllString(s, "AfasToken "+Redacted)
+	s = tokenB64Re.ReplaceAllString(s, Redacted)
+	return tokenHexRe.ReplaceAllString(s, Redacted)
+}
+
+// Clean makes a text from outside fit to print, log and store: tokens redacted, control
+// characters replaced by spaces, runs of white space folded, and cut to at most max bytes (on a
+// character boundary, with an ellipsis).
+func Clean(s string, max int) string {
+	if len(s) > 4*max+1024 {
+		s = s[:4*max+1024] // bound the work before redacting
+	}
+	s = Redact(s)
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	out := strings.TrimSpace(b.String())
+	if len(out) <= max {
+		return out
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(out[cut]) {
+		cut--
+	}
+	return out[:cut] + "…"
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/verify"
@@ -14,7 +15,7 @@ import (
 
 func setup(t *testing.T, o afassim.Options) (*afassim.Server, *profile.Profile) {
 	t.Helper()
-	sim, url := afassim.Start(t, o)
+	sim, url := afassimtest.Start(t, o)
 	p := &profile.Profile{Name: "acme", Account: profile.Account{Name: "A", Participant: "12345", Environment: "test", URL: url, Token: sim.Token()},
 		Employer: "ZBV", DateFrom: "2024-01-01",
 		Couplings: profile.Couplings{Werknemer: profile.Werknemer{Enabled: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "svloon"}}, Verzuim: profile.Verzuim{Enabled: true}}}

@@ -1,0 +1,698 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/koppel-nl/koppel/sync/runlog"
+)
+
+// HeldError is a profile that a run holds, in another process or in this Store.
+type HeldError struct {
+	Profile string
+	PID     int
+	Host    string
+	Since   time.Time
+}
+
+func (e *HeldError) Error() string {
+	who := "another koppel process"
+	if e.PID != 0 {
+		who = fmt.Sprintf("koppel process %d", e.PID)
+	}
+	if e.Host != "" {
+		who += " on " + e.Host
+	}
+	if !e.Since.IsZero() {
+		who += " since " + e.Since.Local().Format("2006-01-02 15:04:05")
+	}
+	return fmt.Sprintf("profile %s is in use by %s", e.Profile, who)
+}
+
+// Unwrap makes errors.Is(err, ErrLocked) true.
+func (e *HeldError) Unwrap() error { return ErrLocked }
+
+type heldInfo struct {
+	PID   int       `json:"pid"`
+	Host  string    `json:"host"`
+	Since time.Time `json:"since"`
+}
+
+// heldBy returns who holds a profile, or nil when nobody does: the info file counts only while
+// its holder keeps it locked (a killed holder's file is stale).
+func (s *Store) heldBy(name string) *HeldError {
+	f, err := os.Open(s.heldPath(name))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if canLock {
+		free, err := tryLock(f, false)
+		if err != nil || free {
+			if free {
+				_ = unlockFile(f)
+			}
+			return nil
+		}
+	}
+	he := &HeldError{Profile: name}
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	var info heldInfo
+	if err == nil && json.Unmarshal(data, &info) == nil {
+		he.PID, he.Host, he.Since = info.PID, info.Host, info.Since
+	}
+	return he
+}
+
+// writeHeld publishes who holds a profile: written under a temporary name, locked, and renamed
+// into place, so a reader never sees it half-written. The returned file keeps the lock.
+func (s *Store) writeHeld(name string, since time.Time) (*os.File, error) {
+	data, err := json.Marshal(heldInfo{PID: s.pid, Host: s.host, Since: since})
+	if err != nil {
+		return nil, err
+	}
+	final := s.heldPath(name)
+	if !canLock {
+		return nil, os.WriteFile(final, data, 0o600)
+	}
+	tmp := filepath.Join(s.dir, "."+filepath.Base(final)+"-"+randHex(6))
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if ok, err := tryLock(f, true); err != nil || !ok {
+		return fail(fmt.Errorf("lock %s: %v", tmp, err))
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fail(err)
+	}
+	return f, nil
+}
+
+// Staged is one record of a run's delta: Vals are the new values (Nieuw, Gewijzigd) or the old
+// ones (Verwijderd, kept for mode mutaties' files).
+type Staged struct {
+	Key  string
+	Kind string
+	Vals []string
+}
+
+// Session is a profile held for one run: no other run of the profile, in any process, can start
+// until Close (or the death of the process). Its methods may be called from several goroutines.
+type Session struct {
+	// Retention is how many runs of the profile the history keeps (0: DefaultRetention; below
+	// 0: all). The last successful delivery is always kept.
+	Retention int
+
+	s     *Store
+	name  string
+	since time.Time
+	h     *handle
+	info  *os.File
+
+	mu           sync.Mutex
+	closed       bool
+	stage        *handle // the stage file, once something was staged
+	applyPending bool    // committed, and the stage is still to be applied
+}
+
+// Hold takes a profile for a run. It fails at once with a *HeldError when a run holds the
+// profile already (here or in another process), and waits a few seconds for another process's
+// brief use of it. A commit that a killed process left half-applied is completed first; a stage
+// it left is dropped.
+func (s *Store) Hold(name string) (*Session, error) {
+	if name == "" {
+		return nil, errors.New("hold: no profile name")
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errClosed
+	}
+	if held, ok := s.sessions[name]; ok {
+		s.mu.Unlock()
+		he := &HeldError{Profile: name, PID: s.pid, Host: s.host}
+		if held != nil {
+			he.Since = held.since
+		}
+		return nil, he
+	}
+	s.sessions[name] = nil // reserved while we take it
+	s.mu.Unlock()
+	h, err := s.hold(name)
+	s.mu.Lock()
+	if err != nil {
+		delete(s.sessions, name)
+	} else {
+		s.sessions[name] = h
+	}
+	s.mu.Unlock()
+	return h, err
+}
+
+func (s *Store) hold(name string) (*Session, error) {
+	ph, err := s.acquire(s.profilePath(name), true, name)
+	if err != nil {
+		return nil, fmt.Errorf("hold profile %s: %w", name, err)
+	}
+	fail := func(err error) (*Session, error) {
+		s.release(ph)
+		return nil, fmt.Errorf("hold profile %s: %w", name, err)
+	}
+	ph.commit.Lock()
+	err = s.finishApply(ph, name)
+	ph.commit.Unlock()
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.Remove(s.stagePath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fail(err)
+	}
+	since := time.Now().UTC()
+	info, err := s.writeHeld(name, since)
+	if err != nil {
+		return fail(fmt.Errorf("write %s: %w", s.heldPath(name), err))
+	}
+	return &Session{s: s, name: name, since: since, h: ph, info: info}, nil
+}
+
+// Profile is the held profile's name.
+func (h *Session) Profile() string { return h.name }
+
+// Close ends the hold. What was staged and not committed is dropped.
+func (h *Session) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	err := h.dropStage()
+	h.mu.Unlock()
+	if h.info != nil {
+		_ = os.Remove(h.s.heldPath(h.name))
+		_ = unlockFile(h.info)
+		h.info.Close()
+	} else if !canLock {
+		_ = os.Remove(h.s.heldPath(h.name))
+	}
+	h.s.release(h.h)
+	h.s.mu.Lock()
+	if h.s.sessions[h.name] == h {
+		delete(h.s.sessions, h.name)
+	}
+	h.s.mu.Unlock()
+	return err
+}
+
+// dropStage closes the stage and removes it, unless a commit still needs it. h.mu is held.
+func (h *Session) dropStage() error {
+	if h.stage == nil {
+		return nil
+	}
+	err := h.stage.db.Close()
+	h.stage = nil
+	if h.applyPending {
+		return err
+	}
+	if rerr := os.Remove(h.s.stagePath(h.name)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (h *Session) usable() error {
+	if h.closed {
+		return fmt.Errorf("profile %s: the session is closed", h.name)
+	}
+	if h.applyPending {
+		return fmt.Errorf("profile %s: the last commit is not wholly applied", h.name)
+	}
+	return nil
+}
+
+// currentStage returns the stage, nil when nothing was staged.
+func (h *Session) currentStage() (*handle, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return nil, err
+	}
+	return h.stage, nil
+}
+
+// Pending returns the profile's unconfirmed rename, or nil.
+func (h *Session) Pending() (*Pending, error) {
+	if _, err := h.currentStage(); err != nil {
+		return nil, err
+	}
+	return readPending(h.h)
+}
+
+func readPending(ph *handle) (*Pending, error) {
+	var p *Pending
+	err := ph.view(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bMeta)
+		if mb == nil || mb.Get(kPending) == nil {
+			return nil
+		}
+		p = &Pending{}
+		return json.Unmarshal(mb.Get(kPending), p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending rename: %w", err)
+	}
+	return p, nil
+}
+
+// ClearPending confirms the rename.
+func (h *Session) ClearPending() error {
+	if _, err := h.currentStage(); err != nil {
+		return err
+	}
+	err := h.h.update(func(tx *bolt.Tx) error {
+		mb, err := bucket(tx, bMeta)
+		if err != nil {
+			return err
+		}
+		return mb.Delete(kPending)
+	})
+	if err != nil {
+		return fmt.Errorf("clear pending rename of %s: %w", h.name, err)
+	}
+	return nil
+}
+
+// Get returns a record's last delivered values.
+func (h *Session) Get(entity, key string) (vals []string, ok bool, err error) {
+	if _, err := h.currentStage(); err != nil {
+		return nil, false, err
+	}
+	err = h.h.view(func(tx *bolt.Tx) error {
+		eb := entityBucket(tx, entity)
+		if eb == nil {
+			return nil
+		}
+		v := eb.Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		vals, err = DecodeValues(v)
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("state %s/%s %q: %w", h.name, entity, key, err)
+	}
+	return vals, ok, nil
+}
+
+func entityBucket(tx *bolt.Tx, entity string) *bolt.Bucket {
+	sb := tx.Bucket(bState)
+	if sb == nil {
+		return nil
+	}
+	return sb.Bucket([]byte(entity))
+}
+
+// EachState calls fn for every last delivered record of an entity, in key order.
+func (h *Session) EachState(entity string, fn func(key string, vals []string) error) (err error) {
+	if _, err := h.currentStage(); err != nil {
+		return err
+	}
+	defer unwrapUserPanic()
+	return eachState(h.h, h.name, entity, fn)
+}
+
+func eachState(ph *handle, name, entity string, fn func(key string, vals []string) error) error {
+	return ph.view(func(tx *bolt.Tx) error {
+		eb := entityBucket(tx, entity)
+		if eb == nil {
+			return nil
+		}
+		return eb.ForEach(func(k, v []byte) error {
+			vals, err := DecodeValues(v)
+			if err != nil {
+				return fmt.Errorf("state %s/%s %q: %w", name, entity, k, err)
+			}
+			return callUser(func() error { return fn(string(k), vals) })
+		})
+	})
+}
+
+// unwrapUserPanic lets a caller's panic out of the guards with its own value.
+func unwrapUserPanic() {
+	if r := recover(); r != nil {
+		if up, ok := r.(*userPanic); ok {
+			panic(up.v)
+		}
+		panic(r)
+	}
+}
+
+// Stage records part of the run's delta in its own transaction (call it per page or batch; a
+// key staged again replaces its earlier row). Nothing of it is visible, or kept, until Commit.
+// Do not call it from an EachStaged or EachDelivered callback.
+func (h *Session) Stage(entity string, rows []Staged) error {
+	if entity == "" {
+		return errors.New("stage: no entity")
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	order := make([]int, len(rows))
+	for i, r := range rows {
+		if _, ok := kindCode(r.Kind); !ok {
+			return fmt.Errorf("stage %s %q: unknown kind %q", entity, r.Key, r.Kind)
+		}
+		if r.Key == "" {
+			return fmt.Errorf("stage %s: a row without key", entity)
+		}
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rows[order[a]].Key < rows[order[b]].Key })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return err
+	}
+	if h.stage == nil {
+		st, err := openStage(h.s.stagePath(h.name), false)
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", entity, err)
+		}
+		h.stage = st
+	}
+	err := h.stage.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(entity))
+		if err != nil {
+			return err
+		}
+		for _, i := range order {
+			code, _ := kindCode(rows[i].Kind)
+			v := append([]byte{code}, EncodeValues(rows[i].Vals)...)
+			if err := b.Put([]byte(rows[i].Key), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", entity, err)
+	}
+	h.s.at("stage")
+	return nil
+}
+
+// EachStaged calls fn for every staged row of an entity, in key order.
+func (h *Session) EachStaged(entity string, fn func(key string, vals []string, kind string) error) error {
+	st, err := h.currentStage()
+	if err != nil || st == nil {
+		return err
+	}
+	defer unwrapUserPanic()
+	return st.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(entity))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			kind, vals, err := decodeStaged(v)
+			if err != nil {
+				return fmt.Errorf("staged %s %q: %w", entity, k, err)
+			}
+			return callUser(func() error { return fn(string(k), vals, kind) })
+		})
+	})
+}
+
+// EachDelivered walks, in key order, what the entity's state is after this run: the last
+// delivered records with the staged delta applied. kind is "" for a record unchanged, Nieuw or
+// Gewijzigd for a staged one, and Verwijderd (with its old values) for one that goes.
+func (h *Session) EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error {
+	st, err := h.currentStage()
+	if err != nil {
+		return err
+	}
+	defer unwrapUserPanic()
+	return h.h.view(func(tx *bolt.Tx) error {
+		eb := entityBucket(tx, entity)
+		if st == nil {
+			return merge(eb, nil, entity, fn)
+		}
+		return st.view(func(stx *bolt.Tx) error { return merge(eb, stx.Bucket([]byte(entity)), entity, fn) })
+	})
+}
+
+// merge walks state and stage side by side.
+func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []string, kind string) error) error {
+	var sc, gc *bolt.Cursor
+	var k1, v1, k2, v2 []byte
+	if state != nil {
+		sc = state.Cursor()
+		k1, v1 = sc.First()
+	}
+	if stage != nil {
+		gc = stage.Cursor()
+		k2, v2 = gc.First()
+	}
+	for k1 != nil || k2 != nil {
+		var key []byte
+		var vals []string
+		var kind string
+		var err error
+		cmp := 0
+		switch {
+		case k2 == nil:
+			cmp = -1
+		case k1 == nil:
+			cmp = 1
+		default:
+			cmp = bytes.Compare(k1, k2)
+		}
+		if cmp < 0 {
+			key = k1
+			vals, err = DecodeValues(v1)
+		} else {
+			key = k2
+			kind, vals, err = decodeStaged(v2)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %q: %w", entity, key, err)
+		}
+		if err := callUser(func() error { return fn(string(key), vals, kind) }); err != nil {
+			return err
+		}
+		if cmp <= 0 {
+			k1, v1 = sc.Next()
+		}
+		if cmp >= 0 {
+			k2, v2 = gc.Next()
+		}
+	}
+	return nil
+}
+
+func (h *Session) retention() int {
+	if h.Retention == 0 {
+		return DefaultRetention
+	}
+	return h.Retention
+}
+
+func (h *Session) checkRun(run *Run) error {
+	if run.Profile == "" {
+		run.Profile = h.name
+	}
+	if run.Profile != h.name {
+		return fmt.Errorf("run %s is of profile %q, the session holds %q", run.ID, run.Profile, h.name)
+	}
+	return nil
+}
+
+// Commit makes a delivery final. One transaction records the run (with its logs and changes,
+// pruning the history to Retention), the pending rename, the page boundaries per connector
+// (a connector given no boundaries loses its old ones; connectors not in bounds keep theirs)
+// and marks the staged delta as to be applied; the delta is then applied to the state in
+// bounded transactions. Should the process die while applying, the next Hold (or any read of
+// the profile) completes it first, so the state, the run record and the pending rename become
+// visible together. run.StateWrites is set to the number of staged rows.
+func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending *Pending, bounds map[string][]string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return err
+	}
+	if err := h.checkRun(run); err != nil {
+		return err
+	}
+	rows := 0
+	if h.stage != nil {
+		err := h.stage.view(func(tx *bolt.Tx) error {
+			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+				rows += b.Stats().KeyN
+				return nil
+			})
+		})
+		if err == nil && rows > 0 {
+			err = h.stage.db.Sync() // the staged delta is durable before the commit points at it
+		}
+		if err != nil {
+			return fmt.Errorf("commit run %s: %w", run.ID, err)
+		}
+	}
+	run.StateWrites = rows
+	h.s.at("commit")
+	h.h.commit.Lock()
+	defer h.h.commit.Unlock()
+	var pruned []string
+	err := h.h.update(func(tx *bolt.Tx) error {
+		var err error
+		if pruned, err = putRun(tx, run, logs, changes, h.retention()); err != nil {
+			return err
+		}
+		mb := tx.Bucket(bMeta)
+		if pending != nil {
+			data, err := json.Marshal(pending)
+			if err != nil {
+				return err
+			}
+			if err := mb.Put(kPending, data); err != nil {
+				return err
+			}
+		}
+		if err := putBounds(tx, bounds); err != nil {
+			return err
+		}
+		if rows == 0 {
+			return nil
+		}
+		data, err := json.Marshal(applyMarker{Run: run.ID, Rows: rows})
+		if err != nil {
+			return err
+		}
+		return mb.Put(kApply, data)
+	})
+	if err != nil {
+		return fmt.Errorf("commit run %s: %w", run.ID, err)
+	}
+	h.s.learnRuns(h.name, pruned, run.ID)
+	h.s.at("committed")
+	if rows > 0 {
+		h.applyPending = true
+		if err := h.s.applyStage(h.h, h.stage, &applyMarker{Run: run.ID, Rows: rows}); err != nil {
+			return fmt.Errorf("run %s is committed but its state is not yet written (the next run completes it): %w", run.ID, err)
+		}
+		h.applyPending = false
+		h.s.at("applied")
+	}
+	return h.dropStage()
+}
+
+func putBounds(tx *bolt.Tx, bounds map[string][]string) error {
+	if len(bounds) == 0 {
+		return nil
+	}
+	bb, err := bucket(tx, bBounds)
+	if err != nil {
+		return err
+	}
+	for conn, list := range bounds {
+		if len(list) == 0 {
+			if err := bb.Delete([]byte(conn)); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		if err := bb.Put([]byte(conn), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordRun records a run that delivered nothing (failed, blocked or a preview), pruning the
+// history to Retention; what was staged is dropped.
+func (h *Session) RecordRun(run *Run, logs []runlog.Log, changes []Change) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return err
+	}
+	if err := h.checkRun(run); err != nil {
+		return err
+	}
+	if err := h.dropStage(); err != nil {
+		return err
+	}
+	h.h.commit.Lock()
+	defer h.h.commit.Unlock()
+	var pruned []string
+	err := h.h.update(func(tx *bolt.Tx) (err error) {
+		pruned, err = putRun(tx, run, logs, changes, h.retention())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record run %s: %w", run.ID, err)
+	}
+	h.s.learnRuns(h.name, pruned, run.ID)
+	return nil
+}
+
+// Discard drops what was staged (a cancelled or failed run).
+func (h *Session) Discard() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	return h.dropStage()
+}
+
+// Bounds returns the page boundaries of a connector that the last committed run recorded.
+func (h *Session) Bounds(connector string) ([]string, error) {
+	if _, err := h.currentStage(); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := h.h.view(func(tx *bolt.Tx) error {
+		bb := tx.Bucket(bBounds)
+		if bb == nil || bb.Get([]byte(connector)) == nil {
+			return nil
+		}
+		return json.Unmarshal(bb.Get([]byte(connector)), &out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bounds of %s: %w", connector, err)
+	}
+	return out, nil
+}
+
+// at calls the test hook at a named point of the commit protocol.
+func (s *Store) at(point string) {
+	if s.hook != nil {
+		s.hook(point)
+	}
+}

@@ -1,0 +1,261 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/runlog"
+)
+
+// pipeline takes the pages of every connector as they arrive and runs them through the rules
+// and the comparison. Entities that depend on others wait for the indexes they need, never for
+// rows: employments for the department tree and the employee index, manager accounts and
+// absences for the set of delivered employees.
+type pipeline struct {
+	r    *run
+	sess Session
+	m    *mapping.Mapper
+
+	pages map[string]chan []any // per connector role
+	diffs map[string]*diff      // per delivered entity
+
+	werknemer, verzuim, managers bool
+
+	closeMu sync.Mutex
+	closed  map[string]bool
+}
+
+func newPipeline(r *run, sess Session, m *mapping.Mapper, roles []string, sel connectors.Selection) *pipeline {
+	pl := &pipeline{r: r, sess: sess, m: m, pages: map[string]chan []any{}, diffs: map[string]*diff{}, closed: map[string]bool{},
+		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers}
+	for _, role := range roles {
+		// One page of slack per connector; a range that finds the channel full waits without
+		// holding a call slot.
+		pl.pages[role] = make(chan []any, 1)
+	}
+	for _, ent := range pl.entities() {
+		pl.diffs[ent] = r.newDiff(sess, ent)
+	}
+	if sel.Werknemer {
+		// Employees are counted from their employment rows.
+		r.rec.Entities[mapping.Employees] = &store.EntityCounts{}
+	}
+	return pl
+}
+
+// entities are the delivered entities, in file order.
+func (pl *pipeline) entities() []string {
+	var out []string
+	if pl.werknemer {
+		out = append(out, mapping.Departments, mapping.Employments)
+		if pl.managers {
+			out = append(out, mapping.Users)
+		}
+	}
+	if pl.verzuim {
+		out = append(out, mapping.Absences)
+	}
+	return out
+}
+
+// feed hands a page to its connector's stage; it waits while that stage is behind.
+func (pl *pipeline) feed(ctx context.Context, role string, page []any) error {
+	select {
+	case pl.pages[role] <- page:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// end closes a connector's input once its last range is read, so the stages that take it whole
+// (departments, employees) can finish while the others still stream.
+func (pl *pipeline) end(role string) {
+	pl.closeMu.Lock()
+	defer pl.closeMu.Unlock()
+	if ch, ok := pl.pages[role]; ok && !pl.closed[role] {
+		pl.closed[role] = true
+		close(ch)
+	}
+}
+
+// closeAll ends every input once the reader is done, also after a failure.
+func (pl *pipeline) closeAll() {
+	for role := range pl.pages {
+		pl.end(role)
+	}
+}
+
+// run processes every page until the input ends or ctx is cancelled.
+func (pl *pipeline) run(ctx context.Context) error {
+	treeReady, personsReady, deliveredReady := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	wait := func(chs ...chan struct{}) error {
+		for _, ch := range chs {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	}
+	drain := func(role string, fn func(any) error) error {
+		for page := range pl.pages[role] {
+			for _, rec := range page {
+				if err := fn(rec); err != nil {
+					return err
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	}
+	type stage struct {
+		roles []string // the connectors it reads
+		fn    func() error
+	}
+	stages := []stage{
+		{[]string{connectors.Organisatie}, func() error { // departments: small, taken whole; then the tree is there
+			var units []mapping.Unit
+			if err := drain(connectors.Organisatie, func(v any) error { units = append(units, v.(mapping.Unit)); return nil }); err != nil {
+				return err
+			}
+			depts := pl.m.Units(units)
+			close(treeReady)
+			if d := pl.diffs[mapping.Departments]; d != nil {
+				if err := d.records(depts); err != nil {
+					return err
+				}
+				return d.finish()
+			}
+			return nil
+		}},
+		{[]string{connectors.Medewerkers}, func() error { // employees: into the index the employments draw on
+			if err := drain(connectors.Medewerkers, func(v any) error { pl.m.Employee(v.(mapping.Employee)); return nil }); err != nil {
+				return err
+			}
+			close(personsReady)
+			return nil
+		}},
+		{[]string{connectors.Dienstverbanden}, func() error { // employments, streamed; then manager accounts
+			if err := wait(treeReady, personsReady); err != nil {
+				drainQuiet(pl.pages[connectors.Dienstverbanden])
+				return err
+			}
+			d := pl.diffs[mapping.Employments]
+			var batch []mapping.Record
+			err := drain(connectors.Dienstverbanden, func(v any) error {
+				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
+					batch = append(batch, rec)
+					if len(batch) >= stageBatch {
+						err := d.records(batch)
+						batch = batch[:0]
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			pl.m.EmploymentsDone()
+			close(deliveredReady)
+			if d != nil {
+				if err := d.records(batch); err != nil {
+					return err
+				}
+				if err := d.finish(); err != nil {
+					return err
+				}
+			}
+			if u := pl.diffs[mapping.Users]; u != nil {
+				if err := u.records(pl.m.Users()); err != nil {
+					return err
+				}
+				return u.finish()
+			}
+			return nil
+		}},
+		{[]string{connectors.Verzuim}, func() error { // absences, streamed once the delivered employees are known
+			ch, ok := pl.pages[connectors.Verzuim]
+			if !ok {
+				return nil
+			}
+			if err := wait(deliveredReady); err != nil {
+				drainQuiet(ch)
+				return err
+			}
+			d := pl.diffs[mapping.Absences]
+			var batch []mapping.Record
+			err := drain(connectors.Verzuim, func(v any) error {
+				if rec, ok := pl.m.Absence(v.(mapping.Absence)); ok {
+					batch = append(batch, rec)
+					if len(batch) >= stageBatch {
+						err := d.records(batch)
+						batch = batch[:0]
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := d.records(batch); err != nil {
+				return err
+			}
+			return d.finish()
+		}},
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stages))
+	for i, st := range stages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.fn(); err != nil {
+				errs[i] = err
+				pl.r.abort(err)
+			}
+			// A stage that stopped early still empties its channel, so no reader waits for ever.
+			for _, role := range st.roles {
+				if ch, ok := pl.pages[role]; ok {
+					drainQuiet(ch)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return pl.allRejected()
+}
+
+func drainQuiet(ch chan []any) {
+	for range ch {
+	}
+}
+
+// allRejected fails a run in which every record of an entity was Uitval: something is wrong with
+// the connector or the profile, and delivering nothing of it would archive everything.
+func (pl *pipeline) allRejected() error {
+	counts := pl.m.Counts()
+	for _, ent := range pl.entities() {
+		c, d := counts[ent], pl.diffs[ent]
+		if c != nil && c.Rejected > 0 && d.c.New+d.c.Changed+d.c.Unchanged == 0 {
+			pl.r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.all_rejected", Args: []string{strconv.Itoa(c.Rejected), ent}})
+			return fmt.Errorf("every record of %s was rejected (%d Uitval); see the log", ent, c.Rejected)
+		}
+	}
+	return nil
+}
