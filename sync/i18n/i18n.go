@@ -68,15 +68,19 @@ func Has(code string) bool {
 	return ok
 }
 
+// catalogs are the parts of the catalog, one file each: the engine and rules (this file), the
+// TUI, profile validation, the command line, the first-sync matching, the SFTP upload.
+func catalogs() []map[string][2]string {
+	return []map[string][2]string{messages, tuiMessages, profileMessages, cliMessages, matchMessages, sftpMessages}
+}
+
 func lookup(code string) ([2]string, bool) {
-	if m, ok := messages[code]; ok {
-		return m, true
+	for _, cat := range catalogs() {
+		if m, ok := cat[code]; ok {
+			return m, true
+		}
 	}
-	if m, ok := tuiMessages[code]; ok {
-		return m, true
-	}
-	m, ok := profileMessages[code]
-	return m, ok
+	return [2]string{}, false
 }
 
 // Months are the Dutch and English month names, for reading a date back in words.

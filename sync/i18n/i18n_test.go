@@ -34,8 +34,13 @@ func TestEveryCodeInTheCatalog(t *testing.T) {
 	if found < 100 {
 		t.Errorf("only %d codes found: the scan is broken", found)
 	}
-	for _, cat := range []map[string][2]string{messages, tuiMessages, profileMessages} {
+	seen := map[string]bool{}
+	for _, cat := range catalogs() {
 		for k, v := range cat {
+			if seen[k] {
+				t.Errorf("%s is in two parts of the catalog", k)
+			}
+			seen[k] = true
 			if v[0] == "" || v[1] == "" {
 				t.Errorf("%s lacks a language", k)
 			}
