@@ -6,7 +6,11 @@ package verify
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
@@ -45,11 +49,14 @@ type Report struct {
 	// is then not judged.
 	Unreachable string      `json:"unreachable,omitempty"`
 	Connectors  []Connector `json:"connectors"`
+	// Outbox says why the profile's outbox cannot take deliveries; empty when it can (or when
+	// the check did not cover it).
+	Outbox string `json:"outbox_problem,omitempty"`
 }
 
 // OK reports whether everything checked is in order.
 func (r *Report) OK() bool {
-	if !r.TokenOK {
+	if !r.TokenOK || r.Outbox != "" {
 		return false
 	}
 	for _, c := range r.Connectors {
@@ -77,92 +84,201 @@ type Target struct {
 	SalaryColumn string
 	// Renames are, per role, the standard field names the customer's connector calls differently.
 	Renames map[string]map[string]string
+	// Progress, when set, is told about each connector as its check ends (from several
+	// goroutines, one at a time).
+	Progress func(Connector)
 }
 
-// Check asks AFAS for each connector's schema (Metadata=1, one row). A refused token stops the
-// check: every other answer would be the same refusal.
+// parallel is how many connectors are checked at once: AFAS allows 5 calls per environment.
+const parallel = 4
+
+// Check asks AFAS for each connector's schema (Metadata=1, one row). The first connector is
+// asked alone: its answer tells whether URL and token work, and a refused token stops the check
+// (every other answer would be the same refusal). The others are then asked side by side.
 func Check(ctx context.Context, c *afas.Client, t Target) (*Report, error) {
-	rep := &Report{TokenOK: true}
-	answered := false // AFAS answered at least once
-	for _, role := range t.Roles {
-		std, _ := connectors.ByRole(role)
-		id := t.IDs[role]
-		if id == "" {
-			id = std.ID
+	rep := &Report{TokenOK: true, Connectors: make([]Connector, len(t.Roles))}
+	if len(t.Roles) == 0 {
+		return rep, nil
+	}
+	var mu sync.Mutex
+	done := func(i int, cc Connector) {
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Connectors[i] = cc
+		if t.Progress != nil {
+			t.Progress(cc)
 		}
-		cc := Connector{Role: role, ID: id}
-		if !rep.TokenOK {
-			cc.Status = Skipped
-			rep.Connectors = append(rep.Connectors, cc)
-			continue
+	}
+	first, verdict, err := checkOne(ctx, c, t, t.Roles[0])
+	if err != nil {
+		return nil, err
+	}
+	switch verdict.kind {
+	case unreachable:
+		rep.TokenOK, rep.Unreachable = false, verdict.message
+	case tokenRefused:
+		rep.TokenOK, rep.TokenMessage = false, verdict.message
+	}
+	done(0, first)
+	if !rep.TokenOK {
+		for i, role := range t.Roles[1:] {
+			done(i+1, Connector{Role: role, ID: idOf(t, role), Status: Skipped})
 		}
-		schema, err := c.Schema(ctx, id)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+		return rep, nil
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var firstErr error
+	for i, role := range t.Roles[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cc, v, err := checkOne(ctx, c, t, role)
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
 			}
-			var ae *afas.Error
-			switch {
-			case !answered && (!errors.As(err, &ae) || ae.Kind == afas.FaultEndpoint || ae.Kind == afas.FaultTransport):
-				rep.TokenOK, rep.Unreachable = false, err.Error()
-				cc.Status = Skipped
-			case !errors.As(err, &ae):
-				cc.Status, cc.Message = Failed, err.Error()
-			case ae.Kind == afas.FaultInvalidToken:
-				rep.TokenOK, rep.TokenMessage = false, ae.Message
-				cc.Status = Skipped
-			case ae.Kind == afas.FaultConnectorMissing:
-				cc.Status, cc.Message = Missing, ae.Message
-			case ae.Kind == afas.FaultNotAuthorized:
-				cc.Status, cc.Message = NotAuthorized, ae.Message
-			default:
-				cc.Status, cc.Message = Failed, err.Error()
+			if v.kind == tokenRefused || v.kind == unreachable {
+				// AFAS answered the first call; a refusal now is this connector's failure.
+				cc.Status, cc.Message = Failed, v.message
 			}
-			if ae != nil && ae.Kind != afas.FaultInvalidToken && ae.Kind != afas.FaultEndpoint && ae.Kind != afas.FaultTransport {
-				answered = true
-			}
-			rep.Connectors = append(rep.Connectors, cc)
-			continue
-		}
-		answered = true
-		want := std.Whitelist(t.SalaryColumn)
-		toStd := map[string]string{}
-		for s, w := range t.Renames[role] {
-			toStd[w] = s
-		}
-		have := map[string]bool{}
-		for _, f := range schema {
-			name := f.Name
-			if s, ok := toStd[name]; ok {
-				name = s
-			}
-			have[name] = true
-			cc.Fields = append(cc.Fields, f.Name)
-			if _, ok := want[name]; !ok {
-				cc.ExtraFields = append(cc.ExtraFields, f.Name)
-			}
-		}
-		for f := range want {
-			if !have[f] {
-				if w, ok := t.Renames[role][f]; ok {
-					f = w // name it as the customer's connector should have it
-				}
-				cc.MissingFields = append(cc.MissingFields, f)
-			}
-		}
-		sort.Strings(cc.MissingFields)
-		sort.Strings(cc.ExtraFields)
-		switch {
-		case len(cc.MissingFields) > 0:
-			cc.Status = Incomplete
-		case len(cc.ExtraFields) > 0:
-			cc.Status = Extra
-		default:
-			cc.Status = OK
-		}
-		rep.Connectors = append(rep.Connectors, cc)
+			done(i+1, cc)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return rep, nil
+}
+
+type verdictKind int
+
+const (
+	answered verdictKind = iota
+	unreachable
+	tokenRefused
+)
+
+type verdict struct {
+	kind    verdictKind
+	message string
+}
+
+func idOf(t Target, role string) string {
+	if id := t.IDs[role]; id != "" {
+		return id
+	}
+	std, _ := connectors.ByRole(role)
+	return std.ID
+}
+
+// checkOne asks for one connector's schema and judges it.
+func checkOne(ctx context.Context, c *afas.Client, t Target, role string) (Connector, verdict, error) {
+	std, _ := connectors.ByRole(role)
+	cc := Connector{Role: role, ID: idOf(t, role)}
+	schema, err := c.Schema(ctx, cc.ID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return cc, verdict{}, ctx.Err()
+		}
+		var ae *afas.Error
+		switch {
+		case !errors.As(err, &ae) || ae.Kind == afas.FaultEndpoint || ae.Kind == afas.FaultTransport || ae.Kind == afas.FaultRedirect:
+			cc.Status = Skipped
+			return cc, verdict{unreachable, err.Error()}, nil
+		case ae.Kind == afas.FaultInvalidToken:
+			cc.Status = Skipped
+			return cc, verdict{tokenRefused, ae.Message}, nil
+		case ae.Kind == afas.FaultConnectorMissing:
+			cc.Status, cc.Message = Missing, ae.Message
+		case ae.Kind == afas.FaultNotAuthorized:
+			cc.Status, cc.Message = NotAuthorized, ae.Message
+		default:
+			cc.Status, cc.Message = Failed, err.Error()
+		}
+		return cc, verdict{}, nil
+	}
+	want := std.Whitelist(t.SalaryColumn)
+	toStd := map[string]string{}
+	for s, w := range t.Renames[role] {
+		toStd[w] = s
+	}
+	have := map[string]bool{}
+	for _, f := range schema {
+		name := f.Name
+		if s, ok := toStd[name]; ok {
+			name = s
+		}
+		have[name] = true
+		cc.Fields = append(cc.Fields, f.Name)
+		if _, ok := want[name]; !ok {
+			cc.ExtraFields = append(cc.ExtraFields, f.Name)
+		}
+	}
+	for f := range want {
+		if !have[f] {
+			if w, ok := t.Renames[role][f]; ok {
+				f = w // name it as the customer's connector should have it
+			}
+			cc.MissingFields = append(cc.MissingFields, f)
+		}
+	}
+	sort.Strings(cc.MissingFields)
+	sort.Strings(cc.ExtraFields)
+	switch {
+	case len(cc.MissingFields) > 0:
+		cc.Status = Incomplete
+	case len(cc.ExtraFields) > 0:
+		cc.Status = Extra
+	default:
+		cc.Status = OK
+	}
+	return cc, verdict{}, nil
+}
+
+// CheckOutbox tells whether a folder can take deliveries: it exists, or can be created under a
+// folder that exists, and koppel can write in it (a probe file is written and removed).
+func CheckOutbox(dir string) error {
+	if dir == "" {
+		return errors.New("no outbox folder")
+	}
+	probeIn := dir
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is a file, not a folder", dir)
+		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		// It is created at the first delivery; the nearest existing parent must take it.
+		parent := filepath.Dir(dir)
+		for {
+			fi, err := os.Stat(parent)
+			if err == nil {
+				if !fi.IsDir() {
+					return fmt.Errorf("%s is a file, not a folder", parent)
+				}
+				break
+			}
+			if !errors.Is(err, os.ErrNotExist) || parent == filepath.Dir(parent) {
+				return fmt.Errorf("%s: %w", parent, err)
+			}
+			parent = filepath.Dir(parent)
+		}
+		probeIn = parent
+	} else {
+		return err
+	}
+	f, err := os.CreateTemp(probeIn, ".koppel-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", probeIn, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // NewClient returns an AFAS client for a profile that retries briefly: a consultant is waiting.
@@ -170,9 +286,16 @@ func NewClient(p *profile.Profile) (*afas.Client, error) {
 	return afas.New(afas.Config{URL: p.URL(), Token: p.Account.Token, RequestTimeout: 30 * time.Second, MaxRetryTime: 10 * time.Second, MaxAttempts: 3})
 }
 
-// Profile checks a profile's token and the connectors of its enabled couplings.
+// Profile checks a profile's outbox, token and the connectors of its enabled couplings.
 func Profile(ctx context.Context, p *profile.Profile) (*Report, error) {
-	return Roles(ctx, p, p.Roles(p.Enabled()))
+	rep, err := Roles(ctx, p, p.Roles(p.Enabled()))
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckOutbox(p.Delivery.Outbox); err != nil {
+		rep.Outbox = err.Error()
+	}
+	return rep, nil
 }
 
 // Roles checks the token and the given connector roles (all four: connectors.Standard).

@@ -2,6 +2,8 @@ package verify_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +111,27 @@ func TestUnreachableAFASIsNotATokenVerdict(t *testing.T) {
 	rep, err := verify.Profile(context.Background(), p)
 	if err != nil || rep.OK() || rep.Unreachable == "" || rep.TokenMessage != "" || !strings.Contains(rep.Unreachable, "404") {
 		t.Errorf("%+v %v", rep, err)
+	}
+}
+
+func TestCheckOutbox(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "o.txt")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, ok := range map[string]bool{
+		dir:                                 true,
+		filepath.Join(dir, "new", "nested"): true, // created at the first delivery
+		file:                                false,
+		filepath.Join(file, "badout"):       false,
+		"":                                  false,
+	} {
+		if err := verify.CheckOutbox(path); (err == nil) != ok {
+			t.Errorf("%q: %v", path, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the check left %d entries behind", len(entries))
 	}
 }
