@@ -274,15 +274,15 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		for _, c := range r.rec.Entities {
 			c.Delivered = 0 // a failed run delivered nothing
 		}
-		if !opts.DryRun {
-			if serr := held.RecordRun(r.rec, r.logs, nil); serr != nil {
-				return res, errors.Join(err, serr)
-			}
+		if serr := held.RecordRun(r.rec, r.logs, nil); serr != nil {
+			return res, errors.Join(err, serr)
 		}
 		r.emit(Event{Type: "summary", Run: r.rec})
 		return res, err
 	}
-	if r.rec.Status == StatusBlocked && !opts.DryRun {
+	// A blocked run and a preview are on record with their log and changes, so `runs show`
+	// explains them; neither counts as a delivery.
+	if r.rec.Status == StatusBlocked || opts.DryRun {
 		if serr := held.RecordRun(r.rec, r.logs, r.changes); serr != nil {
 			return res, serr
 		}

@@ -376,8 +376,16 @@ func TestDryRunDeliversNothing(t *testing.T) {
 	if st, _ := e.store.State("acme", mapping.Employments); len(st) != 0 {
 		t.Errorf("dry run stored state")
 	}
-	if runs, _ := e.store.Runs("acme"); len(runs) != 0 {
-		t.Errorf("dry run recorded in history")
+	// The preview is kept in the history, with its changes, but it is no delivery.
+	runs, _ := e.store.Runs("acme")
+	if len(runs) != 1 || !runs[0].DryRun || runs[0].HasDelivery() {
+		t.Fatalf("history after a preview: %+v", runs)
+	}
+	if kept, _ := e.store.RunChanges(runs[0].ID); len(kept) != len(res.Changes) {
+		t.Errorf("the preview keeps %d of %d changes", len(kept), len(res.Changes))
+	}
+	if last, _ := e.store.LastDelivery("acme"); last != nil {
+		t.Errorf("a preview counts as the last delivery: %+v", last)
 	}
 }
 
