@@ -227,6 +227,9 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if p.Draft {
+		return nil, &UsageError{Code: "run.draft", Args: []string{name}}
+	}
 	couplings := p.Enabled()
 	if len(opts.Couplings) > 0 {
 		for _, c := range opts.Couplings {
