@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -326,21 +327,38 @@ func SalaryPreview(ctx context.Context, p *profile.Profile, column string, n int
 	if err != nil {
 		return nil, err
 	}
-	std, _ := connectors.ByRole(connectors.Dienstverbanden)
+	std := salaryConnector()
+	fields := afas.Fields{column: afas.Decimal}
+	for _, k := range std.Keys() {
+		fields[k.Name] = k.Kind
+	}
 	var out []string
 	_, err = c.Read(ctx, afas.Query{
-		Connector: p.ConnectorID(connectors.Dienstverbanden), Sort: std.Sort, Limit: n, Rename: p.FieldRenames(connectors.Dienstverbanden),
-		Fields: afas.Fields{connectors.FMedewerker: afas.String, connectors.FDienstverband: afas.Int, column: afas.Decimal},
+		Connector: p.ConnectorID(std.Role), Sort: std.Sort, Limit: n, Rename: p.FieldRenames(std.Role), Fields: fields,
 	}, func(r afas.Row) error {
 		v := r.Get(column, afas.Decimal)
 		text := v.Text()
 		for _, fe := range r.Errs {
 			text = "? " + fe.Err.Error()
 		}
-		out = append(out, r.Get(connectors.FMedewerker, afas.String).Str+"/"+r.Get(connectors.FDienstverband, afas.Int).Text()+": "+text)
+		var key []string
+		for _, k := range std.Keys() {
+			key = append(key, r.Get(k.Name, k.Kind).Text())
+		}
+		out = append(out, strings.Join(key, "/")+": "+text)
 		return nil
 	})
 	return out, err
+}
+
+// salaryConnector is the connector that carries the profile's salary column.
+func salaryConnector() connectors.Connector {
+	for _, c := range connectors.Standard() {
+		if c.Salary {
+			return c
+		}
+	}
+	return connectors.Connector{}
 }
 
 // Excluded counts, at AFAS, the employments that ended and the absences that recovered before
@@ -351,20 +369,22 @@ func Excluded(ctx context.Context, p *profile.Profile, day time.Time) (employmen
 	if err != nil {
 		return 0, 0, err
 	}
-	count := func(role, field string) (int, error) {
+	// What date-from leaves out is what the connector table filters on it: the rows whose
+	// date-from field lies before the day.
+	count := func(role string) (int, error) {
 		std, _ := connectors.ByRole(role)
 		st, err := c.Read(ctx, afas.Query{
 			Connector: p.ConnectorID(role), Sort: std.Sort, Fields: afas.Fields{}, Rename: p.FieldRenames(role),
-			Filters: []afas.Filter{{{Field: field, Op: afas.OpLess, Value: values.FormatDateTime(day)}}},
+			Filters: []afas.Filter{{{Field: std.DateFilter, Op: afas.OpLess, Value: values.FormatDateTime(day)}}},
 		}, func(afas.Row) error { return nil })
 		return st.Rows, err
 	}
-	if employments, err = count(connectors.Dienstverbanden, connectors.FEinde); err != nil {
+	if employments, err = count(connectors.Dienstverbanden); err != nil {
 		return 0, 0, err
 	}
 	if !p.Couplings.Verzuim.Enabled {
 		return employments, -1, nil
 	}
-	absences, err = count(connectors.Verzuim, connectors.FHersteld)
+	absences, err = count(connectors.Verzuim)
 	return employments, absences, err
 }
