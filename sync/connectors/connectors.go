@@ -10,6 +10,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/periods"
 )
 
 // Roles of the standard connectors; a profile may give each a different id.
@@ -54,6 +55,9 @@ type Connector struct {
 	Fields  []Field
 	// DateFilter is the field AFAS filters on date-from (empty, or on/after it); "" reads all rows.
 	DateFilter string
+	// HistoryDays widens that filter to so many days before date-from: rows read for a rule
+	// (the composite absence periods) but never delivered.
+	HistoryDays int
 	// Entity is the summary entity whose "fetched" count this connector's rows are.
 	Entity string
 	// Salary marks the connector that carries the profile's optional salary column.
@@ -212,7 +216,7 @@ func Standard() []Connector {
 		{
 			Role: Verzuim, ID: "Koppel_Verzuim", Purpose: "absences, one row per progress entry (verzuimverloop); no reason, diagnosis or free text",
 			Sort: []string{FVerzuimID, FVerloopID}, Entity: mapping.Absences,
-			Needed: func(sel Selection) bool { return sel.Verzuim }, DateFilter: FHersteld,
+			Needed: func(sel Selection) bool { return sel.Verzuim }, DateFilter: FHersteld, HistoryDays: periods.HistoryDays,
 			Decode: func(r afas.Row, _ string) any { return AbsenceFrom(r) },
 			Fields: []Field{
 				{FVerzuimID, i, true, "absence id"},

@@ -38,6 +38,7 @@ type diff struct {
 	previous int // records delivered last time
 	removals int // deleted, newly archived or newly deactivated, for the guard
 	staged   int
+	widened  int // records delivered before with fewer columns (the composite-period columns)
 }
 
 func (r *run) newDiff(sess Session, ent string) *diff {
@@ -93,6 +94,9 @@ func (d *diff) current(rec mapping.Record, old []string) {
 		d.c.Unchanged++
 		d.groups.touch(rec.Group, "")
 	default:
+		if len(old) < len(rec.Values) {
+			d.widened++
+		}
 		d.c.Changed++
 		d.stage(rec.Key, Gewijzigd, rec.Values)
 		d.r.change(d.ent, rec.Key, Gewijzigd, old, rec.Values)
@@ -123,6 +127,10 @@ func (d *diff) finish() error {
 	d.seen = nil
 	if d.ent == mapping.Employments {
 		d.r.employeeCounts(d.groups)
+	}
+	if d.widened > 0 {
+		// Once, after an upgrade: every record gains the new columns, so it reads as changed.
+		d.r.log(runlog.Log{Level: runlog.Melding, Entity: d.ent, Code: "run.columns_added", Args: []string{strconv.Itoa(d.widened), mapping.FileOf(d.ent)}})
 	}
 	d.groups = nil
 	d.r.guard(d.ent, d.removals, d.previous)

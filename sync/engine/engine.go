@@ -366,7 +366,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	if maxRows <= 0 {
 		maxRows = afas.DefaultMaxRows
 	}
-	rd := &reader{r: r, client: client, pool: pool, day: dateFrom.Format("2006-01-02"), maxRows: maxRows}
+	rd := &reader{r: r, client: client, pool: pool, dateFrom: dateFrom, maxRows: maxRows}
 
 	r.stage(StageFetch)
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -790,3 +790,62 @@ func TestCallsInFlightNeverExceedParallel(t *testing.T) {
 		}
 	}
 }
+
+// The first worked example of flex.md: ill from 2022-01-03, recovered 2022-07-04 (21 days
+// well), ill again from 2022-07-25, still open. With date-from 2023-01-01 only the second
+// absence is delivered, but with the period of the first, read from the history window.
+func TestCompositePeriodBeganBeforeDateFrom(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 25, Employees: 40}, profile.ModeCompleet)
+	p, _ := e.store.Profile("acme")
+	p.DateFrom = "2023-01-01"
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := e.run(engine.Options{})
+	emp := firstWithOneEmployment(t, readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv")))
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Verzuim"]
+		tb.Rows = slices.DeleteFunc(tb.Rows, func(r []string) bool { return r[tb.Col("Medewerker")] == emp })
+		row := func(verzuim, verloop, first, recovered string) []string {
+			r := make([]string, len(tb.Fields))
+			for f, v := range map[string]string{"Verzuim_id": verzuim, "Verloop_id": verloop, "Medewerker": emp, "Werkgever_code": "ZBV",
+				"Eerste_verzuimdag": first + "T00:00:00", "Datum_ziekmelding": first + "T00:00:00", "Type_verzuim": "Z", "Type_verzuim_omschrijving": "Ziek",
+				"Verloop_datum": first + "T00:00:00", "Percentage_aanwezig": "0", "Vangnet": "false"} {
+				r[tb.Col(f)] = v
+			}
+			if recovered != "" {
+				r[tb.Col("Datum_hersteld")] = recovered + "T00:00:00"
+			}
+			return r
+		}
+		tb.Rows = append(tb.Rows,
+			row("77001", "97001", "2022-01-03", "2022-07-04"),
+			row("77002", "97002", "2022-07-25", ""),
+			row("77003", "97003", "2010-01-04", "2010-02-01"), // long before the history window
+		)
+	})
+	res, _ := e.run(engine.Options{})
+	rows := readCSV(t, filepath.Join(res.Run.Delivery, "verzuim.csv"))
+	header := rows[0]
+	if got := strings.Join(header[len(header)-3:], ";"); got != "ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd" {
+		t.Fatalf("header ends with %s", got)
+	}
+	var mine [][]string
+	for _, r := range rows[1:] {
+		if r[1] == emp {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) != 1 || mine[0][2] != "77002" {
+		t.Fatalf("delivered absences of %s: %v; want only 77002 (the others recovered before date-from)", emp, mine)
+	}
+	if got := strings.Join(mine[0][len(header)-3:], ";"); got != "77001;2022-01-03;2024-01-21" {
+		t.Errorf("period columns %s; want 77001;2022-01-03;2024-01-21", got)
+	}
+	// History rows are never counted or logged.
+	for _, l := range res.Logs {
+		if strings.Contains(l.Key, "77001") || strings.Contains(l.Key, "77003") {
+			t.Errorf("a history row is logged: %+v", l)
+		}
+	}
+}

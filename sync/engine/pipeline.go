@@ -193,17 +193,44 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			d := pl.diffs[mapping.Absences]
-			var batch []mapping.Record
-			err := drain(connectors.Verzuim, func(v any) error {
-				if rec, ok := pl.m.Absence(v.(mapping.Absence)); ok {
-					batch = append(batch, rec)
-					if len(batch) >= stageBatch {
-						err := d.records(batch)
-						batch = batch[:0]
-						return err
+			// First pass: map every row, note what the composite periods need, and keep the
+			// records on disk; second pass: fill in the periods and compare.
+			idx := newPeriodIndex()
+			sp, err := newSpill()
+			if err != nil {
+				return err
+			}
+			defer sp.close()
+			err = drain(connectors.Verzuim, func(v any) error {
+				a := v.(mapping.Absence)
+				if pl.m.IsHistory(a) {
+					if info, ok := pl.m.History(a); ok {
+						idx.add(info)
 					}
+					return nil
 				}
-				return nil
+				rec, ok := pl.m.Absence(a)
+				if !ok {
+					return nil
+				}
+				info := pl.m.Info(a)
+				idx.add(info)
+				return sp.add(rec, info)
+			})
+			if err != nil {
+				return err
+			}
+			cols := idx.compute()
+			var batch []mapping.Record
+			err = sp.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
+				cols.fill(&rec, info)
+				batch = append(batch, rec)
+				if len(batch) >= stageBatch {
+					err := d.records(batch)
+					batch = batch[:0]
+					return err
+				}
+				return ctx.Err()
 			})
 			if err != nil {
 				return err

@@ -21,10 +21,10 @@ const maxBounds = 512
 // every call through one pool of at most --parallel calls in flight. Pages go to feed as they
 // arrive; a range goroutine that waits on feed holds no slot of the pool.
 type reader struct {
-	r      *run
-	client *afas.Client
-	pool   *afas.Pool
-	day    string
+	r        *run
+	client   *afas.Client
+	pool     *afas.Pool
+	dateFrom time.Time
 
 	mu      sync.Mutex
 	conns   map[string]*connRead // by role
@@ -97,7 +97,7 @@ func (rd *reader) read(ctx context.Context, cons []connectors.Connector, prev fu
 			base.Take = afas.PageTake(len(base.Fields))
 		}
 		if con.DateFilter != "" {
-			base.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, rd.day)
+			base.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, rd.dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
 		for i, rg := range cr.ranges {
 			q := base

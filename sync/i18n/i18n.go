@@ -128,6 +128,7 @@ var messages = map[string][2]string{
 	"run.read":              {"%[1]s: %[2]s rijen gelezen in %[3]s pagina's", "%[1]s: read %[2]s rows in %[3]s pages"},
 	"run.recovered":         {"levering %[1]s van een onderbroken run alsnog afgerond", "delivery %[1]s of an interrupted run completed"},
 	"run.draft":             {"klantaccount %[1]s is een concept: maak het af in de wizard (e) of controleer wat ontbreekt met koppel verify %[1]s", "customer account %[1]s is a draft: finish it in the wizard (e), or see what is missing with koppel verify %[1]s"},
+	"run.columns_added":     {"%[1]s regels van %[2]s staan als Gewijzigd geleverd omdat het bestand nieuwe kolommen heeft (eenmalig, na een update van koppel)", "%[1]s rows of %[2]s are delivered as changed because the file has new columns (once, after an update of koppel)"},
 	"run.held":              {"profiel %[1]s wordt al gebruikt door koppel-proces %[2]s op %[3]s sinds %[4]s; wacht tot die run klaar is", "profile %[1]s is in use by koppel process %[2]s on %[3]s since %[4]s; wait for that run to finish"},
 	"run.cancelled":         {"afgebroken: niets geleverd, vastgelegde stand ongewijzigd", "cancelled: nothing delivered, state unchanged"},
 	"run.publish_failed":    {"levering %[1]s is vastgelegd maar de map kon niet worden hernoemd (%[2]s); de volgende run rondt dit af", "delivery %[1]s is recorded but its folder could not be renamed (%[2]s); the next run completes it"},

@@ -50,7 +50,7 @@ func Columns(entity string) []string {
 	case Employments:
 		return strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
 	case Absences:
-		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet", ";")
+		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet;ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd", ";")
 	case Users:
 		return strings.Split("Gebruikersgroep;Inlognaam;Personeelsnummer;Achternaam;Tussenvoegsels;Voorletters;Roepnaam;Geslacht;Emailadres;Telefoonnummer;WerkgeverCode;Afdelingen;Status", ";")
 	}
@@ -59,6 +59,9 @@ func Columns(entity string) []string {
 
 // Column positions used outside this package.
 const (
+	// AbsencePeriodCols are the three composite-period columns at the end of verzuim.csv; the
+	// engine fills them once all of a holder's absences are known.
+	AbsencePeriodCols = 3
 	UserStatusCol   = 12
 	DeptStatusCol   = 5
 	EmploymentPNCol = 1
@@ -732,8 +735,39 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 		m.employer(a.Employer), m.employee(a.Medewerker), strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
 		dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
 		cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
+		"", "", "", // the composite period, filled by CompositePeriods
 	}}, true
 }
+
+// AbsenceInfo is what the composite-period rules need of one progress row.
+type AbsenceInfo struct {
+	Holder    string // WerkgeverCode and Personeelsnummer as delivered, joined by KeySep
+	VerzuimID int64
+	VerloopID int64
+	FirstDay  time.Time
+	Recovered time.Time
+}
+
+// Info is the period information of a delivered absence record.
+func (m *Mapper) Info(a Absence) AbsenceInfo {
+	return AbsenceInfo{Holder: m.employer(a.Employer) + KeySep + m.employee(a.Medewerker), VerzuimID: a.VerzuimID,
+		VerloopID: a.VerloopID, FirstDay: a.EersteDag, Recovered: a.Herstel}
+}
+
+// History takes a progress row that recovered before date-from: it is never delivered, counted
+// or logged, but it may begin a composite period that a delivered absence continues. ok is false
+// when the row would be Uitval (or its employee is not delivered).
+func (m *Mapper) History(a Absence) (AbsenceInfo, bool) {
+	hundred := values.DecFromInt(100)
+	if len(a.Errs) > 0 || !m.Delivered(a.Medewerker) || a.Aanwezig.Null || a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
+		return AbsenceInfo{}, false
+	}
+	return m.Info(a), true
+}
+
+// IsHistory tells whether a progress row only serves the composite periods: recovered before
+// date-from.
+func (m *Mapper) IsHistory(a Absence) bool { return !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) }
 
 // classify returns the delivered classification and whether it was recognised.
 func (m *Mapper) classify(a *Absence) (string, bool) {
