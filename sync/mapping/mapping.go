@@ -62,9 +62,9 @@ const (
 	// AbsencePeriodCols are the three composite-period columns at the end of verzuim.csv; the
 	// engine fills them once all of a holder's absences are known.
 	AbsencePeriodCols = 3
-	UserStatusCol   = 12
-	DeptStatusCol   = 5
-	EmploymentPNCol = 1
+	UserStatusCol     = 12
+	DeptStatusCol     = 5
+	EmploymentPNCol   = 1
 )
 
 // Status values.
@@ -767,7 +767,9 @@ func (m *Mapper) History(a Absence) (AbsenceInfo, bool) {
 
 // IsHistory tells whether a progress row only serves the composite periods: recovered before
 // date-from.
-func (m *Mapper) IsHistory(a Absence) bool { return !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) }
+func (m *Mapper) IsHistory(a Absence) bool {
+	return !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom)
+}
 
 // classify returns the delivered classification and whether it was recognised.
 func (m *Mapper) classify(a *Absence) (string, bool) {
