@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,8 +57,13 @@ func TestDryRunListsChangesDeliversNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.dir, "outbox")); err == nil {
 		t.Errorf("dry run wrote to the outbox")
 	}
-	if out, _, _ := c.run("runs", "acme", "--json"); strings.TrimSpace(out) != "" {
-		t.Errorf("dry run recorded: %s", out)
+	// The preview is on record, as a preview, so runs show can explain it.
+	out, _, _ = c.run("runs", "acme", "--json")
+	var prev map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &prev); err != nil || prev["dry_run"] != true || prev["delivery"] != "" {
+		t.Errorf("the preview in the history: %s", out)
+	} else if show, _, code := c.run("runs", "show", prev["run"].(string)); code != 0 {
+		t.Errorf("runs show of the preview: exit %d %s", code, show)
 	}
 	// The real run afterwards delivers everything as new: state was not advanced.
 	out, _, _ = c.run("run", "acme", "--json")
