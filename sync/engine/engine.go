@@ -491,12 +491,18 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 }
 
 // writeFile writes an entity's file from the store: the state after this run in key order
-// (compleet), or only what changed (mutaties).
+// (compleet), or only what changed (mutaties), in the columns the profile configures. The state
+// keeps koppel's own columns, so a header change never reads as a change of data.
 func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
-	header := mapping.Columns(ent)
+	layout, problems := r.p.Delivery.Layout(ent)
+	if len(problems) > 0 {
+		return fmt.Errorf("delivery.columns of %s: %v", mapping.FileOf(ent), problems)
+	}
+	header := layout.Header()
 	mutaties := mutationFile(r.p, ent)
-	if mutaties {
-		header = append([]string{"Mutatie"}, header...)
+	mutCol := r.p.Delivery.MutationHeader()
+	if mutaties && mutCol != "" {
+		header = append([]string{mutCol}, header...)
 	}
 	c := r.rec.Entities[ent]
 	c.Delivered = 0
@@ -505,26 +511,33 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 		groups = map[string]struct{}{}
 	}
 	err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
-		var buf []string
-		return r.sess.EachDelivered(ent, func(_ string, vals []string, kind string) error {
+		var buf, out []string
+		return r.sess.EachDelivered(ent, func(key string, vals []string, kind string) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			out := vals
 			switch {
 			case mutaties && kind == "":
 				return nil
-			case mutaties:
-				buf = append(append(buf[:0], kind), vals...)
-				out = buf
-			case kind == Verwijderd:
+			case mutaties && kind == Verwijderd && mutCol == "":
+				// Without a mutation column a removal cannot be said: Xpert Suite keeps the row
+				// until a complete delivery.
+				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: ent, Key: mapping.DisplayKey(key), Code: "run.removal_not_sent"})
 				return nil
+			case !mutaties && kind == Verwijderd:
+				return nil
+			}
+			out = layout.Row(vals, out)
+			row := out
+			if mutaties && mutCol != "" {
+				buf = append(append(buf[:0], kind), out...)
+				row = buf
 			}
 			c.Delivered++
 			if groups != nil {
 				groups[vals[mapping.EmploymentPNCol]] = struct{}{}
 			}
-			return emit(out)
+			return emit(row)
 		})
 	})
 	if groups != nil {

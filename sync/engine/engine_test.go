@@ -20,6 +20,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
+	"github.com/koppel-nl/koppel/sync/columns"
 	"github.com/koppel-nl/koppel/sync/delivery"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
@@ -847,5 +848,75 @@ func TestCompositePeriodBeganBeforeDateFrom(t *testing.T) {
 		if strings.Contains(l.Key, "77001") || strings.Contains(l.Key, "77003") {
 			t.Errorf("a history row is logged: %+v", l)
 		}
+	}
+}
+
+func TestConfiguredColumnsRoundTrip(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 26, Employees: 80}, profile.ModeCompleet)
+	first, _ := e.run(engine.Options{})
+	p, _ := e.store.Profile("acme")
+	p.Delivery.Columns = map[string]columns.Config{
+		"medewerkers": {
+			Rename: map[string]string{"Personeelsnummer": "Werknemer_Personeelsnummer"},
+			Omit:   []string{"Roepnaam"},
+			Add:    map[string]string{"Bron": "AFAS"},
+			Order:  []string{"Werknemer_Personeelsnummer", "WerkgeverCode"},
+		},
+	}
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := e.run(engine.Options{})
+	third, _ := e.run(engine.Options{})
+	// A header change is no change of data: nothing is written to the state.
+	for _, r := range []*engine.Result{second, third} {
+		if r.Run.StateWrites != 0 || len(r.Changes) != 0 {
+			t.Errorf("run %s: %d state writes, %d changes after a column change only", r.Run.ID, r.Run.StateWrites, len(r.Changes))
+		}
+	}
+	a, b := readCSV(t, filepath.Join(second.Run.Delivery, "medewerkers.csv")), readCSV(t, filepath.Join(third.Run.Delivery, "medewerkers.csv"))
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("two runs without changes delivered different files")
+	}
+	if got := strings.Join(a[0][:3], ";"); got != "Werknemer_Personeelsnummer;WerkgeverCode;Persoonsnummer" || a[0][len(a[0])-1] != "Bron" || slices.Contains(a[0], "Roepnaam") {
+		t.Fatalf("header %v", a[0])
+	}
+	orig := readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv"))
+	if len(orig) != len(a) || a[1][0] != orig[1][1] || a[1][1] != orig[1][0] || a[1][len(a[1])-1] != "AFAS" || len(a[1]) != len(orig[1]) {
+		t.Errorf("row %v from %v", a[1], orig[1])
+	}
+	// The other files keep koppel's columns.
+	if h := readCSV(t, filepath.Join(second.Run.Delivery, "afdelingen.csv"))[0]; strings.Join(h, ";") != strings.Join(mapping.Columns(mapping.Departments), ";") {
+		t.Errorf("afdelingen.csv header %v", h)
+	}
+}
+
+func TestNoMutationColumn(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 27, Employees: 80}, profile.ModeMutaties)
+	first, _ := e.run(engine.Options{})
+	p, _ := e.store.Profile("acme")
+	p.Delivery.MutationColumn = profile.NoMutationColumn
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	emp := firstWithOneEmployment(t, readCSV(t, filepath.Join(first.Run.Delivery, "medewerkers.csv")))
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Dienstverbanden"]
+		tb.Rows = slices.DeleteFunc(tb.Rows, func(r []string) bool { return r[tb.Col("Medewerker")] == emp })
+	})
+	res, _ := e.run(engine.Options{AllowDeletes: true}) // the employee may manage someone
+	if res.Run.Status != engine.StatusOK {
+		t.Fatalf("run: %s %s %+v", res.Run.Status, res.Run.Error, res.Run.Blocked)
+	}
+	rows := readCSV(t, filepath.Join(res.Run.Delivery, "medewerkers.csv"))
+	if rows[0][0] != "WerkgeverCode" || len(rows) != 1 {
+		t.Fatalf("medewerkers.csv without a mutation column: %v", rows)
+	}
+	warned := false
+	for _, l := range res.Logs {
+		warned = warned || l.Code == "run.removal_not_sent" && l.Level == runlog.Waarschuwing && strings.Contains(l.Key, emp)
+	}
+	if !warned {
+		t.Errorf("the removal of %s is not reported", emp)
 	}
 }

@@ -42,6 +42,32 @@ func FileOf(entity string) string {
 	return ""
 }
 
+// EntityOfFile returns the entity delivered in a file, named with or without ".csv".
+func EntityOfFile(name string) (string, bool) {
+	name = strings.TrimSuffix(name, ".csv")
+	for _, f := range files {
+		if strings.TrimSuffix(f.File, ".csv") == name {
+			return f.Entity, true
+		}
+	}
+	return "", false
+}
+
+// KeyColumns are the columns that identify an entity's row in its file.
+func KeyColumns(entity string) []string {
+	switch entity {
+	case Departments:
+		return []string{"WerkgeverCode", "AfdelingCode"}
+	case Employments:
+		return []string{"WerkgeverCode", "Personeelsnummer", "Dienstverband"}
+	case Absences:
+		return []string{"VerzuimId", "VerloopId"}
+	case Users:
+		return []string{"Inlognaam"}
+	}
+	return nil
+}
+
 // Columns returns the header of an entity's file (without the Mutatie column of mode mutaties).
 func Columns(entity string) []string {
 	switch entity {

@@ -16,8 +16,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/koppel-nl/koppel/sync/columns"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/i18n"
+	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/token"
 	"github.com/koppel-nl/koppel/sync/values"
 )
@@ -98,6 +100,31 @@ type Verzuim struct {
 type Delivery struct {
 	Outbox string `yaml:"outbox" json:"outbox"`
 	Mode   string `yaml:"mode" json:"mode"`
+	// Columns fit a file to the customer's Xpert Suite import configuration, per file name
+	// (afdelingen, medewerkers, verzuim, gebruikers).
+	Columns map[string]columns.Config `yaml:"columns,omitempty" json:"columns,omitempty"`
+	// MutationColumn names the first column of a mutaties file (default Mutatie); "none" leaves
+	// it out: such a delivery carries new and changed rows only.
+	MutationColumn string `yaml:"mutation_column,omitempty" json:"mutation_column,omitempty"`
+}
+
+// NoMutationColumn is the mutation_column value that leaves the column out.
+const NoMutationColumn = "none"
+
+// MutationHeader is the mutaties files' first column, or "" when there is none.
+func (d Delivery) MutationHeader() string {
+	switch d.MutationColumn {
+	case "":
+		return "Mutatie"
+	case NoMutationColumn:
+		return ""
+	}
+	return d.MutationColumn
+}
+
+// Layout is a file's columns as the profile configures them.
+func (d Delivery) Layout(entity string) (*columns.Layout, []columns.Problem) {
+	return columns.New(mapping.Columns(entity), mapping.KeyColumns(entity), d.Columns[strings.TrimSuffix(mapping.FileOf(entity), ".csv")])
 }
 
 // Connectors rename the standard GetConnectors, and optionally their fields, for a customer who
@@ -462,6 +489,29 @@ func (p *Profile) Validate() error {
 				add(key, "field_name", w)
 			}
 		}
+	}
+	files := make([]string, 0, len(p.Delivery.Columns))
+	for f := range p.Delivery.Columns {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		ent, ok := mapping.EntityOfFile(f)
+		if !ok {
+			add("delivery.columns."+f, "columns_file", f)
+			continue
+		}
+		_, problems := p.Delivery.Layout(ent)
+		for _, pr := range problems {
+			key := "delivery.columns." + f
+			if pr.Key != "" {
+				key += "." + pr.Key
+			}
+			add(key, "columns_"+pr.Code, pr.Value)
+		}
+	}
+	if mc := p.Delivery.MutationColumn; mc != "" && mc != NoMutationColumn && !fieldRe.MatchString(mc) {
+		add("delivery.mutation_column", "mutation_column", mc)
 	}
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))

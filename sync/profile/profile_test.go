@@ -169,3 +169,41 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestColumnSettings(t *testing.T) {
+	base := `name: acme
+account: {name: Acme, participant: "12345", environment: production, token: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+employer: ACME
+couplings: {werknemer: {enabled: true}}
+date_from: 2022-01-31
+delivery:
+  outbox: /tmp/out
+  mode: mutaties
+`
+	env := func(string) string { return "" }
+	ok := base + "  columns: {medewerkers: {rename: {Personeelsnummer: Werknemer_Personeelsnummer}, omit: [Roepnaam], add: {Bron: AFAS}, order: [WerkgeverCode]}}\n  mutation_column: none\n"
+	p, err := Parse([]byte(ok), "", env)
+	if err != nil {
+		t.Fatalf("valid columns refused: %v", err)
+	}
+	if p.Delivery.MutationHeader() != "" {
+		t.Errorf("mutation_column none: header %q", p.Delivery.MutationHeader())
+	}
+	for yaml, wantKey := range map[string]string{
+		"  columns: {medewerkers: {omit: [Personeelsnummer]}}\n": "delivery.columns.medewerkers.omit",
+		"  columns: {salarissen: {omit: [X]}}\n":                 "delivery.columns.salarissen",
+		"  columns: {verzuim: {rename: {Vangnet: VerzuimId}}}\n": "delivery.columns.verzuim.rename.Vangnet",
+		"  columns: {afdelingen: {add: {Naam: x}}}\n":            "delivery.columns.afdelingen",
+		"  columns: {gebruikers: {order: [Onbekend]}}\n":         "delivery.columns.gebruikers.order",
+		"  mutation_column: \"Mutatie soort\"\n":                 "delivery.mutation_column",
+	} {
+		_, err := Parse([]byte(base+yaml), "", env)
+		var es Errors
+		if !errors.As(err, &es) || es[0].Key != wantKey {
+			t.Errorf("%s: %v; want an error at %s", strings.TrimSpace(yaml), err, wantKey)
+		}
+	}
+	if p.Delivery.MutationColumn = ""; p.Delivery.MutationHeader() != "Mutatie" {
+		t.Errorf("default mutation column %q", p.Delivery.MutationHeader())
+	}
+}
