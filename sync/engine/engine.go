@@ -327,17 +327,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		return fmt.Errorf("date_from: %w", err)
 	}
 	sel := p.Selection(couplings)
-	cfg := mapping.Config{
-		DefaultEmployer: p.Employer,
-		EmployerAffix:   [2]string{p.Rewrite.Employer.Prefix, p.Rewrite.Employer.Suffix},
-		EmployeeAffix:   [2]string{p.Rewrite.Employee.Prefix, p.Rewrite.Employee.Suffix},
-		DateFrom:        dateFrom, Werknemer: sel.Werknemer, Verzuim: sel.Verzuim,
-		Managers: p.Couplings.Werknemer.Managers, UserGroup: p.Couplings.Werknemer.UserGroup,
-		Classifications: p.Couplings.Verzuim.Classifications,
-	}
-	if s := p.Couplings.Werknemer.Salary; s != nil {
-		cfg.SalaryColumn, cfg.SalaryKind = s.Column, profile.SalaryKindLabel(s.Kind)
-	}
+	cfg := mappingConfig(p, sel, dateFrom)
 	m := mapping.NewMapper(cfg, r.log)
 	cons := connectors.Needed(sel)
 	var roles []string

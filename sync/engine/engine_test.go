@@ -920,3 +920,67 @@ func TestNoMutationColumn(t *testing.T) {
 		t.Errorf("the removal of %s is not reported", emp)
 	}
 }
+
+// explain and a run share the rules: for every employee, the lines explain says a run would
+// deliver are that employee's lines in the run's delivery, and its changes are the run's.
+func TestExplainEqualsTheRun(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 28, Employees: 30}, profile.ModeCompleet)
+	var nrs []string
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Medewerkers"]
+		for _, r := range tb.Rows {
+			nrs = append(nrs, r[tb.Col("Medewerker")])
+		}
+	})
+	check := func(round string) {
+		want := map[string]*engine.Explanation{}
+		for _, nr := range nrs {
+			x, err := e.eng.Explain(context.Background(), "acme", nr, engine.Options{RetryBase: time.Millisecond})
+			if err != nil {
+				t.Fatalf("%s: explain %s: %v", round, nr, err)
+			}
+			want[nr] = x
+		}
+		res, _ := e.run(engine.Options{AllowDeletes: true})
+		for _, nr := range nrs {
+			for _, f := range want[nr].Files {
+				delivered := readCSV(t, filepath.Join(res.Run.Delivery, f.File))
+				col := 1 + slices.Index(f.Header[1:], "Personeelsnummer")
+				if f.Header[0] != "Mutatie" {
+					col = slices.Index(f.Header, "Personeelsnummer")
+				}
+				bsn := slices.Index(f.Header, "BSN")
+				var got [][]string
+				for _, row := range delivered[1:] {
+					if row[col] == nr {
+						if bsn >= 0 {
+							row[bsn] = mapping.MaskBSN(row[bsn])
+						}
+						got = append(got, row)
+					}
+				}
+				if !reflect.DeepEqual(got, f.Lines) && !(len(got) == 0 && len(f.Lines) == 0) {
+					t.Errorf("%s: %s in %s:\nrun     %v\nexplain %v", round, nr, f.File, got, f.Lines)
+				}
+				if !reflect.DeepEqual(delivered[0], f.Header) {
+					t.Errorf("%s: %s header %v, explain %v", round, f.File, delivered[0], f.Header)
+				}
+			}
+		}
+	}
+	check("first run")
+	// Then AFAS changes, and the profile delivers mutations.
+	e.setMode(profile.ModeMutaties)
+	e.sim.Set("Koppel_Medewerkers", "Medewerker", nrs[3], "Telefoonnr_werk", "030-7654321")
+	e.sim.Update(func(d *afassim.Dataset) {
+		tb := d.Tables["Koppel_Dienstverbanden"]
+		tb.Rows = slices.DeleteFunc(tb.Rows, func(r []string) bool { return r[tb.Col("Medewerker")] == nrs[7] })
+	})
+	check("mutaties")
+
+	if _, err := e.eng.Explain(context.Background(), "acme", "999999", engine.Options{RetryBase: time.Millisecond}); err == nil {
+		t.Error("an unknown employee explained")
+	} else if ue := (*engine.UsageError)(nil); !errors.As(err, &ue) || !strings.Contains(ue.Text("en"), "did you mean") {
+		t.Errorf("unknown employee: %v", err)
+	}
+}

@@ -140,6 +140,9 @@ type Config struct {
 	SalaryColumn    string
 	SalaryKind      string // the delivered label, e.g. "Bruto maandloon"
 	Classifications map[string]string
+	// Explain adds a Metadata entry (code explain.*) at every decision that a run takes silently
+	// — left out by date-from, which manager and by which rule — for koppel explain.
+	Explain bool
 }
 
 // Input is everything read from AFAS.
@@ -535,6 +538,17 @@ func Geslacht(code string) string {
 	return "Onbekend"
 }
 
+// MaskBSN shows a BSN as its last three digits only, for screens and explanations.
+func MaskBSN(bsn string) string {
+	if bsn == "" {
+		return ""
+	}
+	if len(bsn) <= 3 {
+		return "***"
+	}
+	return strings.Repeat("*", len(bsn)-3) + bsn[len(bsn)-3:]
+}
+
 // NormalizeBSN keeps the digits, restores a dropped leading zero and applies the eleven-test.
 // ok is false for a number that is present but invalid; the returned value is then empty.
 func NormalizeBSN(s string) (bsn string, ok bool) {
@@ -594,12 +608,13 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	if m.cfg.Werknemer {
 		m.counts[Employments].Fetched++
 	}
-	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
-		return Record{}, false // ended before date-from
-	}
 	emp := m.employer(d.Employer)
 	pn := m.employee(d.Medewerker)
 	key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
+	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
+		m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
+		return Record{}, false // ended before date-from
+	}
 	e := m.emps[d.Medewerker]
 	if m.seenDV.add(key) {
 		if m.cfg.Werknemer {
@@ -637,9 +652,22 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 			salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
 		}
 	}
-	manager := d.Manager
+	manager, via := d.Manager, ""
 	if manager == "" {
-		manager = nearestManager(ui, d.Afdeling, d.Medewerker)
+		manager, via = nearestManager(ui, d.Afdeling, d.Medewerker)
+	}
+	if m.cfg.Explain {
+		switch {
+		case d.Manager != "":
+			m.explain(entity, key, "explain.manager_own", m.employee(manager))
+		case manager == "":
+			m.explain(entity, key, "explain.manager_none", d.Afdeling)
+		case via == d.Afdeling:
+			m.explain(entity, key, "explain.manager_dept", m.employee(manager), via)
+		default:
+			m.explain(entity, key, "explain.manager_parent", m.employee(manager), via, d.Afdeling)
+		}
+		m.explain(entity, key, "explain.dv_included", d.Afdeling)
 	}
 	rec := Record{Key: key, Group: pn, Values: []string{
 		emp, pn, pf[pPersoonsnummer], pf[pBSN], pf[pVoorletters], pf[pVoornaam], pf[pRoepnaam], pf[pTussen], pf[pAchter],
@@ -702,20 +730,28 @@ func (m *Mapper) logIf(l runlog.Level, entity, key, code string, args ...string)
 
 // nearestManager walks from a department up through its parents to the first manager that is set
 // and is not the employee.
-func nearestManager(ui *unitInfo, dept, self string) string {
+// It also returns the department whose manager it is.
+func nearestManager(ui *unitInfo, dept, self string) (manager, of string) {
 	seen := map[string]bool{}
 	for cur := dept; cur != "" && !seen[cur]; {
 		seen[cur] = true
 		u := ui.byCode[cur]
 		if u == nil {
-			return ""
+			return "", ""
 		}
 		if u.Manager != "" && u.Manager != self {
-			return u.Manager
+			return u.Manager, cur
 		}
 		cur = u.Parent
 	}
-	return ""
+	return "", ""
+}
+
+// explain notes a decision for koppel explain; runs do not see it.
+func (m *Mapper) explain(entity, key, code string, args ...string) {
+	if m.cfg.Explain {
+		m.log(runlog.Metadata, entity, key, code, args...)
+	}
 }
 
 // Absence maps one Koppel_Verzuim row (after EmploymentsDone); ok is false when it is not
@@ -794,7 +830,11 @@ func (m *Mapper) History(a Absence) (AbsenceInfo, bool) {
 // IsHistory tells whether a progress row only serves the composite periods: recovered before
 // date-from.
 func (m *Mapper) IsHistory(a Absence) bool {
-	return !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom)
+	h := !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom)
+	if h {
+		m.explain(Absences, numKey(a.VerzuimID)+KeySep+numKey(a.VerloopID), "explain.abs_history", dateText(a.Herstel), dateText(m.cfg.DateFrom))
+	}
+	return h
 }
 
 // classify returns the delivered classification and whether it was recognised.

@@ -1,0 +1,408 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
+)
+
+// Explanation is one employee from AFAS rows to the lines a run would deliver now, decided by the
+// same rules a run applies, against the last delivery. Nothing is delivered or stored to make it.
+type Explanation struct {
+	Profile    string          `json:"profile"`
+	Medewerker string          `json:"medewerker"`
+	Read       []ReadRows      `json:"read"`      // the AFAS rows read, per connector
+	Decisions  []runlog.Log    `json:"decisions"` // every decision about them, in order
+	Files      []FileLines     `json:"files"`     // what a run would deliver now, per file
+	Changes    []ExplainChange `json:"changes"`   // against the last delivery
+}
+
+// ReadRows are the whitelisted fields of the rows read from one connector; a BSN is masked.
+type ReadRows struct {
+	Connector string              `json:"connector"`
+	Rows      []map[string]string `json:"rows"`
+}
+
+// FileLines are a file's header and the employee's lines in it, exactly as a run would write
+// them (only the BSN masked).
+type FileLines struct {
+	File   string     `json:"file"`
+	Header []string   `json:"header"`
+	Lines  [][]string `json:"lines"`
+}
+
+// ExplainChange is what a run would change for one record.
+type ExplainChange struct {
+	Entity string        `json:"entity"`
+	Key    string        `json:"key"`
+	Kind   string        `json:"kind"` // Nieuw, Gewijzigd, Ongewijzigd, Verwijderd, Gedeactiveerd
+	Fields []FieldChange `json:"fields,omitempty"`
+}
+
+// FieldChange is one column before and after.
+type FieldChange struct {
+	Column string `json:"column"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Change kinds only explain uses.
+const (
+	Ongewijzigd   = "Ongewijzigd"
+	Gedeactiveerd = "Gedeactiveerd"
+)
+
+// Explain explains one employee (Medewerker). It reads from AFAS only what that employee needs —
+// their rows of the employee, employment and absence connectors (a filter on the employee) and
+// the department tree — and applies the run's rules to them. An unknown employee is a
+// *UsageError naming the closest employee numbers.
+func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Options) (*Explanation, error) {
+	p, err := e.Store.Profile(name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
+		}
+		return nil, err
+	}
+	dateFrom, err := values.ParseDay(p.DateFrom)
+	if err != nil {
+		return nil, fmt.Errorf("date_from: %w", err)
+	}
+	client, err := afas.New(afas.Config{URL: p.URL(), Token: p.Account.Token, RequestTimeout: opts.RequestTimeout,
+		MaxRetryTime: opts.MaxRetryTime, RetryBase: opts.RetryBase, HTTPClient: opts.HTTPClient})
+	if err != nil {
+		return nil, err
+	}
+	sel := p.Selection(p.Enabled())
+	x := &Explanation{Profile: name, Medewerker: medewerker}
+	cfg := mappingConfig(p, sel, dateFrom)
+	cfg.Explain = true
+	m := mapping.NewMapper(cfg, func(l runlog.Log) { x.Decisions = append(x.Decisions, l) })
+
+	// Read: the whole department tree, the employee's own rows elsewhere.
+	salary := p.SalaryColumn()
+	byRole := map[string][]any{}
+	for _, con := range connectors.Needed(sel) {
+		q := afas.Query{Connector: p.ConnectorID(con.Role), Fields: con.Whitelist(salary), Sort: con.Sort, Rename: p.FieldRenames(con.Role)}
+		if con.DateFilter != "" {
+			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
+		}
+		if con.Role != connectors.Organisatie {
+			q.Filters = and(q.Filters, afas.Cond{Field: connectors.FMedewerker, Op: afas.OpEqual, Value: medewerker})
+		}
+		rr := ReadRows{Connector: q.Connector}
+		_, err := client.Read(ctx, q, func(r afas.Row) error {
+			byRole[con.Role] = append(byRole[con.Role], con.Decode(r, salary))
+			if con.Role != connectors.Organisatie {
+				rr.Rows = append(rr.Rows, shownRow(r))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if con.Role != connectors.Organisatie {
+			x.Read = append(x.Read, rr)
+		}
+	}
+	if len(byRole[connectors.Medewerkers]) == 0 {
+		return nil, e.unknownEmployee(ctx, client, p, medewerker)
+	}
+
+	// The rules, in the run's order.
+	var units []mapping.Unit
+	for _, u := range byRole[connectors.Organisatie] {
+		units = append(units, u.(mapping.Unit))
+	}
+	x.Decisions = nil // the tree's own findings are not about this employee
+	m.Units(units)
+	for _, v := range byRole[connectors.Medewerkers] {
+		m.Employee(v.(mapping.Employee))
+	}
+	recs := map[string][]mapping.Record{}
+	for _, v := range byRole[connectors.Dienstverbanden] {
+		if rec, ok := m.Employment(v.(mapping.Employment)); ok {
+			recs[mapping.Employments] = append(recs[mapping.Employments], rec)
+		}
+	}
+	m.EmploymentsDone()
+	if sel.Werknemer && p.Couplings.Werknemer.Managers {
+		recs[mapping.Users] = m.Users()
+	}
+	if sel.Verzuim {
+		idx := newPeriodIndex()
+		type pending struct {
+			rec  mapping.Record
+			info mapping.AbsenceInfo
+		}
+		var abs []pending
+		for _, v := range byRole[connectors.Verzuim] {
+			a := v.(mapping.Absence)
+			if m.IsHistory(a) {
+				if info, ok := m.History(a); ok {
+					idx.add(info)
+				}
+				continue
+			}
+			if rec, ok := m.Absence(a); ok {
+				info := m.Info(a)
+				idx.add(info)
+				abs = append(abs, pending{rec, info})
+			}
+		}
+		cols := idx.compute()
+		for _, a := range abs {
+			cols.fill(&a.rec, a.info)
+			recs[mapping.Absences] = append(recs[mapping.Absences], a.rec)
+		}
+	}
+
+	// Against the last delivery.
+	held, err := e.Store.Hold(name)
+	if err != nil {
+		return nil, err
+	}
+	defer held.Close()
+	pn := p.Rewrite.Employee.Apply(medewerker)
+	for _, ent := range []string{mapping.Employments, mapping.Users, mapping.Absences} {
+		if !slices.Contains(deliveredEntities(p, sel), ent) {
+			continue
+		}
+		lines, err := x.compare(held, p, ent, pn, recs[ent])
+		if err != nil {
+			return nil, err
+		}
+		x.Files = append(x.Files, lines)
+	}
+	return x, nil
+}
+
+// deliveredEntities are the files a run of these couplings writes about employees.
+func deliveredEntities(p *profile.Profile, sel connectors.Selection) []string {
+	var out []string
+	if sel.Werknemer {
+		out = append(out, mapping.Employments)
+		if p.Couplings.Werknemer.Managers {
+			out = append(out, mapping.Users)
+		}
+	}
+	if sel.Verzuim {
+		out = append(out, mapping.Absences)
+	}
+	return out
+}
+
+// groupCol is the column that names the employee in each file.
+func groupCol(ent string) int {
+	if ent == mapping.Users {
+		return 2 // Personeelsnummer
+	}
+	return mapping.EmploymentPNCol
+}
+
+// compare classifies the employee's records of one entity against the stored state and returns
+// the lines a run would write for them.
+func (x *Explanation) compare(held Session, p *profile.Profile, ent, pn string, recs []mapping.Record) (FileLines, error) {
+	layout, problems := p.Delivery.Layout(ent)
+	if len(problems) > 0 {
+		return FileLines{}, fmt.Errorf("delivery.columns of %s: %v", mapping.FileOf(ent), problems)
+	}
+	std := mapping.Columns(ent)
+	mutaties := mutationFile(p, ent)
+	mutCol := p.Delivery.MutationHeader()
+	fl := FileLines{File: mapping.FileOf(ent), Header: layout.Header()}
+	if mutaties && mutCol != "" {
+		fl.Header = append([]string{mutCol}, fl.Header...)
+	}
+	type line struct {
+		key  string
+		kind string
+		vals []string
+	}
+	var lines []line
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		seen[rec.Key] = true
+		old, ok, err := held.Get(ent, rec.Key)
+		if err != nil {
+			return fl, err
+		}
+		c := ExplainChange{Entity: ent, Key: mapping.DisplayKey(rec.Key)}
+		switch {
+		case !ok:
+			c.Kind = Nieuw
+		case slices.Equal(old, rec.Values):
+			c.Kind = Ongewijzigd
+		default:
+			c.Kind = Gewijzigd
+			for i := range rec.Values {
+				before := ""
+				if i < len(old) {
+					before = old[i]
+				}
+				if before != rec.Values[i] {
+					c.Fields = append(c.Fields, FieldChange{Column: std[i], Before: maskIf(std[i], before), After: maskIf(std[i], rec.Values[i])})
+				}
+			}
+		}
+		x.Changes = append(x.Changes, c)
+		kind := c.Kind
+		if kind == Ongewijzigd {
+			kind = ""
+		}
+		lines = append(lines, line{rec.Key, kind, rec.Values})
+	}
+	// What was delivered for this employee that AFAS no longer yields.
+	err := held.EachState(ent, func(key string, old []string) error {
+		if seen[key] || len(old) <= groupCol(ent) || old[groupCol(ent)] != pn {
+			return nil
+		}
+		c := ExplainChange{Entity: ent, Key: mapping.DisplayKey(key), Kind: Verwijderd}
+		vals, kind := old, Verwijderd
+		if ent == mapping.Users {
+			if old[mapping.UserStatusCol] == mapping.StatusGedeactiveerd {
+				c.Kind, kind = Ongewijzigd, ""
+			} else {
+				vals = slices.Clone(old)
+				vals[mapping.UserStatusCol] = mapping.StatusGedeactiveerd
+				c.Kind, kind = Gedeactiveerd, Gewijzigd
+			}
+		}
+		x.Changes = append(x.Changes, c)
+		lines = append(lines, line{key, kind, vals})
+		return nil
+	})
+	if err != nil {
+		return fl, err
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].key < lines[j].key })
+	bsn := layout.Index(slices.Index(std, "BSN"))
+	for _, l := range lines {
+		switch {
+		case mutaties && l.kind == "":
+			continue
+		case mutaties && l.kind == Verwijderd && mutCol == "":
+			continue
+		case !mutaties && l.kind == Verwijderd:
+			continue
+		}
+		row := layout.Row(l.vals, nil)
+		if bsn >= 0 {
+			row[bsn] = mapping.MaskBSN(row[bsn])
+		}
+		if mutaties && mutCol != "" {
+			row = append([]string{l.kind}, row...)
+		}
+		fl.Lines = append(fl.Lines, row)
+	}
+	return fl, nil
+}
+
+func maskIf(col, v string) string {
+	if col == "BSN" {
+		return mapping.MaskBSN(v)
+	}
+	return v
+}
+
+// shownRow is a read row as explain shows it: the whitelisted fields, the BSN masked.
+func shownRow(r afas.Row) map[string]string {
+	out := make(map[string]string, len(r.Values))
+	for f, v := range r.Values {
+		out[f] = v.Text()
+	}
+	if b, ok := out[connectors.FBSN]; ok {
+		out[connectors.FBSN] = mapping.MaskBSN(b)
+	}
+	return out
+}
+
+// and adds a condition to every Filter element (AFAS ORs the elements, ANDs inside one).
+func and(fs []afas.Filter, c afas.Cond) []afas.Filter {
+	if len(fs) == 0 {
+		return []afas.Filter{{c}}
+	}
+	out := make([]afas.Filter, len(fs))
+	for i, f := range fs {
+		out[i] = append(slices.Clone(f), c)
+	}
+	return out
+}
+
+// unknownEmployee is the usage error for an employee AFAS does not have: it names the closest
+// employee numbers, or, for a name, the employees whose name holds it.
+func (e *Engine) unknownEmployee(ctx context.Context, client *afas.Client, p *profile.Profile, asked string) error {
+	con, _ := connectors.ByRole(connectors.Medewerkers)
+	fields := afas.Fields{connectors.FMedewerker: afas.String, connectors.FGeboortenaam: afas.String, connectors.FVoornaam: afas.String, connectors.FRoepnaam: afas.String}
+	type cand struct {
+		nr    string
+		score int
+	}
+	var cands []cand
+	low := strings.ToLower(strings.TrimSpace(asked))
+	_, err := client.Read(ctx, afas.Query{Connector: p.ConnectorID(con.Role), Fields: fields, Sort: con.Sort, Rename: p.FieldRenames(con.Role)}, func(r afas.Row) error {
+		nr := r.Get(connectors.FMedewerker, afas.String).Str
+		score := commonPrefix(nr, asked)*10 - abs(len(nr)-len(asked))
+		for _, f := range []string{connectors.FGeboortenaam, connectors.FVoornaam, connectors.FRoepnaam} {
+			if n := strings.ToLower(r.Get(f, afas.String).Str); low != "" && n != "" && strings.Contains(n, low) {
+				score = 1000
+			}
+		}
+		cands = append(cands, cand{nr, score})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	var hint []string
+	for _, c := range cands[:min(5, len(cands))] {
+		if c.score > 0 {
+			hint = append(hint, c.nr)
+		}
+	}
+	return &UsageError{Code: "explain.unknown", Args: []string{asked, strings.Join(hint, ", ")}}
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// mappingConfig is what the rules take from a profile, for a run and for explain alike.
+func mappingConfig(p *profile.Profile, sel connectors.Selection, dateFrom time.Time) mapping.Config {
+	cfg := mapping.Config{
+		DefaultEmployer: p.Employer,
+		EmployerAffix:   [2]string{p.Rewrite.Employer.Prefix, p.Rewrite.Employer.Suffix},
+		EmployeeAffix:   [2]string{p.Rewrite.Employee.Prefix, p.Rewrite.Employee.Suffix},
+		DateFrom:        dateFrom, Werknemer: sel.Werknemer, Verzuim: sel.Verzuim,
+		Managers: p.Couplings.Werknemer.Managers, UserGroup: p.Couplings.Werknemer.UserGroup,
+		Classifications: p.Couplings.Verzuim.Classifications,
+	}
+	if s := p.Couplings.Werknemer.Salary; s != nil {
+		cfg.SalaryColumn, cfg.SalaryKind = s.Column, profile.SalaryKindLabel(s.Kind)
+	}
+	return cfg
+}
