@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -433,11 +435,7 @@ func (p *Profile) Validate() error {
 	if p.Couplings.Werknemer.Managers && len(p.Couplings.Werknemer.UserGroup) > 100 {
 		add("couplings.werknemer.user_group", "user_group", "")
 	}
-	codes := make([]string, 0, len(p.Couplings.Verzuim.Classifications))
-	for code := range p.Couplings.Verzuim.Classifications {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
+	codes := slices.Sorted(maps.Keys(p.Couplings.Verzuim.Classifications))
 	for _, code := range codes {
 		if !isClassification(p.Couplings.Verzuim.Classifications[code]) {
 			add("couplings.verzuim.classifications."+code, "classification", p.Couplings.Verzuim.Classifications[code])
@@ -451,11 +449,7 @@ func (p *Profile) Validate() error {
 	default:
 		add("delivery.mode", "mode", p.Delivery.Mode)
 	}
-	idRoles := make([]string, 0, len(p.Connectors.IDs))
-	for role := range p.Connectors.IDs {
-		idRoles = append(idRoles, role)
-	}
-	sort.Strings(idRoles)
+	idRoles := slices.Sorted(maps.Keys(p.Connectors.IDs))
 	for _, role := range idRoles {
 		id := p.Connectors.IDs[role]
 		if _, ok := connectors.ByRole(role); !ok {
@@ -464,22 +458,14 @@ func (p *Profile) Validate() error {
 			add("connectors."+role, "connector_id", id)
 		}
 	}
-	roles := make([]string, 0, len(p.Connectors.Fields))
-	for role := range p.Connectors.Fields {
-		roles = append(roles, role)
-	}
-	sort.Strings(roles)
+	roles := slices.Sorted(maps.Keys(p.Connectors.Fields))
 	for _, role := range roles {
 		std, ok := connectors.ByRole(role)
 		if !ok {
 			add("connectors.fields."+role, "field_role", role)
 			continue
 		}
-		names := make([]string, 0, len(p.Connectors.Fields[role]))
-		for f := range p.Connectors.Fields[role] {
-			names = append(names, f)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(p.Connectors.Fields[role]))
 		for _, f := range names {
 			key := "connectors.fields." + role + "." + f
 			if _, ok := std.Whitelist("")[f]; !ok {
@@ -490,11 +476,7 @@ func (p *Profile) Validate() error {
 			}
 		}
 	}
-	files := make([]string, 0, len(p.Delivery.Columns))
-	for f := range p.Delivery.Columns {
-		files = append(files, f)
-	}
-	sort.Strings(files)
+	files := slices.Sorted(maps.Keys(p.Delivery.Columns))
 	for _, f := range files {
 		ent, ok := mapping.EntityOfFile(f)
 		if !ok {
