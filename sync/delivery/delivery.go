@@ -1,6 +1,7 @@
 // Package delivery writes Xpert Suite import files into the outbox: one folder per run, written
 // under a hidden temporary name and renamed when complete, so a folder with its final name is
-// always complete.
+// always complete. The files hold personal data (BSNs, salaries): folders are created 0700 and
+// files 0600, for the account koppel runs under only.
 package delivery
 
 import (
@@ -57,13 +58,13 @@ func TempName(outbox, profile, run string) string {
 // Create starts a delivery folder for a run.
 func Create(outbox, profile, run string) (*Folder, error) {
 	f := &Folder{Temp: TempName(outbox, profile, run), Final: filepath.Join(Dir(outbox, profile), run)}
-	if err := os.MkdirAll(Dir(outbox, profile), 0o755); err != nil {
+	if err := os.MkdirAll(Dir(outbox, profile), 0o700); err != nil {
 		return nil, fmt.Errorf("create outbox folder: %w", err)
 	}
 	if _, err := os.Stat(f.Final); err == nil {
 		return nil, fmt.Errorf("delivery folder %s already exists", f.Final)
 	}
-	if err := os.Mkdir(f.Temp, 0o755); err != nil {
+	if err := os.Mkdir(f.Temp, 0o700); err != nil {
 		return nil, fmt.Errorf("create delivery folder: %w", err)
 	}
 	return f, nil
@@ -73,7 +74,7 @@ func Create(outbox, profile, run string) (*Folder, error) {
 // CRLF line ends, UTF-8.
 func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]string) error) error) error {
 	path := filepath.Join(f.Temp, name)
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
@@ -113,7 +114,7 @@ func (f *Folder) Seal(m Manifest) error {
 		return err
 	}
 	path := filepath.Join(f.Temp, ManifestName)
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	if err := syncPath(path); err != nil {

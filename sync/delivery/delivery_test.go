@@ -83,3 +83,37 @@ func TestCleanLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// The outbox holds BSNs and salaries: what koppel creates there is its account's only.
+func TestDeliveryIsPrivate(t *testing.T) {
+	outbox := filepath.Join(t.TempDir(), "outbox")
+	f, err := Create(outbox, "acme", "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.WriteCSV("medewerkers.csv", []string{"BSN"}, func(emit func([]string) error) error { return emit([]string{"123456782"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Seal(Manifest{Profile: "acme", Run: "run1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Publish(f.Temp, f.Final); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{
+		outbox:              0o700,
+		Dir(outbox, "acme"): 0o700,
+		f.Final:             0o700,
+		filepath.Join(f.Final, "medewerkers.csv"): 0o600,
+		filepath.Join(f.Final, ManifestName):      0o600,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", path, got, want)
+		}
+	}
+}

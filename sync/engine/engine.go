@@ -244,6 +244,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		return nil, err
 	}
 	defer held.Close()
+	held.Retention = p.History.KeepRuns
 	r := &run{e: e, sess: held, p: p, opts: opts, emitFn: emit}
 	start := opts.Now()
 	r.rec = &store.Run{

@@ -984,3 +984,31 @@ func TestExplainEqualsTheRun(t *testing.T) {
 		t.Errorf("unknown employee: %v", err)
 	}
 }
+
+func TestHistoryKeepsTheProfilesRuns(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 29, Employees: 20}, profile.ModeMutaties)
+	p, _ := e.store.Profile("acme")
+	p.History.KeepRuns = 3
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 6; i++ {
+		res, _ := e.run(engine.Options{DryRun: i == 5})
+		ids = append(ids, res.Run.ID)
+	}
+	runs, _ := e.store.Runs("acme")
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.ID)
+	}
+	if !reflect.DeepEqual(got, []string{ids[5], ids[4], ids[3]}) {
+		t.Errorf("kept %v; want the last three of %v", got, ids)
+	}
+	if _, err := e.store.RunLogs(ids[0]); err != nil {
+		t.Errorf("logs of a pruned run: %v", err)
+	}
+	if logs, _ := e.store.RunLogs(ids[0]); len(logs) != 0 {
+		t.Errorf("a pruned run keeps %d log entries", len(logs))
+	}
+}

@@ -37,6 +37,7 @@ type Profile struct {
 	Delivery   Delivery   `yaml:"delivery" json:"delivery"`
 	Connectors Connectors `yaml:"connectors,omitempty" json:"connectors"`
 	Guard      Guard      `yaml:"guard,omitempty" json:"guard"`
+	History History `yaml:"history,omitempty" json:"history"`
 	// Draft marks a profile saved before its GetConnectors were all in place: kept, shown, not
 	// runnable until the wizard (or an import) saves it complete.
 	Draft bool `yaml:"draft,omitempty" json:"draft,omitempty"`
@@ -183,6 +184,12 @@ func (c *Connectors) UnmarshalJSON(data []byte) error {
 // MaxDeletePercent of an entity's records delivered last time is blocked (only above MinRecords).
 type Guard struct {
 	MaxDeletePercent *float64 `yaml:"max_delete_percent,omitempty" json:"max_delete_percent,omitempty"`
+}
+
+// History says how much run history a profile keeps: the last KeepRuns runs (default 400), and
+// always the last delivery.
+type History struct {
+	KeepRuns int `yaml:"keep_runs,omitempty" json:"keep_runs,omitempty"`
 }
 
 // DeleteShare is the guard's share as a fraction (default 10%).
@@ -494,6 +501,9 @@ func (p *Profile) Validate() error {
 	}
 	if mc := p.Delivery.MutationColumn; mc != "" && mc != NoMutationColumn && !fieldRe.MatchString(mc) {
 		add("delivery.mutation_column", "mutation_column", mc)
+	}
+	if k := p.History.KeepRuns; k < 0 || k > 100_000 {
+		add("history.keep_runs", "keep_runs", strconv.Itoa(k))
 	}
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
