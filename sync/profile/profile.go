@@ -37,7 +37,7 @@ type Profile struct {
 	Delivery   Delivery   `yaml:"delivery" json:"delivery"`
 	Connectors Connectors `yaml:"connectors,omitempty" json:"connectors"`
 	Guard      Guard      `yaml:"guard,omitempty" json:"guard"`
-	History History `yaml:"history,omitempty" json:"history"`
+	History    History    `yaml:"history,omitempty" json:"history"`
 	// Draft marks a profile saved before its GetConnectors were all in place: kept, shown, not
 	// runnable until the wizard (or an import) saves it complete.
 	Draft bool `yaml:"draft,omitempty" json:"draft,omitempty"`
