@@ -107,15 +107,13 @@ func New(std, keys []string, c Config) (*Layout, []Problem) {
 	if len(ps) > 0 {
 		return nil, ps
 	}
-	if len(first) > 0 {
-		order := append([]int(nil), first...)
-		for i := range l.header {
-			if !slices.Contains(first, i) {
-				order = append(order, i)
-			}
+	order := append([]int(nil), first...)
+	for i := range l.header {
+		if !slices.Contains(first, i) {
+			order = append(order, i)
 		}
-		l.header, l.src, l.fixed = pick(l.header, order), pick(l.src, order), pick(l.fixed, order)
 	}
+	l.header, l.src, l.fixed = pick(l.header, order), pick(l.src, order), pick(l.fixed, order)
 	return l, nil
 }
 

@@ -21,6 +21,7 @@ func TestLayouts(t *testing.T) {
 		{"rename", Config{Rename: map[string]string{"Personeelsnummer": "Werknemer_Personeelsnummer"}}, "WerkgeverCode;Werknemer_Personeelsnummer;Roepnaam;Achternaam;Dienstverband", "ZBV;100001;Sam;Linden;1"},
 		{"omit", Config{Omit: []string{"Roepnaam"}}, "WerkgeverCode;Personeelsnummer;Achternaam;Dienstverband", "ZBV;100001;Linden;1"},
 		{"add at the end", Config{Add: map[string]string{"Bron": "AFAS", "Afzender": "koppel"}}, "WerkgeverCode;Personeelsnummer;Roepnaam;Achternaam;Dienstverband;Afzender;Bron", "ZBV;100001;Sam;Linden;1;koppel;AFAS"},
+		{"order the first column", Config{Order: []string{"WerkgeverCode"}}, "WerkgeverCode;Personeelsnummer;Roepnaam;Achternaam;Dienstverband", "ZBV;100001;Sam;Linden;1"},
 		{"order", Config{Order: []string{"Dienstverband", "Achternaam"}}, "Dienstverband;Achternaam;WerkgeverCode;Personeelsnummer;Roepnaam", "1;Linden;ZBV;100001;Sam"},
 		{"order by the new names", Config{Rename: map[string]string{"Personeelsnummer": "PN"}, Add: map[string]string{"Bron": "AFAS"}, Order: []string{"Bron", "PN"}}, "Bron;PN;WerkgeverCode;Roepnaam;Achternaam;Dienstverband", "AFAS;100001;ZBV;Sam;Linden;1"},
 		{"swap two names", Config{Rename: map[string]string{"Roepnaam": "Achternaam", "Achternaam": "Roepnaam"}}, "WerkgeverCode;Personeelsnummer;Achternaam;Roepnaam;Dienstverband", "ZBV;100001;Sam;Linden;1"},
