@@ -1,7 +1,7 @@
 package tui
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -15,11 +15,10 @@ import (
 type home struct {
 	e        *env
 	rows     []homeRow
-	cursor   int
+	list     list
 	message  string
 	err      string
-	deleting bool
-	k        struct{ up, down, new, open, edit, verify, run, preview, history, del, quit, yes, no key.Binding }
+	deleting *confirm
 }
 
 type homeRow struct {
@@ -29,25 +28,8 @@ type homeRow struct {
 
 func newHome(e *env, selected string) *home {
 	h := &home{e: e}
-	h.k.up = e.key("tui.key.up", "up", "k")
-	h.k.down = e.key("tui.key.down", "down", "j")
-	h.k.new = e.key("tui.key.new", "n")
-	h.k.open = e.key("tui.key.details", "enter")
-	h.k.edit = e.key("tui.key.edit", "e")
-	h.k.verify = e.key("tui.key.verify", "v")
-	h.k.run = e.key("tui.key.run", "r")
-	h.k.preview = e.key("tui.key.preview", "p")
-	h.k.history = e.key("tui.key.history", "h")
-	h.k.del = e.key("tui.key.delete", "d")
-	h.k.quit = e.key("tui.key.quit", "q", "ctrl+c")
-	h.k.yes = e.key("tui.key.yes", "j", "y")
-	h.k.no = e.key("tui.key.no", "n", "esc")
 	h.load()
-	for i, r := range h.rows {
-		if r.p.Name == selected {
-			h.cursor = i
-		}
-	}
+	h.selectName(selected)
 	return h
 }
 
@@ -87,34 +69,55 @@ func (h *home) loadCmd() tea.Cmd {
 func (h *home) load() { h.apply(h.loadCmd()().(homeLoaded)) }
 
 func (h *home) apply(m homeLoaded) {
+	// Keep the cursor on the same profile when the list changes under it.
+	name := ""
+	if p := h.selected(); p != nil {
+		name = p.Name
+	}
 	h.rows = m.rows
 	if m.err != "" {
 		h.err = m.err
 	}
-	if h.cursor >= len(h.rows) {
-		h.cursor = max(0, len(h.rows)-1)
+	h.list.setLen(len(h.rows))
+	h.selectName(name)
+}
+
+func (h *home) selectName(name string) {
+	for i, r := range h.rows {
+		if r.p.Name == name {
+			h.list.cursor = i
+		}
 	}
 }
 
 func (h *home) selected() *profile.Profile {
-	if len(h.rows) == 0 {
+	if len(h.rows) == 0 || h.list.cursor >= len(h.rows) {
 		return nil
 	}
-	return h.rows[h.cursor].p
+	return h.rows[h.list.cursor].p
 }
 
 func (h *home) keys() []key.Binding {
-	if h.deleting {
-		return []key.Binding{h.k.yes, h.k.no}
+	if h.deleting != nil {
+		return h.deleting.keys()
 	}
-	has := len(h.rows) > 0
-	for _, b := range []*key.Binding{&h.k.open, &h.k.edit, &h.k.verify, &h.k.run, &h.k.preview, &h.k.history, &h.k.del} {
-		b.SetEnabled(has)
+	km := h.e.km
+	if len(h.rows) == 0 {
+		return []key.Binding{km.New, km.Quit}
 	}
-	return []key.Binding{h.k.new, h.k.open, h.k.edit, h.k.verify, h.k.run, h.k.preview, h.k.history, h.k.del, h.k.quit}
+	return []key.Binding{km.Open, km.Run, km.Preview, km.History, km.Edit, km.Verify, km.New, km.Delete, km.Quit}
+}
+
+func (h *home) fullKeys() []key.Binding {
+	if h.deleting != nil {
+		return h.deleting.keys()
+	}
+	return append(h.keys(), h.e.km.listKeys()...)
 }
 
 func (h *home) update(msg tea.Msg) (screen, tea.Cmd) {
+	e := h.e
+	km := &e.km
 	switch m := msg.(type) {
 	case homeLoaded:
 		h.apply(m)
@@ -122,56 +125,65 @@ func (h *home) update(msg tea.Msg) (screen, tea.Cmd) {
 		return h, h.loadCmd()
 	case savedMsg:
 		h.load()
-		for i, r := range h.rows {
-			if r.p.Name == m.name {
-				h.cursor = i
-			}
+		h.selectName(m.name)
+		h.message = e.t("tui.saved", m.name)
+		if m.draft {
+			h.message = e.t("tui.saved_draft", m.name)
 		}
-		h.message = h.e.t("tui.saved", m.name)
 	case tea.KeyMsg:
-		h.message, h.err = "", ""
-		if h.deleting {
-			switch {
-			case key.Matches(m, h.k.yes):
+		if h.deleting != nil {
+			done, yes := h.deleting.answer(m)
+			if !done {
+				return h, nil
+			}
+			h.deleting = nil
+			if yes {
 				p := h.selected()
-				if err := h.e.Store.DeleteProfile(p.Name); err != nil {
-					h.err = err.Error()
+				if err := e.Store.DeleteProfile(p.Name); err != nil {
+					h.err = e.errText(err)
 				} else {
-					h.message = h.e.t("tui.deleted", p.Name)
+					h.message = e.t("tui.deleted", p.Name)
 				}
 				h.load()
 			}
-			h.deleting = false
+			return h, nil
+		}
+		h.message, h.err = "", ""
+		if h.list.move(m, km) {
 			return h, nil
 		}
 		p := h.selected()
 		switch {
-		case key.Matches(m, h.k.quit):
+		case key.Matches(m, km.Quit):
 			return h, tea.Quit
-		case key.Matches(m, h.k.up):
-			h.cursor = max(0, h.cursor-1)
-		case key.Matches(m, h.k.down):
-			h.cursor = min(len(h.rows)-1, h.cursor+1)
-		case key.Matches(m, h.k.new):
-			return h, push(newWizard(h.e, nil))
+		case key.Matches(m, km.New):
+			return h, e.push(newWizard(e, nil))
 		case p == nil:
-		case key.Matches(m, h.k.open):
-			return h, push(newDetails(h.e, p, h.rows[h.cursor].last))
-		case key.Matches(m, h.k.edit):
-			return h, push(newWizard(h.e, p))
-		case key.Matches(m, h.k.verify):
-			return h, push(newVerifyScreen(h.e, p))
-		case key.Matches(m, h.k.run):
-			return h, push(newRunScreen(h.e, p.Name, false, false))
-		case key.Matches(m, h.k.preview):
-			return h, push(newRunScreen(h.e, p.Name, true, false))
-		case key.Matches(m, h.k.history):
-			return h, push(newHistory(h.e, p.Name))
-		case key.Matches(m, h.k.del):
-			h.deleting = true
+		case key.Matches(m, km.Open):
+			return h, e.push(newDetails(e, p, h.rows[h.list.cursor].last))
+		case key.Matches(m, km.Edit):
+			return h, e.push(newWizard(e, p))
+		case key.Matches(m, km.Verify):
+			return h, e.push(newVerifyScreen(e, p))
+		case key.Matches(m, km.Run), key.Matches(m, km.Preview):
+			if p.Draft {
+				h.err = e.t("run.draft", p.Name)
+				return h, nil
+			}
+			return h, e.push(newRunScreen(e, p.Name, key.Matches(m, km.Preview), false))
+		case key.Matches(m, km.History):
+			return h, e.push(newHistory(e, p.Name))
+		case key.Matches(m, km.Delete):
+			h.deleting = deleteConfirm(e, p)
 		}
 	}
 	return h, nil
+}
+
+// deleteConfirm names what deleting a customer account takes with it.
+func deleteConfirm(e *env, p *profile.Profile) *confirm {
+	runs, _ := e.Store.Runs(p.Name)
+	return newConfirm(e, e.t("tui.home.confirm_delete", p.Name, p.Account.Name, strconv.Itoa(len(runs))), e.t("tui.confirm.keep"), e.t("tui.confirm.delete"))
 }
 
 func (h *home) view() string {
@@ -179,76 +191,91 @@ func (h *home) view() string {
 	var b strings.Builder
 	b.WriteString(e.st.title.Render("koppel — "+e.t("tui.home.title")) + "\n\n")
 	if len(h.rows) == 0 {
-		b.WriteString(e.t("tui.home.empty") + "\n")
+		b.WriteString(wrap(e.t("tui.home.empty"), e.width) + "\n")
 	} else {
-		header := fmt.Sprintf("  %-10s %-17s %-14s %-11s %-9s %s", e.t("tui.col.profile"), e.t("tui.col.account"), e.t("tui.col.couplings"), e.t("tui.col.lastrun"), e.t("tui.col.status"), e.t("tui.col.delivered"))
-		b.WriteString(e.st.dim.Render(cut(header, e.width)) + "\n")
-		for i, r := range h.rows {
-			last, status, counts := "—", "", ""
+		nameW := 10
+		for _, r := range h.rows {
+			nameW = max(nameW, min(24, len([]rune(r.p.Name))))
+		}
+		const coupW, lastW, statusW = 18, 11, 11
+		wide := e.width >= 110
+		accW := e.width - 2 - nameW - coupW - lastW - statusW - 4
+		if wide {
+			accW = min(30, accW-36)
+		}
+		accW = max(10, accW)
+		cols := func(name, acc, coup, last, status, delivered string) string {
+			s := pad(name, nameW) + " " + pad(acc, accW) + " " + pad(coup, coupW) + " " + pad(last, lastW) + " " + pad(status, statusW)
+			if wide {
+				s += " " + delivered
+			}
+			return strings.TrimRight(s, " ")
+		}
+		b.WriteString(e.st.dim.Render("  "+cols(e.t("tui.col.profile"), e.t("tui.col.account"), e.t("tui.col.couplings"), e.t("tui.col.lastrun"), e.t("tui.col.status"), e.t("tui.col.delivered"))) + "\n")
+		// Title, blank, header; below: position, blank, the selected profile's summary (2),
+		// a message or question (3).
+		height := e.height - 1 - 3 - 7
+		if h.deleting != nil {
+			height -= lineCount(h.deleting.view()) - 1
+		}
+		start, end := h.list.window(height)
+		for i := start; i < end; i++ {
+			r := h.rows[i]
+			last, status, delivered := "—", "", ""
 			if r.last != nil {
 				last = r.last.Started.Local().Format("02-01 15:04")
-				status = e.t("status." + r.last.Status)
-				counts = shortCounts(e, r.last)
+				status = runStatus(e, r.last)
+				delivered = homeDelivered(e, r.last)
 			}
-			line := fmt.Sprintf("%-10s %-17s %-14s %-11s %-9s %s", cut(r.p.Name, 10), cut(r.p.Account.Name, 17), couplingLetters(r.p), last, status, counts)
-			line = cut(line, e.width-2)
-			if i == h.cursor {
-				b.WriteString("> " + e.st.selected.Render(line) + "\n")
-			} else {
-				b.WriteString("  " + line + "\n")
+			if r.p.Draft {
+				status = e.t("tui.status.draft")
 			}
+			b.WriteString(h.list.row(e, i, cols(r.p.Name, r.p.Account.Name, profileCouplings(e, r.p), last, status, delivered)) + "\n")
 		}
+		b.WriteString(h.list.position(e) + "\n\n")
+		b.WriteString(h.summary())
 	}
-	b.WriteString("\n")
-	if h.deleting {
-		b.WriteString(e.st.warn.Render(e.t("tui.home.confirm_delete", h.selected().Name)) + "\n")
+	if h.deleting != nil {
+		b.WriteString("\n" + h.deleting.view())
 	}
 	if h.message != "" {
-		b.WriteString(e.st.ok.Render(h.message) + "\n")
+		b.WriteString("\n" + e.st.ok.Render(wrap(h.message, e.width)) + "\n")
 	}
 	if h.err != "" {
-		b.WriteString(e.st.err.Render(h.err) + "\n")
+		b.WriteString("\n" + e.st.err.Render(wrap(h.err, e.width)) + "\n")
 	}
 	return b.String()
 }
 
-// couplingLetters abbreviates the enabled couplings: W werknemer (+M manager accounts), V verzuim.
-func couplingLetters(p *profile.Profile) string {
-	var s []string
-	if p.Couplings.Werknemer.Enabled {
-		w := "Werkn."
-		if p.Couplings.Werknemer.Managers {
-			w += "+L"
-		}
-		s = append(s, w)
+// summary says, for the selected profile, what its last run did, in words.
+func (h *home) summary() string {
+	e := h.e
+	if len(h.rows) == 0 {
+		return ""
 	}
-	if p.Couplings.Verzuim.Enabled {
-		s = append(s, "Verz.")
+	r := h.rows[h.list.cursor]
+	var s string
+	switch {
+	case r.p.Draft:
+		s = e.st.warn.Render(e.t("tui.home.draft", r.p.Name))
+	case r.last == nil:
+		s = e.t("tui.home.never_run", r.p.Name)
+	default:
+		s = r.p.Name + ": " + deliveredSummary(e, r.last)
 	}
-	return strings.Join(s, " ")
+	return wrap(s, e.width) + "\n"
 }
 
-func shortCounts(e *env, r *store.Run) string {
+// homeDelivered is the wide screen's delivered column: what the consultant checks most.
+func homeDelivered(e *env, r *store.Run) string {
+	if !r.HasDelivery() {
+		return "—"
+	}
 	var parts []string
 	for _, ent := range []string{"employments", "absences"} {
 		if c := r.Entities[ent]; c != nil {
-			parts = append(parts, fmt.Sprintf("%s %s", deliveredText(r, c.Delivered), e.t("tui.short."+ent)))
+			parts = append(parts, e.t("entity."+ent)+" "+strconv.Itoa(c.Delivered))
 		}
 	}
-	return strings.Join(parts, " ")
-}
-
-// cut shortens s to n printed characters.
-func cut(s string, n int) string {
-	r := []rune(s)
-	if n <= 0 {
-		return ""
-	}
-	if len(r) <= n {
-		return s
-	}
-	if n == 1 {
-		return "…"
-	}
-	return string(r[:n-1]) + "…"
+	return strings.Join(parts, ", ")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +17,7 @@ import (
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/engine"
-	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
@@ -28,28 +27,28 @@ const frame = 100 * time.Millisecond
 
 // runScreen runs a profile and shows it live.
 type runScreen struct {
-	e            *env
-	name         string
-	dry, allow   bool
-	cancel       context.CancelFunc
-	done         chan runDone
-	mu           sync.Mutex
-	pending      []engine.Event
-	conns        []*connProgress
-	stage        string
-	counts       map[string]store.EntityCounts
-	logs         []runlog.Log
-	scroll       int // log lines scrolled up from the bottom
-	finished     bool
-	result       *engine.Result
-	err          error
-	confirming   bool // asking whether to cancel
-	confirmAllow bool // asking whether to let the deletion guard through
-	cancelled    bool
-	bar          progress.Model
-	spin         spinner.Model
-	started      time.Time
-	k            struct{ cancel, yes, no, up, down, back, history, allow, deliver key.Binding }
+	e          *env
+	name       string
+	dry, allow bool
+	cancel     context.CancelFunc
+	done       chan runDone
+	mu         sync.Mutex
+	pending    []engine.Event
+	conns      []*connProgress
+	stage      string
+	counts     map[string]store.EntityCounts
+	logs       []runlog.Log
+	scroll     int // log lines scrolled up from the bottom
+	logHeight  int // rows of log the last view showed
+	finished   bool
+	result     *engine.Result
+	err        error
+	asking     *confirm // cancel the run, or deliver past the deletion guard
+	askAllow   bool     // asking is the deletion guard's question
+	cancelled  bool
+	bar        progress.Model
+	spin       spinner.Model
+	started    time.Time
 }
 
 type connProgress struct {
@@ -73,15 +72,6 @@ func newRunScreen(e *env, name string, dry, allow bool) *runScreen {
 		r.bar = progress.New(progress.WithWidth(24), progress.WithoutPercentage(), progress.WithColorProfile(termenv.Ascii), progress.WithFillCharacters('#', '.'))
 	}
 	r.spin = spinner.New(spinner.WithSpinner(spinner.Line))
-	r.k.cancel = e.key("tui.key.cancel", "esc", "ctrl+c")
-	r.k.yes = e.key("tui.key.yes", "j", "y")
-	r.k.no = e.key("tui.key.no", "n")
-	r.k.up = e.key("tui.key.scroll_up", "pgup", "up")
-	r.k.down = e.key("tui.key.scroll_down", "pgdown", "down")
-	r.k.back = e.key("tui.key.back", "esc", "q")
-	r.k.history = e.key("tui.key.history", "h")
-	r.k.allow = e.key("tui.key.allow", "a")
-	r.k.deliver = e.key("tui.key.deliver", "r")
 	return r
 }
 
@@ -167,20 +157,24 @@ func (r *runScreen) conn(id string) *connProgress {
 }
 
 func (r *runScreen) keys() []key.Binding {
+	km := r.e.km
 	switch {
-	case r.confirming || r.confirmAllow:
-		return []key.Binding{r.k.yes, r.k.no}
+	case r.asking != nil:
+		return r.asking.keys()
 	case !r.finished:
-		return []key.Binding{r.k.cancel, r.k.up, r.k.down}
+		return []key.Binding{km.Cancel, km.PageUp, km.PageDown}
 	}
-	ks := []key.Binding{r.k.back, r.k.history, r.k.up, r.k.down}
+	var ks []key.Binding
+	if r.result != nil {
+		ks = append(ks, km.OpenRun)
+	}
 	if r.blocked() {
-		ks = append(ks, r.k.allow)
+		ks = append(ks, km.Allow)
 	}
 	if r.dry && r.err == nil {
-		ks = append(ks, r.k.deliver)
+		ks = append(ks, km.Deliver)
 	}
-	return ks
+	return append(ks, km.History, km.Back, km.PageUp, km.PageDown, km.Home, km.End)
 }
 
 func (r *runScreen) blocked() bool {
@@ -204,7 +198,9 @@ func (r *runScreen) update(msg tea.Msg) (screen, tea.Cmd) {
 		r.apply()
 		r.finished, r.result, r.err = true, m.res, m.err
 		r.cancelled = errors.Is(m.err, context.Canceled)
-		r.confirming = false
+		if !r.askAllow {
+			r.asking = nil // the question to cancel is moot
+		}
 		r.cancel()
 	case tea.KeyMsg:
 		return r.key(m)
@@ -213,43 +209,83 @@ func (r *runScreen) update(msg tea.Msg) (screen, tea.Cmd) {
 }
 
 func (r *runScreen) key(m tea.KeyMsg) (screen, tea.Cmd) {
-	switch {
-	case r.confirming:
-		if key.Matches(m, r.k.yes) {
+	e := r.e
+	km := &e.km
+	if r.asking != nil {
+		done, yes := r.asking.answer(m)
+		if !done {
+			return r, nil
+		}
+		allow := r.askAllow
+		r.asking, r.askAllow = nil, false
+		switch {
+		case yes && allow:
+			next := newRunScreen(e, r.name, false, true)
+			return next, next.init()
+		case yes && !r.finished:
 			r.cancel()
 		}
-		r.confirming = false
 		return r, nil
-	case r.confirmAllow:
-		r.confirmAllow = false
-		if key.Matches(m, r.k.yes) {
-			next := newRunScreen(r.e, r.name, false, true)
-			return next, next.init()
+	}
+	if r.scrollKey(m) {
+		return r, nil
+	}
+	if !r.finished {
+		if key.Matches(m, km.Cancel) {
+			r.asking = newConfirm(e, e.t("tui.run.confirm_cancel"), e.t("tui.confirm.go_on"), e.t("tui.confirm.cancel_run"))
 		}
 		return r, nil
-	case key.Matches(m, r.k.up):
-		r.scroll = min(r.scroll+5, max(0, len(r.logs)-1))
-		return r, nil
-	case key.Matches(m, r.k.down):
-		r.scroll = max(0, r.scroll-5)
-		return r, nil
-	case !r.finished:
-		if key.Matches(m, r.k.cancel) {
-			r.confirming = true
-		}
-		return r, nil
-	case key.Matches(m, r.k.back):
-		return r, pop
-	case key.Matches(m, r.k.history):
-		h := newHistory(r.e, r.name)
-		return h, h.init()
-	case key.Matches(m, r.k.allow) && r.blocked():
-		r.confirmAllow = true
-	case key.Matches(m, r.k.deliver) && r.dry:
-		next := newRunScreen(r.e, r.name, false, false)
+	}
+	switch {
+	case key.Matches(m, km.Back):
+		return r, e.pop()
+	case key.Matches(m, km.History):
+		h := newHistory(e, r.name)
+		return h, nil
+	case key.Matches(m, km.OpenRun) && r.result != nil:
+		return r, e.push(newRunDetail(e, r.result.Run))
+	case key.Matches(m, km.Allow) && r.blocked():
+		r.asking, r.askAllow = r.allowConfirm(), true
+	case key.Matches(m, km.Deliver) && r.dry && r.err == nil:
+		next := newRunScreen(e, r.name, false, false)
 		return next, next.init()
 	}
 	return r, nil
+}
+
+// allowConfirm names what delivering past the deletion guard does.
+func (r *runScreen) allowConfirm() *confirm {
+	e := r.e
+	var hits []string
+	for _, h := range r.result.Run.Blocked {
+		hits = append(hits, e.t("tui.run.allow_entity", fmt.Sprint(h.Deleted), fmt.Sprint(h.Previous), e.t("entity."+h.Entity)))
+	}
+	return newConfirm(e, e.t("tui.run.confirm_allow", strings.Join(hits, "; ")), e.t("tui.confirm.dont_deliver"), e.t("tui.confirm.deliver"))
+}
+
+// scrollKey scrolls the log: up is back in time.
+func (r *runScreen) scrollKey(m tea.KeyMsg) bool {
+	km := &r.e.km
+	page := max(1, r.logHeight-1)
+	top := max(0, len(r.logs)-r.logHeight)
+	switch {
+	case key.Matches(m, km.PageUp):
+		r.scroll += page
+	case key.Matches(m, km.PageDown):
+		r.scroll -= page
+	case r.finished && key.Matches(m, km.Up):
+		r.scroll++
+	case r.finished && key.Matches(m, km.Down):
+		r.scroll--
+	case r.finished && key.Matches(m, km.Home):
+		r.scroll = top
+	case r.finished && key.Matches(m, km.End):
+		r.scroll = 0
+	default:
+		return false
+	}
+	r.scroll = max(0, min(r.scroll, top))
+	return true
 }
 
 func (r *runScreen) view() string {
@@ -266,10 +302,12 @@ func (r *runScreen) view() string {
 	b.WriteString("\n" + r.countsTable())
 	b.WriteString(r.statusLine())
 	used := lineCount(b.String())
-	b.WriteString(r.logPane(e.height - used - 2))
+	b.WriteString(r.logPane(e.height - used - 1))
 	return b.String()
 }
 
+// stageLine shows the stages: done ✓, the current one », the one a run stopped in ✗, and the
+// ones a preview or a blocked run skips –, so neither looks delivered.
 func (r *runScreen) stageLine() string {
 	e := r.e
 	stages := []string{engine.StageFetch, engine.StageCompare, engine.StageDeliver, engine.StageCommit}
@@ -279,25 +317,31 @@ func (r *runScreen) stageLine() string {
 			cur = i
 		}
 	}
+	skipFrom := len(stages)
+	if r.dry || r.blocked() {
+		skipFrom = 2 // deliver and commit
+	}
 	if r.stage == engine.StageDone {
-		cur = len(stages)
+		cur = min(len(stages), skipFrom)
 	}
 	var parts []string
 	for i, s := range stages {
 		name := e.t("stage." + s)
 		switch {
+		case i >= skipFrom && (r.finished || r.dry):
+			parts = append(parts, e.st.dim.Render("– "+name+" "+e.t("tui.run.skipped")))
 		case i < cur:
 			parts = append(parts, e.st.ok.Render("✓ ")+e.st.dim.Render(name))
 		case i == cur && r.finished:
-			// the stage a failed, blocked or cancelled run stopped in
+			// the stage a failed or cancelled run stopped in
 			parts = append(parts, e.st.bad.Render("✗ "+name))
 		case i == cur:
 			parts = append(parts, e.st.subtitle.Render("» "+name))
 		default:
-			parts = append(parts, e.st.dim.Render(name))
+			parts = append(parts, e.st.dim.Render("  "+name))
 		}
 	}
-	return strings.Join(parts, " ")
+	return wrapJoin(parts, "  ", e.width, 3)
 }
 
 func (r *runScreen) connLine(c *connProgress) string {
@@ -320,36 +364,8 @@ func (r *runScreen) connLine(c *connProgress) string {
 	return fmt.Sprintf("%-23s %s %s %s", cut(c.id, 23), bar, mark, e.t("tui.run.rows", fmt.Sprint(c.rows), fmt.Sprint(c.pages)))
 }
 
-var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
-
 func (r *runScreen) countsTable() string {
 	return countsTable(r.e, r.counts, r.result != nil && r.result.Run.HasDelivery())
-}
-
-// countsTable renders the per-entity counts of a run; delivered is false for a run that has
-// delivered nothing (yet): running, failed, blocked or a preview, where the column shows "—".
-func countsTable(e *env, counts map[string]store.EntityCounts, delivered bool) string {
-	if len(counts) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(e.st.dim.Render(fmt.Sprintf("%-15s %7s %7s %6s %6s %7s %7s %6s", "", e.t("tui.c.fetched"), e.t("tui.c.delivered"), e.t("tui.c.rejected"), e.t("tui.c.new"), e.t("tui.c.changed"), e.t("tui.c.unchanged"), e.t("tui.c.deleted"))) + "\n")
-	for _, ent := range runEntities {
-		c, ok := counts[ent]
-		if !ok {
-			continue
-		}
-		rej := fmt.Sprintf("%6d", c.Rejected)
-		if c.Rejected > 0 {
-			rej = e.st.bad.Render(rej)
-		}
-		del := "—"
-		if delivered {
-			del = strconv.Itoa(c.Delivered)
-		}
-		b.WriteString(fmt.Sprintf("%-15s %7d %7s %s %6d %7d %7d %6d\n", e.t("entity."+ent), c.Fetched, del, rej, c.New, c.Changed, c.Unchanged, c.Deleted))
-	}
-	return b.String()
 }
 
 func (r *runScreen) statusLine() string {
@@ -357,25 +373,24 @@ func (r *runScreen) statusLine() string {
 	var b strings.Builder
 	b.WriteString("\n")
 	switch {
-	case r.confirming:
-		b.WriteString(e.st.warn.Render(e.t("tui.run.confirm_cancel")) + "\n")
-	case r.confirmAllow:
-		b.WriteString(e.st.warn.Render(e.t("tui.run.confirm_allow")) + "\n")
+	case r.asking != nil:
+		b.WriteString(r.asking.view())
 	case !r.finished:
 		b.WriteString(r.spin.View() + " " + e.t("tui.run.busy", e.Now().Sub(r.started).Round(time.Second).String()) + "\n")
 	case r.cancelled:
 		b.WriteString(e.st.warn.Render(e.t("tui.run.cancelled")) + "\n")
 	case r.err != nil:
-		b.WriteString(e.st.bad.Render(e.t("tui.run.failed")) + " " + cut(r.err.Error(), e.width*2) + "\n")
+		b.WriteString(e.st.bad.Render(e.t("tui.run.failed")) + " " + wrap(e.errText(r.err), e.width) + "\n")
 	case r.blocked():
 		b.WriteString(e.st.warn.Render(e.t("tui.run.blocked")) + "\n")
 		for _, h := range r.result.Run.Blocked {
 			b.WriteString("  " + e.t("entity."+h.Entity) + ": " + e.t("tui.run.blocked_entity", fmt.Sprint(h.Deleted), fmt.Sprint(h.Previous), fmt.Sprint(h.Limit)) + "\n")
 		}
 	case r.dry:
-		b.WriteString(e.st.ok.Render(e.t("tui.run.preview_done", fmt.Sprint(len(r.result.Changes)))) + "\n")
+		b.WriteString(e.st.ok.Render(wrap(e.t("tui.run.preview_done", fmt.Sprint(len(r.result.Changes))), e.width)) + "\n")
 	default:
-		b.WriteString(e.st.ok.Render(e.t("tui.run.done")) + " " + r.result.Run.Delivery + "\n")
+		prefix := e.t("tui.run.done") + " "
+		b.WriteString(e.st.ok.Render(prefix) + shortPath(r.result.Run.Delivery, e.width-len([]rune(prefix))) + "\n")
 	}
 	return b.String()
 }
@@ -383,6 +398,8 @@ func (r *runScreen) statusLine() string {
 // logPane shows the last lines of the log that fit; only those are rendered, however long the
 // log grows.
 func (r *runScreen) logPane(height int) string {
+	r.logHeight = max(1, height-1)
+	r.scroll = max(0, min(r.scroll, len(r.logs)-r.logHeight))
 	return logPane(r.e, r.logs, height, r.scroll)
 }
 
@@ -391,20 +408,60 @@ func logPane(e *env, logs []runlog.Log, height, scroll int) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(e.st.subtitle.Render(e.t("tui.run.log", fmt.Sprint(len(logs)))) + "\n")
 	end := len(logs) - scroll
 	start := max(0, end-(height-1))
+	head := e.t("tui.run.log", fmt.Sprint(len(logs)))
+	if scroll > 0 || start > 0 {
+		head += "  " + e.st.dim.Render(e.t("tui.run.log_lines", fmt.Sprint(start+1), fmt.Sprint(end)))
+	}
+	b.WriteString(e.st.subtitle.Render(head) + "\n")
 	for _, l := range logs[start:end] {
-		b.WriteString(logLine(e, l) + "\n")
+		b.WriteString(cut(logLine(e, l), e.width) + "\n")
 	}
 	return b.String()
 }
 
+// logLine renders a log entry: level, entity, the record's key and the message.
 func logLine(e *env, l runlog.Log) string {
-	lvl := e.st.levels[l.Level].Render(fmt.Sprintf("%-12s", e.t("level."+l.Level.String())))
-	key := ""
-	if l.Key != "" {
-		key = l.Key + " "
+	lvl := e.st.levels[l.Level].Render(pad(e.t("level."+l.Level.String()), 12))
+	return lvl + " " + logText(e, l)
+}
+
+// logText is a log entry without its level: what record, and what about it.
+func logText(e *env, l runlog.Log) string {
+	rec := ""
+	if l.Entity != "" && i18n.Has("entity."+l.Entity) {
+		rec = e.t("entity."+l.Entity) + " "
 	}
-	return lvl + " " + cut(key+e.t(l.Code, l.Args...), e.width-13)
+	if l.Key != "" {
+		rec += displayKey(l.Key) + ": "
+	} else if rec != "" {
+		rec = strings.TrimSpace(rec) + ": "
+	}
+	return rec + e.t(l.Code, l.Args...)
+}
+
+// wrapJoin joins parts into at most maxLines lines of width.
+func wrapJoin(parts []string, sep string, width, maxLines int) string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		cand := p
+		if cur != "" {
+			cand = cur + sep + p
+		}
+		if visibleLen(cand) > width && cur != "" {
+			lines = append(lines, cur)
+			cur = p
+			if len(lines) == maxLines {
+				break
+			}
+			continue
+		}
+		cur = cand
+	}
+	if cur != "" && len(lines) < maxLines {
+		lines = append(lines, cur)
+	}
+	return strings.Join(lines, "\n")
 }

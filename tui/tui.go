@@ -1,19 +1,25 @@
 // Package tui is koppel's terminal UI: saved customer accounts, the onboarding wizard, live runs
 // and run history. It renders the engine's event stream; it does not re-implement the engine.
-// One model per screen; styles live in styles.go, keys in keys.go.
+// One model per screen (the wizard: one file per step); styles live in styles.go, the one keymap
+// in keys.go, the shared pieces (lists, confirmations, text) in list.go, confirm.go and text.go.
 package tui
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
+	"github.com/koppel-nl/koppel/sync/profile"
 )
 
 // Deps is what the UI works with.
@@ -24,46 +30,77 @@ type Deps struct {
 	NoColor bool
 	// Engine tunes runs started from the UI.
 	Engine engine.Options
-	// WorkDir is where files the consultant asks for are saved (connector definitions).
+	// WorkDir is the folder koppel was started in: relative outbox paths typed in the wizard are
+	// taken from it. Files the UI writes itself go beside the store.
 	WorkDir string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
 
-// env is shared by every screen.
+// env is shared by every screen of one App.
 type env struct {
 	Deps
-	ctx     context.Context
-	st      styles
-	width   int
-	height  int
-	helpKey key.Binding
+	ctx    context.Context
+	st     styles
+	km     keyMap
+	help   help.Model
+	width  int
+	height int
+	// nav holds the navigation the screen asked for during one update; the App carries it out
+	// before the next message, so a key that follows arrives at the screen it was meant for.
+	nav []navOp
+}
+
+type navOp struct {
+	push screen
+	pop  bool
+	msg  tea.Msg // delivered to the top screen
 }
 
 func (e *env) t(code string, args ...string) string { return e.Lang.T(code, args...) }
 
-// key makes a binding whose description comes from the catalog.
-func (e *env) key(code string, keys ...string) key.Binding {
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(keys[0], e.t(code)))
+// push opens a screen on top; pop closes the top one; send delivers a message to the top screen
+// after the navigation before it. They return nil, for `return s, e.push(x)`.
+func (e *env) push(s screen) tea.Cmd { e.nav = append(e.nav, navOp{push: s}); return nil }
+func (e *env) pop() tea.Cmd          { e.nav = append(e.nav, navOp{pop: true}); return nil }
+func (e *env) send(m tea.Msg)        { e.nav = append(e.nav, navOp{msg: m}) }
+
+// filesDir is where the UI saves files the consultant asks for: beside the store.
+func (e *env) filesDir() string { return filepath.Dir(e.Store.Path()) }
+
+// errText renders an error in the UI's language where koppel knows it.
+func (e *env) errText(err error) string {
+	var ue *engine.UsageError
+	var he *store.HeldError
+	var pe profile.Errors
+	switch {
+	case errors.As(err, &ue):
+		return ue.Text(e.Lang)
+	case errors.As(err, &he):
+		since := ""
+		if !he.Since.IsZero() {
+			since = he.Since.Local().Format("2006-01-02 15:04")
+		}
+		return e.t("run.held", he.Profile, itoa(he.PID), he.Host, since)
+	case errors.As(err, &pe):
+		return pe.Text(e.Lang)
+	}
+	return err.Error()
 }
 
 // screen is one view on the stack.
 type screen interface {
 	update(msg tea.Msg) (screen, tea.Cmd)
 	view() string
+	// keys are the screen's keys for the short help bar, most used first.
 	keys() []key.Binding
 }
 
-// Navigation messages.
-type (
-	pushMsg struct{ s screen }
-	popMsg  struct{}
-	// refreshMsg asks the screen below to reload after a pop.
-	refreshMsg struct{}
-)
+// fullKeyer is a screen with more keys than its short bar shows.
+type fullKeyer interface{ fullKeys() []key.Binding }
 
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
-func pop() tea.Msg          { return popMsg{} }
+// refreshMsg asks the screen below to reload after a pop.
+type refreshMsg struct{}
 
 // App is the root model.
 type App struct {
@@ -78,7 +115,8 @@ func New(ctx context.Context, d Deps, selected string) *App {
 		d.Now = time.Now
 	}
 	e := &env{Deps: d, ctx: ctx, st: newStyles(d.NoColor), width: 80, height: 24}
-	e.helpKey = e.key("tui.key.help", "?")
+	e.km = newKeyMap(e)
+	e.help = newHelp(e.st)
 	return &App{env: e, stack: []screen{newHome(e, selected)}}
 }
 
@@ -107,20 +145,22 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch m := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.env.width, a.env.height = m.Width, m.Height
-	case pushMsg:
-		a.stack = append(a.stack, m.s)
-		if in, ok := m.s.(interface{ init() tea.Cmd }); ok {
-			return a, in.init()
-		}
-		return a, nil
-	case popMsg:
-		if len(a.stack) > 1 {
-			a.stack = a.stack[:len(a.stack)-1]
-			return a.Update(refreshMsg{})
-		}
-		return a, tea.Quit
 	case tea.KeyMsg:
-		if key.Matches(m, a.env.helpKey) && !a.typing() {
+		// Keys typed quickly (or over SSH) arrive together as one message of several runes: each
+		// is a key of its own, unless a text field takes them as text.
+		if m.Type == tea.KeyRunes && len(m.Runes) > 1 && !m.Paste && !a.typing() {
+			var cmds []tea.Cmd
+			for _, r := range m.Runes {
+				_, cmd := a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: m.Alt})
+				cmds = append(cmds, cmd)
+			}
+			return a, tea.Batch(cmds...)
+		}
+		if a.showHelp && !a.typing() && (key.Matches(m, a.env.km.Help) || m.Type == tea.KeyEsc) {
+			a.showHelp = false
+			return a, nil
+		}
+		if key.Matches(m, a.env.km.Help) && (!a.typing() || m.Type == tea.KeyF1) {
 			a.showHelp = !a.showHelp
 			return a, nil
 		}
@@ -130,11 +170,44 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	s, cmd := a.top().update(msg)
 	a.stack[len(a.stack)-1] = s
-	return a, cmd
+	return a, tea.Batch(cmd, a.navigate())
+}
+
+// navigate carries out the navigation the screens asked for.
+func (a *App) navigate() tea.Cmd {
+	var cmds []tea.Cmd
+	if len(a.env.nav) > 0 {
+		a.showHelp = false
+	}
+	for len(a.env.nav) > 0 {
+		op := a.env.nav[0]
+		a.env.nav = a.env.nav[1:]
+		switch {
+		case op.push != nil:
+			a.stack = append(a.stack, op.push)
+			if in, ok := op.push.(interface{ init() tea.Cmd }); ok {
+				cmds = append(cmds, in.init())
+			}
+		case op.pop:
+			if len(a.stack) == 1 {
+				a.env.nav = nil
+				return tea.Batch(append(cmds, tea.Quit)...)
+			}
+			a.stack = a.stack[:len(a.stack)-1]
+			s, cmd := a.top().update(refreshMsg{})
+			a.stack[len(a.stack)-1] = s
+			cmds = append(cmds, cmd)
+		case op.msg != nil:
+			s, cmd := a.top().update(op.msg)
+			a.stack[len(a.stack)-1] = s
+			cmds = append(cmds, cmd)
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // guardsCtrlC reports whether the top screen handles ctrl+c itself: a running run asks before
-// it cancels, the wizard steps out.
+// it cancels, the wizard asks before it discards what was typed.
 func (a *App) guardsCtrlC() bool {
 	switch s := a.top().(type) {
 	case *runScreen:
@@ -153,63 +226,41 @@ func (a *App) typing() bool {
 
 // View implements tea.Model.
 func (a *App) View() string {
+	e := a.env
+	help := a.helpView()
 	body := a.top().view()
-	help := a.helpBar()
-	// Keep the help bar on the last line, cutting the body to the window.
-	h := a.env.height - lineCount(help)
-	lines := strings.Split(body, "\n")
+	// Keep the help on the last lines, cutting the body to the window.
+	h := e.height - lineCount(help)
+	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
 	if len(lines) > h && h > 0 {
 		lines = lines[:h]
 	}
 	for len(lines) < h {
 		lines = append(lines, "")
 	}
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(cut(l, e.width), " ")
+	}
 	return strings.Join(lines, "\n") + "\n" + help
 }
 
-func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
-
-func (a *App) helpBar() string {
+func (a *App) helpView() string {
+	e := a.env
 	ks := a.top().keys()
-	if !a.typing() {
-		ks = append(ks, a.env.helpKey)
+	hk := e.km.Help
+	if a.typing() {
+		hk.SetHelp("f1", hk.Help().Desc)
 	}
-	var parts []string
-	for _, k := range ks {
-		if !k.Enabled() {
-			continue
-		}
-		h := k.Help()
-		parts = append(parts, a.env.st.helpKey.Render(h.Key)+" "+a.env.st.help.Render(h.Desc))
-	}
-	// Two lines hold every screen's keys at 80 columns; ? allows more for narrow windows.
 	if !a.showHelp {
-		return wrapJoin(parts, " • ", a.env.width, 2)
+		return shortBar(e.help, ks, hk, e.width)
 	}
-	return wrapJoin(parts, " • ", a.env.width, 6)
+	all := ks
+	if f, ok := a.top().(fullKeyer); ok {
+		all = f.fullKeys()
+	}
+	close := key.NewBinding(key.WithKeys("?"), key.WithHelp(hk.Help().Key+"/esc", e.t("tui.key.help_close")))
+	all = append(append([]key.Binding{}, all...), close)
+	return e.st.subtitle.Render(e.t("tui.help.title")) + "\n" + fullHelp(e.help, all, e.width)
 }
 
-// wrapJoin joins parts into at most maxLines lines of width.
-func wrapJoin(parts []string, sep string, width, maxLines int) string {
-	var lines []string
-	cur := ""
-	for _, p := range parts {
-		cand := p
-		if cur != "" {
-			cand = cur + sep + p
-		}
-		if visibleLen(cand) > width && cur != "" {
-			lines = append(lines, cur)
-			cur = p
-			if len(lines) == maxLines {
-				break
-			}
-			continue
-		}
-		cur = cand
-	}
-	if cur != "" && len(lines) < maxLines {
-		lines = append(lines, cur)
-	}
-	return strings.Join(lines, "\n")
-}
+func itoa(n int) string { return strconv.Itoa(n) }

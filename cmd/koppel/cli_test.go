@@ -194,7 +194,10 @@ func TestHeadlessCoupling(t *testing.T) {
 
 	// Nothing changed, mode mutaties: header-only files, except verzuim.csv, always complete.
 	c.profile("acme", url, token, "mutaties", "")
-	c.run("profile", "import", path)
+	if _, errOut, code := c.run("profile", "import", path); code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("import over an existing profile without a terminal: exit %d %s; want 2 asking for --yes", code, errOut)
+	}
+	c.run("profile", "import", path, "--yes")
 	out, _, code = c.run("run", "acme", "--json")
 	sum = lastJSON(t, out)
 	if code != 0 || sum["status"] != "ok" {

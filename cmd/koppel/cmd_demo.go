@@ -1,7 +1,7 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
+	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
@@ -20,7 +23,7 @@ func (a *app) startDemo(s *store.Store, employees int) (*profile.Profile, func()
 	sim := afassim.New(afassim.Options{Seed: 1, Employees: employees})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, fmt.Errorf("start the AFAS simulator: %w", err)
+		return nil, nil, errors.New(a.t("cli.demo.listen", err.Error()))
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -52,31 +55,37 @@ func (a *app) startDemo(s *store.Store, employees int) (*profile.Profile, func()
 	return p, func() { _ = srv.Close() }, nil
 }
 
-func (a *app) cmdDemo(args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	employees := fs.Int("employees", 400, "employees in the simulated AFAS environment")
-	headless := fs.Bool("headless", false, "run the demo profile once without the terminal UI")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) demoCommand() *cobra.Command {
+	var employees int
+	var headless bool
+	c := a.command("demo", "demo")
+	c.Args = a.nArgs(0, 0, "cli.args.none")
+	f := a.flags(c.Flags())
+	f.intVar(&employees, "employees", 400, "cli.flag.demo.employees")
+	f.boolVar(&headless, "headless", "", "cli.flag.demo.headless")
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if employees < 1 || employees > 200_000 {
+			return usageFor(c, a.t("cli.employees", fmt.Sprint(employees)))
+		}
+		return a.demo(employees, headless)
 	}
-	s, err := a.openStore()
+	return c
+}
+
+func (a *app) demo(employees int, headless bool) error {
+	s, err := a.openStore(true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, stop, err := a.startDemo(s, *employees)
+	p, stop, err := a.startDemo(s, employees)
 	if err != nil {
 		return failErr(err)
 	}
 	defer stop()
-	if *headless || !isTerminal(os.Stdout) {
-		fmt.Fprintf(a.stdout, "demo profile %q → %s\n", p.Name, p.Account.URL)
-		return a.runProfile(s, p.Name, false)
+	if headless || !isTerminal(os.Stdout) {
+		fmt.Fprintln(a.stdout, a.t("cli.demo.headless", p.Name, p.Account.URL))
+		return a.runWith(s, p.Name, engine.Options{}, false)
 	}
 	return a.openTUI(s, "demo")
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,59 +10,64 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/engine"
-	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
-func (a *app) cmdRun(args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	coupling := fs.String("coupling", "", "run only this coupling: werknemer or verzuim")
-	dry := fs.Bool("dry-run", false, "show what would be delivered; deliver nothing, change no state")
-	allow := fs.Bool("allow-deletes", false, "let a run through the deletion guard, once")
-	jsonOut := fs.Bool("json", false, "one JSON object per line: progress, log, summary")
-	pageSize := fs.Int("page-size", 0, "rows per AFAS call (default: AFAS's guideline, 150,000 ÷ the connector's fields)")
-	parallel := fs.Int("parallel", 4, "AFAS calls in flight at once, over all connectors (AFAS allows 5)")
-	timeout := fs.Duration("timeout", time.Minute, "time limit per AFAS call, reading its answer included")
-	retryTime := fs.Duration("retry-time", 100*time.Second, "time limit for one AFAS call with its retries")
-	maxAnswer := fs.Int("max-answer-mb", 64, "the largest AFAS answer read, in MiB")
-	maxRows := fs.Int("max-rows", 5_000_000, "the most rows read of one connector")
-	maxRunTime := fs.Duration("max-run-time", 0, "time limit for the whole run (default: none)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (a *app) runCommand() *cobra.Command {
+	c := a.command("run", "run", "NAME")
+	c.Args = a.nArgs(1, 1, "cli.args.profile")
+	c.ValidArgsFunction = a.profileNames
+	var (
+		coupling                     string
+		dry, allow, jsonOut          bool
+		pageSize, parallel           int
+		maxAnswer, maxRows           int
+		timeout, retryTime, maxRunTm time.Duration
+	)
+	f := a.flags(c.Flags())
+	f.stringVar(&coupling, "coupling", "", "coupling", "cli.flag.run.coupling")
+	f.boolVar(&dry, "dry-run", "", "cli.flag.run.dry_run")
+	f.boolVar(&allow, "allow-deletes", "", "cli.flag.run.allow_deletes")
+	f.boolVar(&jsonOut, "json", "", "cli.flag.run.json")
+	f.intVar(&pageSize, "page-size", 0, "cli.flag.run.page_size")
+	f.intVar(&parallel, "parallel", 4, "cli.flag.run.parallel")
+	f.durationVar(&timeout, "timeout", time.Minute, "cli.flag.run.timeout")
+	f.durationVar(&retryTime, "retry-time", 100*time.Second, "cli.flag.run.retry_time")
+	f.intVar(&maxAnswer, "max-answer-mb", 64, "cli.flag.run.max_answer_mb")
+	f.intVar(&maxRows, "max-rows", 5_000_000, "cli.flag.run.max_rows")
+	f.durationVar(&maxRunTm, "max-run-time", 0, "cli.flag.run.max_run_time")
+	f.meta("page-size", "", "", a.t("cli.help.page_size_default"))
+	f.meta("max-run-time", "", "", a.t("cli.help.none"))
+	c.RunE = func(c *cobra.Command, args []string) error {
+		opts := engine.Options{DryRun: dry, AllowDeletes: allow, PageSize: pageSize, Parallel: parallel, RequestTimeout: timeout, MaxRetryTime: retryTime,
+			MaxAnswerBytes: int64(maxAnswer) << 20, MaxRows: maxRows, MaxRunTime: maxRunTm}
+		switch coupling {
+		case "":
+		case "werknemer", "verzuim":
+			opts.Couplings = []string{coupling}
+		default:
+			return usageFor(c, a.t("cli.run.coupling", coupling))
+		}
+		if pageSize < 0 || pageSize > 100_000 || parallel < 1 || parallel > 8 {
+			return usageFor(c, a.t("cli.run.limits"))
+		}
+		if maxAnswer < 1 || maxAnswer > 4096 || maxRows < 1 || maxRunTm < 0 || timeout <= 0 || retryTime < 0 {
+			return usageFor(c, a.t("cli.run.caps"))
+		}
+		s, err := a.needStore(a.unknownProfile(args[0]))
+		if err != nil {
+			return a.runFailed(jsonOut, args[0], err)
+		}
+		defer s.Close()
+		return a.runWith(s, args[0], opts, jsonOut)
 	}
-	if len(pos) != 1 {
-		return usageErr("run: expected one profile name")
-	}
-	opts := engine.Options{DryRun: *dry, AllowDeletes: *allow, PageSize: *pageSize, Parallel: *parallel, RequestTimeout: *timeout, MaxRetryTime: *retryTime,
-		MaxAnswerBytes: int64(*maxAnswer) << 20, MaxRows: *maxRows, MaxRunTime: *maxRunTime}
-	switch *coupling {
-	case "":
-	case "werknemer", "verzuim":
-		opts.Couplings = []string{*coupling}
-	default:
-		return usageErr("--coupling %q: expected werknemer or verzuim", *coupling)
-	}
-	if *pageSize < 0 || *pageSize > 100_000 || *parallel < 1 || *parallel > 8 {
-		return usageErr("--page-size expects 1–100000 and --parallel 1–8 (AFAS allows at most 8 calls at once)")
-	}
-	if *maxAnswer < 1 || *maxAnswer > 4096 || *maxRows < 1 || *maxRunTime < 0 {
-		return usageErr("--max-answer-mb expects 1–4096, --max-rows at least 1 and --max-run-time a positive duration")
-	}
-	s, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return a.runWith(s, pos[0], opts, *jsonOut)
-}
-
-// runProfile runs a profile with default options.
-func (a *app) runProfile(s *store.Store, name string, jsonOut bool) error {
-	return a.runWith(s, name, engine.Options{}, jsonOut)
+	return c
 }
 
 func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut bool) error {
@@ -72,7 +76,7 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 		emit = func(ev engine.Event) {
 			// The summary is written last, after a dry run's changes.
 			if ev.Type != "summary" {
-				_ = writeJSON(a.stdout, jsonEvent(a.lang, ev))
+				_ = writeJSON(a.stdout, a.jsonEvent(ev))
 			}
 		}
 	} else {
@@ -80,17 +84,17 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 	}
 	res, err := engine.New(s).Run(a.ctx, name, opts, emit)
 	var ue *engine.UsageError
-	var held *store.HeldError
 	switch {
 	case errors.As(err, &ue):
-		return a.runFailed(jsonOut, name, exitUsage, errors.New(ue.Text(a.lang)))
-	case errors.As(err, &held):
-		since := held.Since.Local().Format("2006-01-02 15:04:05")
-		return a.runFailed(jsonOut, name, exitFailed, errors.New(a.lang.T("run.held", held.Profile, fmt.Sprint(held.PID), held.Host, since)))
+		return a.runFailed(jsonOut, name, usageErr(ue.Text(a.lang)))
 	case errors.Is(err, context.Canceled):
-		return a.runFailed(jsonOut, name, exitFailed, errors.New(a.lang.T("run.cancelled")))
+		return a.runFailed(jsonOut, name, failMsg(a.t("run.cancelled")))
 	case res == nil:
-		return a.runFailed(jsonOut, name, exitFailed, err)
+		return a.runFailed(jsonOut, name, failErr(err))
+	}
+	errText := ""
+	if err != nil {
+		errText = a.runError(s, name, err)
 	}
 	if opts.DryRun && err == nil {
 		a.printChanges(res, jsonOut)
@@ -98,24 +102,44 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 	if jsonOut {
 		_ = writeJSON(a.stdout, summaryJSON(res.Run))
 	} else {
-		printSummary(a.stdout, a.lang, res.Run)
+		a.printSummary(a.stdout, res.Run, errText)
 	}
 	if err != nil {
-		return failErr(err)
+		return failMsg(errText)
 	}
 	if res.Run.Status == engine.StatusBlocked {
-		return &exitError{exitBlocked, errors.New(a.lang.T("cli.blocked"))}
+		return &exitError{code: exitBlocked, err: errors.New(a.t("cli.blocked"))}
 	}
 	return nil
 }
 
+// runError explains why a run failed, in the UI language: the outbox or the date of the
+// profile when those are the cause, AFAS's answer, or the error as it is.
+func (a *app) runError(s *store.Store, name string, err error) string {
+	if p, perr := s.Profile(name); perr == nil {
+		if problem := a.outboxProblem(p.Delivery.Outbox); problem != "" {
+			return "delivery.outbox: " + problem
+		}
+		if _, derr := values.ParseDay(p.DateFrom); derr != nil {
+			return "date_from: " + a.t("profile.date", p.DateFrom) + "; " + a.t("profile.expected") + " " + a.t("profile.date.form")
+		}
+	}
+	_, msg := a.explain(err)
+	return msg
+}
+
 // runFailed ends a run that could not start or was cancelled; with --json the last line is still
 // a JSON object, so a scheduler reading the stream always finds how it ended.
-func (a *app) runFailed(jsonOut bool, name string, code int, err error) error {
-	if jsonOut {
-		_ = writeJSON(a.stdout, map[string]any{"event": "error", "profile": name, "status": engine.StatusFailed, "exit": code, "error": err.Error()})
+func (a *app) runFailed(jsonOut bool, name string, err error) error {
+	code, msg := a.explain(err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
 	}
-	return &exitError{code, err}
+	if jsonOut {
+		_ = writeJSON(a.stdout, map[string]any{"event": "error", "profile": name, "status": engine.StatusFailed, "exit": code, "error": msg})
+	}
+	return &exitError{code: code, err: errors.New(msg)}
 }
 
 // printChanges lists what a dry run would deliver: every change as a JSON line before the
@@ -127,24 +151,28 @@ func (a *app) printChanges(res *engine.Result, jsonOut bool) {
 			continue
 		}
 		if i == 50 {
-			fmt.Fprintf(a.stdout, "… %d %s\n", len(res.Changes)-50, a.lang.T("cli.more_changes"))
+			fmt.Fprintf(a.stdout, "… %d %s\n", len(res.Changes)-50, a.t("cli.more_changes"))
 			break
 		}
-		fmt.Fprintf(a.stdout, "%-10s %-16s %s\n", c.Kind, a.lang.T("entity."+c.Entity), c.Key)
+		fmt.Fprintf(a.stdout, "%-10s %-16s %s\n", a.t("cli.kind."+c.Kind), a.t("entity."+c.Entity), c.Key)
 	}
 }
 
 // jsonEvent is the wire form of an event for --json.
-func jsonEvent(l i18n.Lang, ev engine.Event) any {
+func (a *app) jsonEvent(ev engine.Event) any {
 	switch ev.Type {
 	case "stage":
 		return map[string]any{"event": "stage", "stage": ev.Stage}
 	case "progress":
 		return map[string]any{"event": "progress", "connector": ev.Connector, "pages": ev.Pages, "rows": ev.Rows, "done": ev.Done}
 	case "counts":
-		return map[string]any{"event": "counts", "entities": ev.Counts}
+		counts := ev.Counts
+		if counts == nil {
+			counts = map[string]store.EntityCounts{}
+		}
+		return map[string]any{"event": "counts", "entities": counts}
 	case "log":
-		return map[string]any{"event": "log", "level": ev.Log.Level.String(), "entity": ev.Log.Entity, "key": ev.Log.Key, "code": ev.Log.Code, "message": l.T(ev.Log.Code, ev.Log.Args...)}
+		return map[string]any{"event": "log", "level": ev.Log.Level.String(), "entity": ev.Log.Entity, "key": ev.Log.Key, "code": ev.Log.Code, "message": a.logText(*ev.Log)}
 	default:
 		return summaryJSON(ev.Run)
 	}
@@ -155,7 +183,51 @@ type summary struct {
 	*store.Run
 }
 
-func summaryJSON(r *store.Run) summary { return summary{Event: "summary", Run: r} }
+// summaryJSON is a run's record as the last line of --json; lists and maps are never null.
+func summaryJSON(r *store.Run) summary {
+	c := *r
+	if c.Couplings == nil {
+		c.Couplings = []string{}
+	}
+	if c.Entities == nil {
+		c.Entities = map[string]*store.EntityCounts{}
+	}
+	return summary{Event: "summary", Run: &c}
+}
+
+// logText renders a log entry in the UI language, with plurals koppel knows.
+func (a *app) logText(l runlog.Log) string {
+	switch {
+	case l.Code == "run.read" && len(l.Args) == 3:
+		return a.t("cli.log.read", l.Args[0], a.pluralText(l.Args[1], "cli.n.row"), a.pluralText(l.Args[2], "cli.n.page"))
+	case l.Code == "run.all_rejected" && len(l.Args) == 2:
+		return a.t(l.Code, l.Args[0], a.entityName(l.Args[1]))
+	}
+	return a.t(l.Code, l.Args...)
+}
+
+func (a *app) pluralText(n, code string) string {
+	if v, err := strconv.Atoi(n); err == nil {
+		return a.plural(v, code)
+	}
+	return a.t(code, n)
+}
+
+// entityName is an entity in the UI language; a connector id stays as it is.
+func (a *app) entityName(e string) string {
+	if a.has("entity." + e) {
+		return a.t("entity." + e)
+	}
+	return e
+}
+
+// logTag is the record a log entry is about: [Dienstverbanden 1001-1].
+func (a *app) logTag(l runlog.Log) string {
+	if l.Key == "" {
+		return ""
+	}
+	return " [" + a.entityName(l.Entity) + " " + l.Key + "]"
+}
 
 // textEvents prints a run for people: stages, finished reads, and the serious log entries.
 func (a *app) textEvents() func(engine.Event) {
@@ -165,24 +237,20 @@ func (a *app) textEvents() func(engine.Event) {
 		switch ev.Type {
 		case "stage":
 			if ev.Stage != engine.StageDone {
-				fmt.Fprintf(a.stderr, "» %s\n", a.lang.T("stage."+ev.Stage))
+				fmt.Fprintf(a.stderr, "» %s\n", a.t("stage."+ev.Stage))
 			}
 		case "log":
 			if ev.Log.Level >= runlog.Waarschuwing || ev.Log.Code == "run.retry" {
 				shown++
 				if shown > maxLines {
 					if shown == maxLines+1 {
-						fmt.Fprintf(a.stderr, "  … %s\n", a.lang.T("cli.more_in_log"))
+						fmt.Fprintf(a.stderr, "  … %s\n", a.t("cli.more_in_log"))
 					}
 					return
 				}
-				key := ""
-				if ev.Log.Key != "" {
-					key = " [" + ev.Log.Entity + " " + ev.Log.Key + "]"
-				}
-				fmt.Fprintf(a.stderr, "  %-12s%s %s\n", a.lang.T("level."+ev.Log.Level.String()), key, a.lang.T(ev.Log.Code, ev.Log.Args...))
+				fmt.Fprintf(a.stderr, "  %-12s%s %s\n", a.t("level."+ev.Log.Level.String()), a.logTag(*ev.Log), a.logText(*ev.Log))
 			} else if ev.Log.Code == "run.read" {
-				fmt.Fprintf(a.stderr, "  %s\n", a.lang.T(ev.Log.Code, ev.Log.Args...))
+				fmt.Fprintf(a.stderr, "  %s\n", a.logText(*ev.Log))
 			}
 		}
 	}
@@ -199,38 +267,54 @@ func deliveredText(r *store.Run, n int) string {
 	return strconv.Itoa(n)
 }
 
-func printSummary(w io.Writer, l i18n.Lang, r *store.Run) {
-	fmt.Fprintf(w, "\nrun %s  %s  %s  %s\n", r.ID, r.Profile, l.T("status."+r.Status), r.Mode)
+// statusText is a run's status in the UI language; a preview says so.
+func (a *app) statusText(r *store.Run) string {
+	st := a.t("status." + r.Status)
+	if !r.DryRun {
+		return st
+	}
+	if r.Status == engine.StatusOK {
+		return a.t("cli.status.preview")
+	}
+	return a.t("cli.status.preview_of", st)
+}
+
+// printSummary writes a run's summary; errText, when given, says why it failed in the UI
+// language (the record keeps the error as the engine wrote it).
+func (a *app) printSummary(w io.Writer, r *store.Run, errText string) {
+	fmt.Fprintf(w, "\n%s %s  %s  %s  %s\n", a.t("cli.summary.run"), r.ID, r.Profile, a.statusText(r), r.Mode)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, l.T("cli.counts_header"))
+	fmt.Fprintln(tw, a.t("cli.counts_header"))
 	for _, e := range entityOrder {
 		c := r.Entities[e]
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", l.T("entity."+e), c.Fetched, deliveredText(r, c.Delivered), c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", a.t("entity."+e), c.Fetched, deliveredText(r, c.Delivered), c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
 	}
 	tw.Flush()
 	for _, b := range r.Blocked {
-		fmt.Fprintf(w, "%s: %s\n", l.T("entity."+b.Entity), l.T("run.guard", fmt.Sprint(b.Deleted), fmt.Sprint(b.Previous), fmt.Sprint(b.Limit)))
+		fmt.Fprintf(w, "%s: %s\n", a.t("entity."+b.Entity), a.t("run.guard", fmt.Sprint(b.Deleted), fmt.Sprint(b.Previous), strconv.FormatFloat(b.Limit, 'f', -1, 64)))
 	}
-	if len(r.Levels) > 0 {
-		var parts []string
-		for _, lv := range []string{"Uitval", "Waarschuwing", "Melding"} {
-			if n := r.Levels[lv]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d× %s", n, l.T("level."+lv)))
-			}
-		}
-		if len(parts) > 0 {
-			fmt.Fprintf(w, "log: %s (koppel runs show %s)\n", strings.Join(parts, ", "), r.ID)
+	var parts []string
+	for _, lv := range []string{"Uitval", "Waarschuwing", "Melding"} {
+		if n := r.Levels[lv]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d× %s", n, a.t("level."+lv)))
 		}
 	}
-	if r.Error != "" {
-		fmt.Fprintln(w, l.T("run.failed", r.Error))
+	if len(parts) > 0 {
+		fmt.Fprintln(w, a.t("cli.summary.log", strings.Join(parts, ", "), r.ID))
 	}
-	if r.Delivery != "" {
-		fmt.Fprintln(w, l.T("run.delivered", r.Delivery))
+	switch {
+	case errText != "":
+		fmt.Fprintln(w, a.t("run.failed", errText))
+	case r.Error != "":
+		fmt.Fprintln(w, a.t("run.failed", r.Error))
+	}
+	if r.Delivery != "" && r.HasDelivery() {
+		fmt.Fprintln(w, a.t("run.delivered", r.Delivery))
 	} else if r.DryRun {
-		fmt.Fprintln(w, l.T("run.dry"))
+		fmt.Fprintln(w, a.t("run.dry"))
+		fmt.Fprintln(w, a.t("cli.summary.preview", r.ID))
 	}
 }

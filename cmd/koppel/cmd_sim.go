@@ -2,12 +2,14 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/token"
@@ -25,54 +27,69 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-func simFlags(fs *flag.FlagSet, o *afassim.Options) {
-	fs.Int64Var(&o.Seed, "seed", 1, "dataset seed")
-	fs.IntVar(&o.Employees, "employees", 250, "number of employees (up to 200,000)")
-	fs.StringVar(&o.TokenData, "token", "", "the 64 hexadecimal characters of the token to accept (default: derived from the seed)")
-	fs.Var((*listFlag)(&o.Omit), "omit", "leave connectors out, e.g. Koppel_Verzuim")
-	fs.Var((*listFlag)(&o.Unauthorized), "unauthorized", "connectors that exist but are not authorised")
-	fs.Var((*listFlag)(&o.Drop), "drop", "drop fields, e.g. Koppel_Medewerkers.BSN")
-	fs.Var((*listFlag)(&o.Extra), "extra", "add fields beyond the whitelist, e.g. Koppel_Verzuim.Reden_verzuim")
-	fs.Var((*listFlag)(&o.Rename), "rename", "rename connectors or fields, e.g. Koppel_Medewerkers=HR_Medewerkers or Koppel_Medewerkers.Email_werk=Email")
-	fs.IntVar(&o.Revision, "revision", 0, "apply N rounds of small changes, as AFAS data evolves")
-	fs.IntVar(&o.Faults.FailFirst, "fail-first", 0, "answer the first N requests with a server fault")
-	fs.Float64Var(&o.Faults.Rate500, "fault-500", 0, "share of requests answered with an HTTP 500 fault")
-	fs.Float64Var(&o.Faults.Rate503, "fault-503", 0, "share of requests answered with HTTP 503")
-	fs.Float64Var(&o.Faults.RateReset, "fault-reset", 0, "share of connections reset")
-	fs.Float64Var(&o.Faults.RateJunk, "fault-garbage", 0, "share of truncated responses")
-	fs.DurationVar(&o.Faults.Slow, "slow", 0, "delay every answer")
-	fs.DurationVar(&o.Faults.RetryAfter, "retry-after", time.Second, "Retry-After hint on 503 answers")
-	fs.DurationVar(&o.Latency, "latency", 0, "delay every answer, e.g. 500ms; parallel calls wait side by side")
-	fs.DurationVar(&o.RowCost, "row-cost", 0, "extra delay per row returned, e.g. 20us")
-	fs.IntVar(&o.ChurnRows, "churn", 0, "before every data call, delete, insert and change N rows of the connector read")
+func (l *listFlag) Type() string { return "list" }
+
+func (a *app) simFlags(fs *pflag.FlagSet, o *afassim.Options) {
+	f := a.flags(fs)
+	f.int64Var(&o.Seed, "seed", 1, "cli.flag.sim.seed")
+	f.intVar(&o.Employees, "employees", 250, "cli.flag.sim.employees")
+	f.stringVar(&o.TokenData, "token", "", "data", "cli.flag.sim.token")
+	f.listVar(&o.Omit, "omit", "cli.flag.sim.omit")
+	f.listVar(&o.Unauthorized, "unauthorized", "cli.flag.sim.unauthorized")
+	f.listVar(&o.Drop, "drop", "cli.flag.sim.drop")
+	f.listVar(&o.Extra, "extra", "cli.flag.sim.extra")
+	f.listVar(&o.Rename, "rename", "cli.flag.sim.rename")
+	f.intVar(&o.Revision, "revision", 0, "cli.flag.sim.revision")
+	f.intVar(&o.Faults.FailFirst, "fail-first", 0, "cli.flag.sim.fail_first")
+	f.floatVar(&o.Faults.Rate500, "fault-500", 0, "cli.flag.sim.fault_500")
+	f.floatVar(&o.Faults.Rate503, "fault-503", 0, "cli.flag.sim.fault_503")
+	f.floatVar(&o.Faults.RateReset, "fault-reset", 0, "cli.flag.sim.fault_reset")
+	f.floatVar(&o.Faults.RateJunk, "fault-garbage", 0, "cli.flag.sim.fault_garbage")
+	f.durationVar(&o.Faults.Slow, "slow", 0, "cli.flag.sim.slow")
+	f.durationVar(&o.Faults.RetryAfter, "retry-after", time.Second, "cli.flag.sim.retry_after")
+	f.durationVar(&o.Latency, "latency", 0, "cli.flag.sim.latency")
+	f.durationVar(&o.RowCost, "row-cost", 0, "cli.flag.sim.row_cost")
+	f.intVar(&o.ChurnRows, "churn", 0, "cli.flag.sim.churn")
 }
 
-func (a *app) cmdSim(args []string) error {
-	fs := flag.NewFlagSet("afas-sim", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+func (a *app) simCommand() *cobra.Command {
+	var addr string
 	var o afassim.Options
-	simFlags(fs, &o)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if o.Employees < 1 || o.Employees > 200_000 {
-		return usageErr("--employees %d: expected 1 to 200000", o.Employees)
-	}
-	if o.TokenData != "" {
-		if _, form, err := token.NormalizeToken(o.TokenData); err != nil || form != token.TokenData {
-			return usageErr("--token: expected the 64 hexadecimal characters of a token")
+	c := a.command("afas-sim", "afas-sim")
+	c.Args = a.nArgs(0, 0, "cli.args.none")
+	a.flags(c.Flags()).stringVar(&addr, "addr", "127.0.0.1:0", "addr", "cli.flag.sim.addr")
+	a.simFlags(c.Flags(), &o)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if o.Employees < 1 || o.Employees > 200_000 {
+			return usageFor(c, a.t("cli.employees", fmt.Sprint(o.Employees)))
 		}
+		if o.TokenData != "" {
+			if _, form, err := token.NormalizeToken(o.TokenData); err != nil || form != token.TokenData {
+				return usageFor(c, a.t("cli.sim.token"))
+			}
+		}
+		for _, r := range []float64{o.Faults.Rate500, o.Faults.Rate503, o.Faults.RateReset, o.Faults.RateJunk} {
+			if r < 0 || r > 1 {
+				return usageFor(c, a.t("cli.sim.share"))
+			}
+		}
+		return a.sim(addr, o)
 	}
+	return c
+}
+
+func (a *app) sim(addr string, o afassim.Options) error {
 	sim := afassim.New(o)
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return failErr(fmt.Errorf("listen on %s: %w", *addr, err))
+		return failMsg(a.t("cli.sim.listen", addr, err.Error()))
 	}
 	base := "http://" + ln.Addr().String()
+	// The first lines are a contract (cli-and-profile.md): tests and scripts read them.
 	fmt.Fprintf(a.stdout, "listening on %s\n", base)
 	fmt.Fprintf(a.stdout, "token %s\n", sim.Token())
 	fmt.Fprintf(a.stdout, "url %s%s\n", base, afassim.Path)
-	fmt.Fprintf(a.stdout, "employers %s; %d employees (seed %d)\n", strings.Join(sim.Employers(), ", "), o.Employees, o.Seed)
+	fmt.Fprintln(a.stdout, a.t("cli.sim.data", strings.Join(sim.Employers(), ", "), fmt.Sprint(o.Employees), fmt.Sprint(o.Seed)))
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -1,29 +1,32 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/koppel-nl/koppel/sync/delivery"
 	"github.com/koppel-nl/koppel/sync/token"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
-func (a *app) cmdVerify(args []string) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	jsonOut := fs.Bool("json", false, "JSON output")
-	pos, err := parse(fs, args)
+func (a *app) verifyCommand() *cobra.Command {
+	var jsonOut bool
+	c := a.command("verify", "verify", "NAME")
+	c.Args = a.nArgs(1, 1, "cli.args.profile")
+	c.ValidArgsFunction = a.profileNames
+	a.flags(c.Flags()).boolVar(&jsonOut, "json", "", "cli.flag.json")
+	c.RunE = func(_ *cobra.Command, args []string) error { return a.verify(args[0], jsonOut) }
+	return c
+}
+
+func (a *app) verify(name string, jsonOut bool) error {
+	s, err := a.needStore(a.unknownProfile(name))
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("verify: expected one profile name")
-	}
-	s, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	p, err := a.loadProfile(s, pos[0])
+	p, err := a.loadProfile(s, name)
 	s.Close() // a check can take a while; don't hold the store
 	if err != nil {
 		return err
@@ -32,35 +35,51 @@ func (a *app) cmdVerify(args []string) error {
 	if err != nil {
 		return failErr(err)
 	}
-	if *jsonOut {
+	if rep.Outbox != "" {
+		// The check's own words are English; say it in the UI language.
+		if problem := a.outboxProblem(p.Delivery.Outbox); problem != "" {
+			rep.Outbox = problem
+		}
+	}
+	if rep.Connectors == nil {
+		rep.Connectors = []verify.Connector{}
+	}
+	if jsonOut {
 		if err := writeJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
+		masked := token.MaskToken(p.Account.Token)
 		switch {
 		case rep.Unreachable != "":
-			fmt.Fprintf(a.stdout, "%s\n", a.lang.T("verify.unreachable", rep.Unreachable))
+			fmt.Fprintf(a.stdout, "%s\n", a.t("verify.unreachable", rep.Unreachable))
 		case rep.TokenOK:
-			fmt.Fprintf(a.stdout, "token %s: %s\n", token.MaskToken(p.Account.Token), a.lang.T("verify.token_ok"))
+			fmt.Fprintf(a.stdout, "%s %s: %s\n", a.t("cli.verify.token"), masked, a.t("verify.token_ok"))
 		default:
-			fmt.Fprintf(a.stdout, "token %s: %s (%s)\n", token.MaskToken(p.Account.Token), a.lang.T("verify.token_bad"), rep.TokenMessage)
+			fmt.Fprintf(a.stdout, "%s %s: %s (%s)\n", a.t("cli.verify.token"), masked, a.t("verify.token_bad"), rep.TokenMessage)
 		}
 		for _, c := range rep.Connectors {
-			line := fmt.Sprintf("%-24s %s", c.ID, a.lang.T("verify."+c.Status))
+			line := fmt.Sprintf("%-24s %s", c.ID, a.t("verify."+c.Status))
 			if len(c.MissingFields) > 0 {
-				line += ": " + a.lang.T("verify.missing_fields", strings.Join(c.MissingFields, ", "))
+				line += ": " + a.t("verify.missing_fields", strings.Join(c.MissingFields, ", "))
 			}
 			if len(c.ExtraFields) > 0 {
-				line += ": " + a.lang.T("verify.extra_fields", strings.Join(c.ExtraFields, ", "))
+				line += ": " + a.t("verify.extra_fields", strings.Join(c.ExtraFields, ", "))
 			}
 			if c.Message != "" && c.Status != verify.OK {
 				line += " (" + c.Message + ")"
 			}
 			fmt.Fprintln(a.stdout, line)
 		}
+		dir := delivery.Dir(p.Delivery.Outbox, p.Name)
+		if rep.Outbox != "" {
+			fmt.Fprintf(a.stdout, "%-24s %s; %s\n", "outbox", rep.Outbox, a.t("cli.outbox.form"))
+		} else {
+			fmt.Fprintf(a.stdout, "%-24s %s\n", "outbox", a.t("cli.verify.outbox_ok", dir))
+		}
 	}
 	if !rep.OK() {
-		return &exitError{exitFailed, fmt.Errorf("%s", a.lang.T("verify.failed"))}
+		return failMsg(a.t("verify.failed"))
 	}
 	return nil
 }

@@ -80,6 +80,27 @@ func (term *terminal) waitFor(want string) {
 	term.t.Fatalf("terminal never showed %q; last output:\n%s", want, term.out.String())
 }
 
+// waitForAny waits until the terminal has shown one of wants since the last wait.
+func (term *terminal) waitForAny(wants ...string) {
+	term.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		term.mu.Lock()
+		for _, want := range wants {
+			if i := bytes.Index(term.out.Bytes(), []byte(want)); i >= 0 {
+				term.out.Next(i + len(want))
+				term.mu.Unlock()
+				return
+			}
+		}
+		term.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	term.t.Fatalf("terminal never showed one of %q; last output:\n%s", wants, term.out.String())
+}
+
 func (term *terminal) press(keys string) {
 	term.t.Helper()
 	if _, err := term.tty.Write([]byte(keys)); err != nil {

@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// First of all packages: keeps Bubble Tea's init from probing the terminal.
+	"github.com/koppel-nl/koppel/cmd/koppel/internal/quietterm"
 )
 
 func main() {
+	quietterm.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()

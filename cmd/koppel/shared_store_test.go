@@ -80,7 +80,7 @@ func TestRunsOfDifferentProfilesShareTheStore(t *testing.T) {
 	term.press("h")
 	term.waitFor("Historie van")
 	term.press("\x1b")
-	term.waitFor(" ok        53 dv")
+	term.waitForAny(" ok        53 dv", "Dienstverbanden 53")
 }
 
 func TestSecondRunOfOneProfileIsRefused(t *testing.T) {

@@ -21,7 +21,7 @@ func TestDeletionGuardExit3(t *testing.T) {
 	// The same environment with a third fewer employees: the guard must stop the delivery.
 	url2, token2 := c.sim("--employees", "100", "--seed", "9")
 	c.profile("acme", url2, token2, "compleet", "")
-	c.run("profile", "import", path)
+	c.run("profile", "import", path, "--yes")
 	before, _ := os.ReadDir(filepath.Join(c.dir, "outbox", "acme"))
 	out, errOut, code := c.run("run", "acme", "--json")
 	sum := lastJSON(t, out)
@@ -122,6 +122,16 @@ func TestNoTokenNoBSNInOutput(t *testing.T) {
 	}
 	if bsns < 100 {
 		t.Errorf("only %d BSNs delivered; the test would prove little", bsns)
+	}
+	// The delivered files hold BSNs and salaries: only koppel's account reads them.
+	for _, f := range append(files, filepath.Dir(files[0]), filepath.Join(c.dir, "outbox", "acme")) {
+		want := os.FileMode(0o600)
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			want = 0o700
+		}
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v %v; want %o", f, fi.Mode(), err, want)
+		}
 	}
 	// The store and its key file are private.
 	for _, f := range []string{"koppel.db", "koppel.db.key"} {

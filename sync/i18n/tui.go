@@ -135,7 +135,7 @@ var tuiMessages = map[string][2]string{
 
 	"tui.run.title":          {"Run %[1]s", "Run %[1]s"},
 	"tui.run.preview_title":  {"Voorbeeld %[1]s", "Preview %[1]s"},
-	"tui.run.rows":           {"%[1]s rijen, %[2]s pag.", "%[1]s rows, %[2]s pages"},
+	"tui.run.rows":           {"%[1]s rijen, %[2]s pagina's", "%[1]s rows, %[2]s pages"},
 	"tui.run.busy":           {"bezig… %[1]s", "running… %[1]s"},
 	"tui.run.confirm_cancel": {"Run afbreken? Er wordt dan niets geleverd en de status blijft zoals hij was.", "Cancel the run? Nothing is delivered and the state stays as it was."},
 	"tui.run.confirm_allow":  {"Toch leveren? Xpert Suite verwijdert, archiveert of deactiveert dan: %[1]s. Controleer eerst in AFAS of dat klopt.", "Deliver anyway? Xpert Suite then deletes, archives or deactivates: %[1]s. Check in AFAS first that this is right."},
@@ -235,4 +235,5 @@ var tuiMessages = map[string][2]string{
 	"tui.detail.uitval_log":           {"Uitval in het log per soort: %[1]s.", "Rejected records in the log by type: %[1]s."},
 	"tui.detail.uitval_missing":       {"%[1]s: %[2]s geteld zonder eigen logregel — een medewerker valt uit als al zijn dienstverbanden uitvallen (zie Dienstverbanden).", "%[1]s: %[2]s counted without a log line of its own — an employee is rejected when all of their employments are (see Employments)."},
 	"tui.detail.uitval_unlogged":      {"%[1]s: %[2]s geteld zonder eigen logregel.", "%[1]s: %[2]s counted without a log line of their own."},
+	"tui.v.empty":                     {"niet ingevuld", "not filled in"},
 }
