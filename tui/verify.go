@@ -244,13 +244,8 @@ func definitionsFile(e *env) string { return filepath.Join(e.filesDir(), "koppel
 func saveDefinitions(e *env, salary string) string {
 	path := definitionsFile(e)
 	var b strings.Builder
-	connectors.WriteText(&b)
+	connectors.WriteText(&b, e.Lang, salary)
 	text := b.String()
-	if salary != "" {
-		// The generic line stands for "a salary column"; this customer's is chosen.
-		const generic = "(salary column, optional)"
-		text = strings.Replace(text, generic, salary+strings.Repeat(" ", max(0, len(generic)-len(salary))), 1)
-	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return e.st.err.Render(err.Error())
 	}

@@ -115,8 +115,9 @@ func (s *deliveryStep) view(w *wizard) string {
 func (s *deliveryStep) apply(w *wizard, p *profile.Profile) {
 	p.Delivery.Outbox = s.outbox.value()
 	if p.Delivery.Outbox != "" && !filepath.IsAbs(p.Delivery.Outbox) {
-		// Runs start from anywhere (schedulers); the folder is fixed when it is chosen.
-		p.Delivery.Outbox = filepath.Join(w.e.WorkDir, p.Delivery.Outbox)
+		// Runs start from anywhere (schedulers): a relative outbox is fixed against the store's
+		// folder when it is chosen, as the demo's is (an import resolves it against the file's).
+		p.Delivery.Outbox = filepath.Join(w.e.filesDir(), p.Delivery.Outbox)
 	}
 	p.Delivery.Mode = s.mode.value()
 	p.Employer = s.employer.value()

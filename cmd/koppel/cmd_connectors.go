@@ -1,10 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/koppel-nl/koppel/sync/connectors"
@@ -20,7 +16,7 @@ func (a *app) connectorsCommand() *cobra.Command {
 		if jsonOut {
 			return writeJSON(a.stdout, connectorsJSON(a.lang))
 		}
-		writeConnectors(a.stdout, a.lang)
+		connectors.WriteText(a.stdout, a.lang, "")
 		return nil
 	}
 	return c
@@ -50,24 +46,4 @@ func connectorsJSON(l i18n.Lang) []connectorDef {
 		out = append(out, cc)
 	}
 	return out
-}
-
-// writeConnectors writes the GetConnector definitions a customer's AFAS administrator builds,
-// in a language: connectors.WriteText's text, from the catalog.
-func writeConnectors(w io.Writer, l i18n.Lang) {
-	fmt.Fprintln(w, l.T("cli.conn.title"))
-	fmt.Fprintln(w, l.T("cli.conn.intro"))
-	for _, c := range connectors.Standard() {
-		fmt.Fprintf(w, "\n%s — %s\n  %s %s\n", c.ID, l.T("cli.conn."+c.Role+".purpose"), l.T("cli.conn.sort"), strings.Join(c.Sort, ", "))
-		for _, f := range c.Fields {
-			key := ""
-			if f.Key {
-				key = " (" + l.T("cli.conn.key") + ")"
-			}
-			fmt.Fprintf(w, "  %-34s %-8s %s%s\n", f.Name, f.Kind, l.T("cli.conn."+c.Role+"."+f.Name), key)
-		}
-		if c.Salary {
-			fmt.Fprintf(w, "  %-34s %-8s %s\n", "("+l.T("cli.conn.salary_name")+")", "decimal", l.T("cli.conn.salary_meaning"))
-		}
-	}
 }

@@ -4,24 +4,31 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/koppel-nl/koppel/sync/i18n"
 )
 
-// WriteText writes the GetConnector definitions a customer's AFAS administrator builds.
-func WriteText(w io.Writer) {
-	fmt.Fprintln(w, "GetConnectors for koppel (AFAS Profit → Xpert Suite)")
-	fmt.Fprintln(w, "Build these in one App Connector and generate a token for its user. Add no other fields:")
-	fmt.Fprintln(w, "koppel refuses connectors that expose more (data minimisation; for absences the privacy rule).")
+// WriteText writes the GetConnector definitions a customer's AFAS administrator builds, in a
+// language (catalog codes cli.conn.…); salaryColumn, when set, names the customer's chosen salary
+// field in place of the optional one.
+func WriteText(w io.Writer, l i18n.Lang, salaryColumn string) {
+	fmt.Fprintln(w, l.T("cli.conn.title"))
+	fmt.Fprintln(w, l.T("cli.conn.intro"))
 	for _, c := range Standard() {
-		fmt.Fprintf(w, "\n%s — %s\n  sort on: %s\n", c.ID, c.Purpose, strings.Join(c.Sort, ", "))
+		fmt.Fprintf(w, "\n%s — %s\n  %s %s\n", c.ID, l.T("cli.conn."+c.Role+".purpose"), l.T("cli.conn.sort"), strings.Join(c.Sort, ", "))
 		for _, f := range c.Fields {
 			key := ""
 			if f.Key {
-				key = " (key)"
+				key = " (" + l.T("cli.conn.key") + ")"
 			}
-			fmt.Fprintf(w, "  %-34s %-8s %s%s\n", f.Name, f.Kind, f.Meaning, key)
+			fmt.Fprintf(w, "  %-34s %-8s %s%s\n", f.Name, f.Kind, l.T("cli.conn."+c.Role+"."+f.Name), key)
 		}
-		if c.Role == Dienstverbanden {
-			fmt.Fprintf(w, "  %-34s %-8s %s\n", "(salary column, optional)", "decimal", "one wage column named in the profile: bruto maandloon, bruto vier-wekenloon or SV-loon")
+		if c.Salary {
+			name := "(" + l.T("cli.conn.salary_name") + ")"
+			if salaryColumn != "" {
+				name = salaryColumn
+			}
+			fmt.Fprintf(w, "  %-34s %-8s %s\n", name, "decimal", l.T("cli.conn.salary_meaning"))
 		}
 	}
 }

@@ -138,6 +138,7 @@ var messages = map[string][2]string{
 	"explain.manager_parent": {"leidinggevende %[1]s: de leidinggevende van bovenliggende afdeling %[2]s (eigen afdeling %[3]s heeft er geen, of is het zelf)", "manager %[1]s: the manager of parent department %[2]s (own department %[3]s has none, or it is the employee)"},
 	"explain.manager_none":   {"geen leidinggevende: afdeling %[1]s en de bovenliggende hebben er geen", "no manager: department %[1]s and its parents have none"},
 	"explain.abs_history":    {"alleen gelezen voor de ziekteperiode: hersteld %[1]s, vóór date_from %[2]s", "read for the composite period only: recovered %[1]s, before date_from %[2]s"},
+	"emp.no_employment":      {"medewerker niet geleverd: al zijn dienstverbanden zijn uitgevallen (zie Dienstverbanden)", "employee not delivered: all of their employments were rejected (see Employments)"},
 	"run.held":               {"profiel %[1]s wordt al gebruikt door koppel-proces %[2]s op %[3]s sinds %[4]s; wacht tot die run klaar is", "profile %[1]s is in use by koppel process %[2]s on %[3]s since %[4]s; wait for that run to finish"},
 	"run.cancelled":          {"afgebroken: niets geleverd, vastgelegde stand ongewijzigd", "cancelled: nothing delivered, state unchanged"},
 	"run.publish_failed":     {"levering %[1]s is vastgelegd maar de map kon niet worden hernoemd (%[2]s); de volgende run rondt dit af", "delivery %[1]s is recorded but its folder could not be renamed (%[2]s); the next run completes it"},

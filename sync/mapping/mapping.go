@@ -6,6 +6,8 @@ package mapping
 import (
 	"fmt"
 	"hash/maphash"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -689,9 +691,10 @@ func (m *Mapper) EmploymentsDone() {
 	if !m.cfg.Werknemer {
 		return
 	}
-	for nr := range m.rejectedEmp {
+	// Every employee counted as rejected has its line, so the counts equal the log.
+	for _, nr := range slices.Sorted(maps.Keys(m.rejectedEmp)) {
 		if !m.Delivered(nr) {
-			m.counts[Employees].Rejected++
+			m.reject(Employees, m.employee(nr), "emp.no_employment")
 		}
 	}
 }
