@@ -46,7 +46,14 @@ func (a *app) runCommand() *cobra.Command {
 	f.meta("max-run-time", "", "", a.t("cli.help.none"))
 	c.RunE = func(c *cobra.Command, args []string) error {
 		opts := engine.Options{DryRun: dry, AllowDeletes: allow, PageSize: pageSize, Parallel: parallel, RequestTimeout: timeout, MaxRetryTime: retryTime,
-			MaxAnswerBytes: int64(maxAnswer) << 20, MaxRows: maxRows, MaxRunTime: maxRunTm}
+			MaxRunTime: maxRunTm}
+		// The caps come from the flags when given, else from the profile (limits:), else the defaults.
+		if c.Flags().Changed("max-answer-mb") {
+			opts.MaxAnswerBytes = int64(maxAnswer) << 20
+		}
+		if c.Flags().Changed("max-rows") {
+			opts.MaxRows = maxRows
+		}
 		switch coupling {
 		case "":
 		case "werknemer", "verzuim":

@@ -342,6 +342,13 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		parallel = 4
 	}
 	pool := afas.NewPool(parallel)
+	// The profile may raise the caps for a large customer; a run's flags go first.
+	if r.opts.MaxAnswerBytes <= 0 && p.Limits.MaxAnswerMB > 0 {
+		r.opts.MaxAnswerBytes = int64(p.Limits.MaxAnswerMB) << 20
+	}
+	if r.opts.MaxRows <= 0 && p.Limits.MaxRows > 0 {
+		r.opts.MaxRows = p.Limits.MaxRows
+	}
 	client, err := afas.New(afas.Config{
 		URL: p.URL(), Token: p.Account.Token, PageSize: r.opts.PageSize, RequestTimeout: r.opts.RequestTimeout,
 		MaxRetryTime: r.opts.MaxRetryTime, RetryBase: r.opts.RetryBase, HTTPClient: r.opts.HTTPClient,

@@ -1012,3 +1012,20 @@ func TestHistoryKeepsTheProfilesRuns(t *testing.T) {
 		t.Errorf("a pruned run keeps %d log entries", len(logs))
 	}
 }
+
+func TestProfileLimitsRaiseTheCaps(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 30, Employees: 60}, profile.ModeCompleet)
+	p, _ := e.store.Profile("acme")
+	p.Limits.MaxRows = 10
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{RetryBase: time.Millisecond}, nil)
+	if err == nil || !strings.Contains(err.Error(), "more than 10 rows") || res.Run.Status != engine.StatusFailed {
+		t.Fatalf("a profile cap of 10 rows: %v", err)
+	}
+	// A run's own flag goes first.
+	if res, _ := e.run(engine.Options{MaxRows: 1000}); res.Run.Status != engine.StatusOK {
+		t.Errorf("--max-rows 1000: %s", res.Run.Error)
+	}
+}

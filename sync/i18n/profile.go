@@ -69,4 +69,10 @@ var profileMessages = map[string][2]string{
 	"profile.field_name.form":        {"letters, cijfers en '_', zoals het veld in de GetConnector van de klant heet", "letters, digits and '_', as the field is called in the customer's GetConnector"},
 	"profile.connector_id":           {"%[1]q is geen GetConnector-id", "%[1]q is not a GetConnector id"},
 	"profile.connector_id.form":      {"letters, cijfers en '_', bijv. Koppel_Medewerkers", "letters, digits and '_', e.g. Koppel_Medewerkers"},
+	"profile.keep_runs":              {"%[1]s ligt buiten 1–100000", "%[1]s is outside 1–100000"},
+	"profile.keep_runs.form":         {"het aantal runs dat de historie bewaart (standaard 400; de laatste levering blijft altijd)", "how many runs the history keeps (default 400; the last delivery always stays)"},
+	"profile.max_answer_mb":          {"%[1]s ligt buiten 1–4096", "%[1]s is outside 1–4096"},
+	"profile.max_answer_mb.form":     {"de grootste AFAS-respons in MiB (standaard 64)", "the largest AFAS answer in MiB (default 64)"},
+	"profile.max_rows":               {"%[1]s is negatief", "%[1]s is negative"},
+	"profile.max_rows.form":          {"het grootste aantal rijen per GetConnector (standaard 5000000)", "the most rows per GetConnector (default 5000000)"},
 }

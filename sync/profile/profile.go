@@ -38,6 +38,7 @@ type Profile struct {
 	Connectors Connectors `yaml:"connectors,omitempty" json:"connectors"`
 	Guard      Guard      `yaml:"guard,omitempty" json:"guard"`
 	History    History    `yaml:"history,omitempty" json:"history"`
+	Limits     Limits     `yaml:"limits,omitempty" json:"limits"`
 	// Draft marks a profile saved before its GetConnectors were all in place: kept, shown, not
 	// runnable until the wizard (or an import) saves it complete.
 	Draft bool `yaml:"draft,omitempty" json:"draft,omitempty"`
@@ -190,6 +191,14 @@ type Guard struct {
 // always the last delivery.
 type History struct {
 	KeepRuns int `yaml:"keep_runs,omitempty" json:"keep_runs,omitempty"`
+}
+
+// Limits raise the caps on what koppel reads of AFAS for a customer whose data is larger than
+// they allow (0: the defaults, 64 MiB per answer and 5 million rows per connector). A run's
+// --max-answer-mb and --max-rows, when given, go first.
+type Limits struct {
+	MaxAnswerMB int `yaml:"max_answer_mb,omitempty" json:"max_answer_mb,omitempty"`
+	MaxRows     int `yaml:"max_rows,omitempty" json:"max_rows,omitempty"`
 }
 
 // DeleteShare is the guard's share as a fraction (default 10%).
@@ -501,6 +510,12 @@ func (p *Profile) Validate() error {
 	}
 	if mc := p.Delivery.MutationColumn; mc != "" && mc != NoMutationColumn && !fieldRe.MatchString(mc) {
 		add("delivery.mutation_column", "mutation_column", mc)
+	}
+	if m := p.Limits.MaxAnswerMB; m < 0 || m > 4096 {
+		add("limits.max_answer_mb", "max_answer_mb", strconv.Itoa(m))
+	}
+	if m := p.Limits.MaxRows; m < 0 {
+		add("limits.max_rows", "max_rows", strconv.Itoa(m))
 	}
 	if k := p.History.KeepRuns; k < 0 || k > 100_000 {
 		add("history.keep_runs", "keep_runs", strconv.Itoa(k))
