@@ -183,7 +183,7 @@ func (h *home) update(msg tea.Msg) (screen, tea.Cmd) {
 // deleteConfirm names what deleting a customer account takes with it.
 func deleteConfirm(e *env, p *profile.Profile) *confirm {
 	runs, _ := e.Store.Runs(p.Name)
-	return newConfirm(e, e.t("tui.home.confirm_delete", p.Name, p.Account.Name, strconv.Itoa(len(runs))), e.t("tui.confirm.keep"), e.t("tui.confirm.delete"))
+	return newConfirm(e, e.t("tui.home.confirm_delete", p.Name, p.Account.Name, e.Lang.N(len(runs), "cli.n.run")), e.t("tui.confirm.keep"), e.t("tui.confirm.delete"))
 }
 
 func (h *home) view() string {

@@ -361,7 +361,7 @@ func (r *runScreen) connLine(c *connProgress) string {
 	if c.done {
 		mark = e.st.ok.Render("✓")
 	}
-	return fmt.Sprintf("%-23s %s %s %s", cut(c.id, 23), bar, mark, e.t("tui.run.rows", fmt.Sprint(c.rows), fmt.Sprint(c.pages)))
+	return fmt.Sprintf("%-23s %s %s %s", cut(c.id, 23), bar, mark, e.t("tui.run.rows", e.Lang.N(c.rows, "cli.n.row"), e.Lang.N(c.pages, "cli.n.page")))
 }
 
 func (r *runScreen) countsTable() string {

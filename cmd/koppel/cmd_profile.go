@@ -414,9 +414,4 @@ func (a *app) profileDelete(name string, yes, jsonOut bool) error {
 }
 
 // plural renders a count with its noun: "cli.n.X.one" for 1, "cli.n.X" otherwise.
-func (a *app) plural(n int, code string) string {
-	if n == 1 {
-		return a.t(code+".one", "1")
-	}
-	return a.t(code, strconv.Itoa(n))
-}
+func (a *app) plural(n int, code string) string { return a.lang.N(n, code) }

@@ -6,6 +6,7 @@ package i18n
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -83,6 +84,15 @@ func lookup(code string) ([2]string, bool) {
 	return [2]string{}, false
 }
 
+// N renders a count with its noun: code+".one" for one, code for any other number (catalog codes
+// such as cli.n.run and cli.n.run.one: "1 run", "3 runs").
+func (l Lang) N(n int, code string) string {
+	if n == 1 {
+		return l.T(code+".one", "1")
+	}
+	return l.T(code, strconv.Itoa(n))
+}
+
 // Months are the Dutch and English month names, for reading a date back in words.
 func (l Lang) Month(m int) string {
 	nl := []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}
@@ -125,7 +135,7 @@ var messages = map[string][2]string{
 	"run.coupling_disabled":  {"koppeling %[1]q staat niet aan in profiel %[2]s (aan: %[3]s)", "coupling %[1]q is not enabled in profile %[2]s (enabled: %[3]s)"},
 	"run.fields_dropped":     {"GetConnector %[1]s levert velden buiten de whitelist (%[2]s); deze zijn niet gelezen of opgeslagen — laat ze verwijderen (privacy)", "GetConnector %[1]s sends fields beyond the whitelist (%[2]s); they were not read or stored — have them removed (privacy)"},
 	"run.retry":              {"%[1]s: poging %[2]s mislukt (%[3]s); opnieuw over %[4]s", "%[1]s: attempt %[2]s failed (%[3]s); retrying in %[4]s"},
-	"run.read":               {"%[1]s: %[2]s rijen gelezen in %[3]s pagina's", "%[1]s: read %[2]s rows in %[3]s pages"},
+	"run.read":               {"%[1]s gelezen — rijen: %[2]s, pagina's: %[3]s", "%[1]s read — rows: %[2]s, pages: %[3]s"},
 	"run.recovered":          {"levering %[1]s van een onderbroken run alsnog afgerond", "delivery %[1]s of an interrupted run completed"},
 	"run.draft":              {"klantaccount %[1]s is een concept: maak het af in de wizard (e) of controleer wat ontbreekt met koppel verify %[1]s", "customer account %[1]s is a draft: finish it in the wizard (e), or see what is missing with koppel verify %[1]s"},
 	"run.columns_added":      {"%[1]s regels van %[2]s staan als Gewijzigd geleverd omdat het bestand nieuwe kolommen heeft (eenmalig, na een update van koppel)", "%[1]s rows of %[2]s are delivered as changed because the file has new columns (once, after an update of koppel)"},

@@ -5,7 +5,7 @@ package i18n
 var tuiMessages = map[string][2]string{
 	"tui.home.title":          {"klantaccounts", "customer accounts"},
 	"tui.home.empty":          {"Nog geen klantaccounts. Druk n voor een nieuw klantaccount.", "No customer accounts yet. Press n for a new one."},
-	"tui.home.confirm_delete": {"Klantaccount %[1]s (%[2]s) verwijderen? Weg zijn dan: het profiel met zijn token, de historie (%[3]s runs) en de leveringsstatus — een nieuw klantaccount levert daarna alles opnieuw als nieuw. Bestanden in de outbox blijven staan. Dit is niet terug te draaien.", "Delete customer account %[1]s (%[2]s)? This removes the profile with its token, its history (%[3]s runs) and its delivery state — a new account would deliver everything as new again. Files in the outbox stay. This cannot be undone."},
+	"tui.home.confirm_delete": {"Klantaccount %[1]s (%[2]s) verwijderen? Weg zijn dan: het profiel met zijn token, de historie (%[3]s) en de leveringsstatus — een nieuw klantaccount levert daarna alles opnieuw als nieuw. Bestanden in de outbox blijven staan. Dit is niet terug te draaien.", "Delete customer account %[1]s (%[2]s)? This removes the profile with its token, its history (%[3]s) and its delivery state — a new account would deliver everything as new again. Files in the outbox stay. This cannot be undone."},
 	"tui.saved":               {"klantaccount %[1]s opgeslagen", "customer account %[1]s saved"},
 	"tui.deleted":             {"klantaccount %[1]s verwijderd", "customer account %[1]s deleted"},
 	"tui.saved_file":          {"opgeslagen in %[1]s — stuur dit naar de AFAS-beheerder van de klant", "saved to %[1]s — send it to the customer's AFAS administrator"},
@@ -135,7 +135,7 @@ var tuiMessages = map[string][2]string{
 
 	"tui.run.title":          {"Run %[1]s", "Run %[1]s"},
 	"tui.run.preview_title":  {"Voorbeeld %[1]s", "Preview %[1]s"},
-	"tui.run.rows":           {"%[1]s rijen, %[2]s pagina's", "%[1]s rows, %[2]s pages"},
+	"tui.run.rows":           {"%[1]s, %[2]s", "%[1]s, %[2]s"},
 	"tui.run.busy":           {"bezig… %[1]s", "running… %[1]s"},
 	"tui.run.confirm_cancel": {"Run afbreken? Er wordt dan niets geleverd en de status blijft zoals hij was.", "Cancel the run? Nothing is delivered and the state stays as it was."},
 	"tui.run.confirm_allow":  {"Toch leveren? Xpert Suite verwijdert, archiveert of deactiveert dan: %[1]s. Controleer eerst in AFAS of dat klopt.", "Deliver anyway? Xpert Suite then deletes, archives or deactivates: %[1]s. Check in AFAS first that this is right."},
