@@ -594,7 +594,9 @@ func (m *Mapper) Employee(e Employee) {
 		m.counts[Employees].Fetched++
 	}
 	if _, dup := m.emps[e.Medewerker]; dup {
-		m.logIf(runlog.Uitval, Employments, m.employee(e.Medewerker), "emp.duplicate")
+		if m.cfg.Werknemer {
+			m.reject(Employees, m.employee(e.Medewerker), "emp.duplicate") // counted like the log says
+		}
 		return
 	}
 	m.emps[e.Medewerker] = newPerson(&e)

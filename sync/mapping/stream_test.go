@@ -22,7 +22,7 @@ func TestCountsPerRow(t *testing.T) {
 	in.Absences = append(in.Absences, Absence{VerzuimID: 11, VerloopID: 1, Medewerker: "1", Herstel: d("2020-01-01"), Aanwezig: dec("0")})
 	res := Map(baseConfig(), in)
 	for ent, want := range map[string]Counts{
-		Departments: {Fetched: 3}, Employees: {Fetched: 4, Rejected: 1}, Employments: {Fetched: 5, Rejected: 1},
+		Departments: {Fetched: 3}, Employees: {Fetched: 4, Rejected: 2}, Employments: {Fetched: 5, Rejected: 1}, // the second record of 1; 4 without a record
 		Absences: {Fetched: 2}, Users: {Fetched: 2},
 	} {
 		if got := *res.Counts[ent]; got != want {
