@@ -291,6 +291,22 @@ func TestCheckFindsInconsistentRecords(t *testing.T) {
 			return tx.Bucket([]byte("state")).Bucket([]byte("e")).Put([]byte("bad"), []byte{0x09})
 		}},
 		{"buckets missing", func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("runids")) }},
+		{"the run index has 2 entries for 6 runs", func(tx *bolt.Tx) error { // five problems, all told
+			for i := 0; i < 4; i++ {
+				if err := tx.Bucket([]byte("runs")).Put([]byte{0, 0, 0, 0, 0, 0, 1, byte(i)}, []byte("{")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"; and 3 more", func(tx *bolt.Tx) error {
+			for i := 0; i < 7; i++ {
+				if err := tx.Bucket([]byte("runs")).Put([]byte{0, 0, 0, 0, 0, 0, 1, byte(i)}, []byte("{")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			path := filledStore(t)
@@ -305,6 +321,9 @@ func TestCheckFindsInconsistentRecords(t *testing.T) {
 			s := openStore(t, path)
 			err = s.Check()
 			damaged(t, err, c.want)
+			if strings.Contains(err.Error(), "more") != strings.Contains(c.want, "more") {
+				t.Errorf("problems counted: %v", err)
+			}
 			if !strings.Contains(err.Error(), "acme.") {
 				t.Errorf("check does not name the file: %v", err)
 			}
@@ -409,7 +428,9 @@ func TestLongFreelistCount(t *testing.T) {
 		s := openStore(t, path)
 		_, err := s.LastRun("acme")
 		var de *store.DamagedError
-		if errors.As(err, &de) && strings.Contains(de.Reason, "do not fit") == c.ok {
+		// Within the page ids may still be wrong (bbolt may fail on them); beyond it, the
+		// count is refused before bbolt reads it.
+		if c.ok && err != nil && strings.Contains(err.Error(), "do not fit") || !c.ok && (!errors.As(err, &de) || !strings.Contains(de.Reason, "do not fit")) {
 			t.Errorf("count %d of room %d: %v", c.count, room, err)
 		}
 		s.Close()

@@ -86,6 +86,13 @@ func oldStore(t *testing.T) string {
 			}
 		}
 		put(b["pending"], "beta", store.Pending{Temp: "/out/.beta", Final: "/out/beta"})
+		// delta has state but no runs left; epsilon only a pending rename.
+		pb, _ := b["state"].CreateBucket([]byte("delta"))
+		eb, _ := pb.CreateBucket([]byte("absences"))
+		if err := eb.Put([]byte("d"), store.EncodeValues([]string{"delta"})); err != nil {
+			return err
+		}
+		put(b["pending"], "epsilon", store.Pending{Temp: "/out/.e", Final: "/out/e"})
 		return nil
 	})
 	if err != nil {
@@ -121,6 +128,12 @@ func checkMigrated(t *testing.T, s *store.Store) {
 	}
 	if p, err := s.PendingOf("beta"); err != nil || p == nil || p.Final != "/out/beta" {
 		t.Errorf("pending of beta: %v %v", p, err)
+	}
+	if got := stateOf(t, s, "delta", "absences"); got != "d=delta" {
+		t.Errorf("state of delta: %q", got)
+	}
+	if p, err := s.PendingOf("epsilon"); err != nil || p == nil || p.Final != "/out/e" {
+		t.Errorf("pending of epsilon: %v %v", p, err)
 	}
 	if p, _ := s.PendingOf("acme"); p != nil {
 		t.Errorf("pending of acme: %v", p)
@@ -168,7 +181,7 @@ func TestMigrationFromTheSingleFileLayout(t *testing.T) {
 	if got := catalogBuckets(t, path); got != "meta profiles" {
 		t.Errorf("catalog buckets after migration: %s", got)
 	}
-	for _, n := range []string{"acme", "beta", "gone"} {
+	for _, n := range []string{"acme", "beta", "gone", "delta", "epsilon"} {
 		if _, err := os.Stat(filepath.Join(path+".d", n+".db")); err != nil {
 			t.Errorf("profile file of %s: %v", n, err)
 		}

@@ -316,7 +316,7 @@ func TestHoldInOneProcess(t *testing.T) {
 	if !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) || !strings.Contains(err.Error(), "acme") {
 		t.Errorf("message: %v", err)
 	}
-	if err := s.DeleteProfile("acme"); !errors.As(err, &he) {
+	if err := s.DeleteProfile("acme"); !errors.As(err, &he) || he.Since.IsZero() || he.PID != os.Getpid() {
 		t.Errorf("delete of a held profile: %v", err)
 	}
 	if err := s.RecordRun(&store.Run{ID: "r", Profile: "acme"}, nil, nil); !errors.As(err, &he) {
@@ -613,6 +613,9 @@ func TestDeleteProfileRemovesItsFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if p, err := s.PendingOf("acme"); err != nil || p == nil || p.Final != "f" {
+		t.Errorf("pending: %v %v", p, err)
 	}
 	if _, err := s.Runs("acme"); err != nil {
 		t.Fatal(err)
@@ -933,7 +936,7 @@ func TestDeleteWhileReading(t *testing.T) {
 // apply resumes where it stopped.
 func TestApplyInBatchesAndResume(t *testing.T) {
 	s, path := newStore(t)
-	const n = 2*store.ApplyBatch + 100
+	const n = 2*store.ApplyBatch + 1
 	rows := func(kind, val string) []store.Staged {
 		out := make([]store.Staged, n)
 		for i := range out {
@@ -1013,6 +1016,12 @@ func TestApplyInBatchesAndResume(t *testing.T) {
 	}
 	// a-small and two batches of big were applied; another store completes the rest.
 	s2 := openStore(t, path)
+	resumed := 0
+	store.SetHook(s2, func(p string) {
+		if p == "apply" {
+			resumed++
+		}
+	})
 	if got := count(s2, "v2"); got != n {
 		t.Errorf("%d of %d records of big after the completion", got, n)
 	}
@@ -1024,5 +1033,90 @@ func TestApplyInBatchesAndResume(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(path+".d", "acme.stage")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stage after the completion: %v", err)
+	}
+	if resumed != 3 { // the rest of big in two, z-small in one
+		t.Errorf("the completion took %d transactions", resumed)
+	}
+}
+
+func TestCloseEndsSessions(t *testing.T) {
+	s, path := newStore(t)
+	h, err := s.Hold("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Stage("e", []store.Staged{{Key: "k", Kind: store.Nieuw}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+	for _, f := range []string{"acme.stage", "acme.held"} {
+		if _, err := os.Stat(filepath.Join(path+".d", f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s after close: %v", f, err)
+		}
+	}
+	if _, err := s.Hold("beta"); err == nil {
+		t.Error("held on a closed store")
+	}
+	if _, err := s.Runs("acme"); err == nil {
+		t.Error("read a closed store")
+	}
+	s2 := openStore(t, path)
+	start := time.Now()
+	h2, err := s2.Hold("acme")
+	if err != nil || time.Since(start) > time.Second {
+		t.Fatalf("hold after close: %v (%s)", err, time.Since(start))
+	}
+	h2.Close()
+}
+
+// A run this Store once saw in one profile and that is now in another (its profile deleted,
+// the id reused elsewhere by another process) is still found.
+func TestRunMovedToAnotherProfile(t *testing.T) {
+	s, path := newStore(t)
+	s2 := openStore(t, path)
+	for _, n := range []string{"acme", "beta"} {
+		if err := s.RecordRun(&store.Run{ID: "r-" + n, Profile: n, Status: "ok"}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := s.Run("r-acme"); err != nil || r.Profile != "acme" {
+		t.Fatal(r, err)
+	}
+	if err := s2.DeleteProfile("acme"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.RecordRun(&store.Run{ID: "r-acme", Profile: "gamma", Status: "ok"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Run("r-acme"); err != nil || r.Profile != "gamma" {
+		t.Errorf("moved run: %v %v", r, err)
+	}
+}
+
+// Files in the profiles' folder that are no profile files are left alone.
+func TestStrangeFilesInTheFolder(t *testing.T) {
+	s, path := newStore(t)
+	if err := s.RecordRun(&store.Run{ID: "r", Profile: "acme", Status: "ok"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"~.db", "~zz.db", "README", "Upper.db", ".acme.db.new-123456"} {
+		if err := os.WriteFile(filepath.Join(path+".d", f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(path+".d", "dir.db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.LastRuns()
+	if err != nil || len(last) != 1 || last["acme"] == nil {
+		t.Errorf("last runs: %v %v", last, err)
+	}
+	if err := s.Check(); err != nil {
+		t.Errorf("check: %v", err)
 	}
 }

@@ -151,12 +151,16 @@ func TestRunsNewestFirst(t *testing.T) {
 	if err := s.RecordRun(&store.Run{ID: "20260101-013000-dddd", Profile: "beta", Status: "ok", Started: t0.Add(90 * time.Minute)}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Started at the same moment, the greater id is the newer.
+	if err := s.RecordRun(&store.Run{ID: "20260101-000000-0000", Profile: "gamma", Status: "ok", Started: t0}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	runs, err := s.Runs("acme")
 	if err != nil || ids(runs) != "20260102-000000-cccc 20260103-000000-bbbb 20260101-000000-aaaa" {
 		t.Errorf("runs of acme: %s %v", ids(runs), err)
 	}
 	all, err := s.Runs("")
-	if err != nil || ids(all) != "20260102-000000-cccc 20260101-013000-dddd 20260103-000000-bbbb 20260101-000000-aaaa" {
+	if err != nil || ids(all) != "20260102-000000-cccc 20260101-013000-dddd 20260103-000000-bbbb 20260101-000000-aaaa 20260101-000000-0000" {
 		t.Errorf("all runs: %s %v", ids(all), err)
 	}
 	last, err := s.LastRun("acme")
