@@ -379,6 +379,10 @@ type Run struct {
 	Finished  time.Time                `json:"finished"`
 	Delivery  string                   `json:"delivery"`
 	Error     string                   `json:"error,omitempty"`
+	// ErrorCode and ErrorArgs say the error in the catalog's terms, so that it reads in the
+	// language of whoever looks at the run later; Error is the same in English.
+	ErrorCode string   `json:"error_code,omitempty"`
+	ErrorArgs []string `json:"error_args,omitempty"`
 	Entities  map[string]*EntityCounts `json:"entities"`
 	Blocked   []GuardHit               `json:"blocked,omitempty"`
 	Levels    map[string]int           `json:"levels,omitempty"`

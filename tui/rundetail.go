@@ -247,7 +247,7 @@ func (d *runDetail) view() string {
 		b.WriteString(e.st.dim.Render(wrap(e.t("tui.summary.preview"), e.width)) + "\n")
 	}
 	if r.Error != "" {
-		lines := strings.Split(wrap(r.Error, e.width), "\n")
+		lines := strings.Split(wrap(r.ErrorText(e.Lang.T), e.width), "\n")
 		if len(lines) > 3 {
 			lines = append(lines[:2], cut(strings.Join(lines[2:], " "), e.width))
 		}

@@ -316,7 +316,7 @@ func (a *app) printSummary(w io.Writer, r *store.Run, errText string) {
 	case errText != "":
 		fmt.Fprintln(w, a.t("run.failed", errText))
 	case r.Error != "":
-		fmt.Fprintln(w, a.t("run.failed", r.Error))
+		fmt.Fprintln(w, a.t("run.failed", r.ErrorText(a.lang.T)))
 	}
 	if r.Delivery != "" && r.HasDelivery() {
 		fmt.Fprintln(w, a.t("run.delivered", r.Delivery))

@@ -11,12 +11,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/koppel-nl/koppel/store"
@@ -274,6 +276,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		_ = held.Discard()
 		r.rec.Status = StatusFailed
 		r.rec.Error = token.Clean(err.Error(), 4<<10)
+		r.rec.ErrorCode, r.rec.ErrorArgs = failure(err)
 		r.rec.Delivery = ""
 		for _, c := range r.rec.Entities {
 			c.Delivered = 0 // a failed run delivered nothing
@@ -551,4 +554,42 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 // missing from it is closed or deleted there).
 func mutationFile(p *profile.Profile, entity string) bool {
 	return p.Delivery.Mode == profile.ModeMutaties && entity != mapping.Absences
+}
+
+// failure says why a run failed in the catalog's terms, so its record reads in any language:
+// the AFAS failure with the connector, its kind and AFAS's own text; a folder that cannot be
+// written; or, for anything else, no code (the English text stays).
+func failure(err error) (string, []string) {
+	var ae *afas.Error
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &ae):
+		msg := ae.Message
+		if msg == "" && ae.Err != nil {
+			msg = token.Clean(ae.Err.Error(), 1<<10)
+		}
+		kind := i18n.CodeArg + "cli.afas." + ae.Kind.String()
+		if ae.Connector != "" {
+			return "cli.afas_error_connector", []string{ae.Connector, kind, msg}
+		}
+		return "cli.afas_error", []string{kind, msg}
+	case errors.As(err, &pe):
+		return "run.failed_path", []string{pe.Path, i18n.CodeArg + pathProblem(pe.Err)}
+	}
+	return "", nil
+}
+
+// pathProblem names what went wrong with a file or folder.
+func pathProblem(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "run.path_permission"
+	case errors.Is(err, fs.ErrNotExist):
+		return "run.path_missing"
+	case errors.Is(err, syscall.ENOTDIR):
+		return "run.path_not_dir"
+	case errors.Is(err, syscall.ENOSPC):
+		return "run.path_full"
+	}
+	return "run.path_other"
 }

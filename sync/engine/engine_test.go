@@ -23,6 +23,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/columns"
 	"github.com/koppel-nl/koppel/sync/delivery"
 	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
@@ -1027,5 +1028,18 @@ func TestProfileLimitsRaiseTheCaps(t *testing.T) {
 	// A run's own flag goes first.
 	if res, _ := e.run(engine.Options{MaxRows: 1000}); res.Run.Status != engine.StatusOK {
 		t.Errorf("--max-rows 1000: %s", res.Run.Error)
+	}
+}
+
+func TestFailedRunReadsInEitherLanguage(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 31, Employees: 20, Omit: []string{"Koppel_Verzuim"}}, profile.ModeCompleet)
+	res, err := e.eng.Run(context.Background(), "acme", engine.Options{RetryBase: time.Millisecond}, nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	stored, _ := e.store.Run(res.Run.ID)
+	nl, en := stored.ErrorText(i18n.NL.T), stored.ErrorText(i18n.EN.T)
+	if !strings.Contains(nl, "Koppel_Verzuim") || !strings.Contains(nl, "GetConnector ontbreekt") || !strings.Contains(en, "GetConnector missing") {
+		t.Errorf("nl %q, en %q", nl, en)
 	}
 }

@@ -33,6 +33,10 @@ func Parse(s string) (Lang, error) {
 	return NL, fmt.Errorf("--lang %q: expected nl or en", s)
 }
 
+// CodeArg marks an argument of T that is itself a catalog code, rendered in the same language
+// (e.g. the kind of an AFAS failure inside the message about it).
+const CodeArg = "\x1ecode:"
+
 // T renders a message. Arguments fill %[n]s verbs. An unknown code renders as itself, with its
 // arguments, so nothing is silently lost.
 func (l Lang) T(code string, args ...string) string {
@@ -58,6 +62,9 @@ func (l Lang) T(code string, args ...string) string {
 	}
 	as := make([]any, len(args))
 	for i, a := range args {
+		if c, ok := strings.CutPrefix(a, CodeArg); ok {
+			a = l.T(c) // an argument that is itself a message, in the same language
+		}
 		as[i] = a
 	}
 	return fmt.Sprintf(tmpl, as...)
@@ -149,6 +156,12 @@ var messages = map[string][2]string{
 	"explain.manager_none":   {"geen leidinggevende: afdeling %[1]s en de bovenliggende hebben er geen", "no manager: department %[1]s and its parents have none"},
 	"explain.abs_history":    {"alleen gelezen voor de ziekteperiode: hersteld %[1]s, vóór date_from %[2]s", "read for the composite period only: recovered %[1]s, before date_from %[2]s"},
 	"emp.no_employment":      {"medewerker niet geleverd: al zijn dienstverbanden zijn uitgevallen (zie Dienstverbanden)", "employee not delivered: all of their employments were rejected (see Employments)"},
+	"run.failed_path":        {"%[1]s: %[2]s", "%[1]s: %[2]s"},
+	"run.path_permission":    {"geen toegang (rechten)", "permission denied"},
+	"run.path_missing":       {"bestaat niet", "does not exist"},
+	"run.path_not_dir":       {"een deel van het pad is een bestand, geen map", "part of the path is a file, not a folder"},
+	"run.path_full":          {"de schijf is vol", "the disk is full"},
+	"run.path_other":         {"kan niet worden geschreven", "cannot be written"},
 	"run.held":               {"profiel %[1]s wordt al gebruikt door koppel-proces %[2]s op %[3]s sinds %[4]s; wacht tot die run klaar is", "profile %[1]s is in use by koppel process %[2]s on %[3]s since %[4]s; wait for that run to finish"},
 	"run.cancelled":          {"afgebroken: niets geleverd, vastgelegde stand ongewijzigd", "cancelled: nothing delivered, state unchanged"},
 	"run.publish_failed":     {"levering %[1]s is vastgelegd maar de map kon niet worden hernoemd (%[2]s); de volgende run rondt dit af", "delivery %[1]s is recorded but its folder could not be renamed (%[2]s); the next run completes it"},
