@@ -368,21 +368,21 @@ type GuardHit struct {
 
 // Run is one run's record.
 type Run struct {
-	ID        string                   `json:"run"`
-	Profile   string                   `json:"profile"`
-	Status    string                   `json:"status"` // ok, failed, blocked
-	Mode      string                   `json:"mode"`
-	Couplings []string                 `json:"couplings"`
-	DateFrom  string                   `json:"date_from"`
-	DryRun    bool                     `json:"dry_run,omitempty"`
-	Started   time.Time                `json:"started"`
-	Finished  time.Time                `json:"finished"`
-	Delivery  string                   `json:"delivery"`
-	Error     string                   `json:"error,omitempty"`
+	ID        string    `json:"run"`
+	Profile   string    `json:"profile"`
+	Status    string    `json:"status"` // ok, failed, blocked
+	Mode      string    `json:"mode"`
+	Couplings []string  `json:"couplings"`
+	DateFrom  string    `json:"date_from"`
+	DryRun    bool      `json:"dry_run,omitempty"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished"`
+	Delivery  string    `json:"delivery"`
+	Error     string    `json:"error,omitempty"`
 	// ErrorCode and ErrorArgs say the error in the catalog's terms, so that it reads in the
 	// language of whoever looks at the run later; Error is the same in English.
-	ErrorCode string   `json:"error_code,omitempty"`
-	ErrorArgs []string `json:"error_args,omitempty"`
+	ErrorCode string                   `json:"error_code,omitempty"`
+	ErrorArgs []string                 `json:"error_args,omitempty"`
 	Entities  map[string]*EntityCounts `json:"entities"`
 	Blocked   []GuardHit               `json:"blocked,omitempty"`
 	Levels    map[string]int           `json:"levels,omitempty"`
