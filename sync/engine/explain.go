@@ -126,8 +126,8 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 	for _, u := range byRole[connectors.Organisatie] {
 		units = append(units, u.(mapping.Unit))
 	}
-	x.Decisions = nil // the tree's own findings are not about this employee
 	m.Units(units)
+	x.Decisions = nil // the tree's own findings are not about this employee
 	for _, v := range byRole[connectors.Medewerkers] {
 		m.Employee(v.(mapping.Employee))
 	}
