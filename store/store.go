@@ -426,18 +426,22 @@ type Pending struct {
 	Final string `json:"final"`
 }
 
+// AppendValues appends EncodeValues' form of vals to b.
+func AppendValues(b []byte, vals []string) []byte {
+	for _, v := range vals {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	return b
+}
+
 // EncodeValues writes a row's values compactly: a uvarint length before each value.
 func EncodeValues(vals []string) []byte {
 	n := 0
 	for _, v := range vals {
 		n += len(v) + 2
 	}
-	b := make([]byte, 0, n)
-	for _, v := range vals {
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		b = append(b, v...)
-	}
-	return b
+	return AppendValues(make([]byte, 0, n), vals)
 }
 
 // DecodeValues reads what EncodeValues wrote.

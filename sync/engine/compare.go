@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -50,18 +51,35 @@ func (r *run) newDiff(sess Session, ent string) *diff {
 	return &diff{r: r, sess: sess, ent: ent, c: c, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}, groups: newGroupTally()}
 }
 
-// records compares a batch of mapped records.
+// records compares a batch of mapped records: one read transaction for the batch, and an
+// unchanged record (the common case) recognised by its encoded bytes without decoding.
 func (d *diff) records(recs []mapping.Record) error {
-	for _, rec := range recs {
-		old, ok, err := d.sess.Get(d.ent, rec.Key)
-		if err != nil {
-			return fmt.Errorf("read delivered state of %s %s: %w", d.ent, mapping.DisplayKey(rec.Key), err)
-		}
-		if !ok {
-			old = nil
-		}
+	keys := make([]string, len(recs))
+	for i, rec := range recs {
+		keys[i] = rec.Key
+	}
+	var enc []byte
+	err := d.sess.GetMany(d.ent, keys, func(i int, raw []byte) error {
+		rec := recs[i]
 		d.seen[maphash.String(d.seed, rec.Key)] = struct{}{}
+		if raw == nil {
+			d.current(rec, nil)
+			return nil
+		}
+		enc = store.AppendValues(enc[:0], rec.Values)
+		if bytes.Equal(raw, enc) {
+			d.unchanged(rec)
+			return nil
+		}
+		old, err := store.DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", mapping.DisplayKey(rec.Key), err)
+		}
 		d.current(rec, old)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
 	}
 	return d.flush(false)
 }
@@ -82,6 +100,11 @@ func (d *diff) flush(all bool) error {
 	return nil
 }
 
+func (d *diff) unchanged(rec mapping.Record) {
+	d.c.Unchanged++
+	d.groups.touch(rec.Group, "")
+}
+
 // current handles a record read now; old is its last delivered values, nil when it is new.
 func (d *diff) current(rec mapping.Record, old []string) {
 	switch {
@@ -91,8 +114,7 @@ func (d *diff) current(rec mapping.Record, old []string) {
 		d.r.change(d.ent, rec.Key, Nieuw, nil, rec.Values)
 		d.groups.touch(rec.Group, Nieuw)
 	case slices.Equal(old, rec.Values):
-		d.c.Unchanged++
-		d.groups.touch(rec.Group, "")
+		d.unchanged(rec)
 	default:
 		if len(old) < len(rec.Values) {
 			d.widened++

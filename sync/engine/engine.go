@@ -114,6 +114,7 @@ type Session interface {
 	Pending() (*store.Pending, error)
 	ClearPending() error
 	Get(entity, key string) ([]string, bool, error)
+	GetMany(entity string, keys []string, fn func(i int, raw []byte) error) error
 	EachState(entity string, fn func(key string, vals []string) error) error
 	Stage(entity string, rows []store.Staged) error
 	EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error
