@@ -1120,3 +1120,73 @@ func TestStrangeFilesInTheFolder(t *testing.T) {
 		t.Errorf("check: %v", err)
 	}
 }
+
+func TestGetMany(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	if err := h.Stage("e", []store.Staged{{Key: "a", Kind: store.Nieuw, Vals: []string{"1", "x"}}, {Key: "c", Kind: store.Nieuw, Vals: []string{"3"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Commit(&store.Run{ID: "r1", Status: "ok"}, nil, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := h.GetMany("e", []string{"a", "b", "c"}, func(i int, raw []byte) error {
+		if raw == nil {
+			got = append(got, fmt.Sprint(i, ":none"))
+			return nil
+		}
+		vals, err := store.DecodeValues(raw)
+		got = append(got, fmt.Sprint(i, ":", strings.Join(vals, ",")))
+		return err
+	})
+	if err != nil || strings.Join(got, " ") != "0:1,x 1:none 2:3" {
+		t.Errorf("get many: %v %v", got, err)
+	}
+	n := 0
+	if err := h.GetMany("nothing", []string{"a", "b"}, func(_ int, raw []byte) error {
+		if raw != nil {
+			t.Error("a value of an unknown entity")
+		}
+		n++
+		return nil
+	}); err != nil || n != 2 {
+		t.Errorf("get many of an unknown entity: %d %v", n, err)
+	}
+	stop := errors.New("stop")
+	if err := h.GetMany("e", []string{"a", "c"}, func(int, []byte) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("callback error: %v", err)
+	}
+	if !bytes.Equal(store.AppendValues([]byte("p"), []string{"1", "x"}), append([]byte("p"), store.EncodeValues([]string{"1", "x"})...)) {
+		t.Error("AppendValues differs from EncodeValues")
+	}
+	h.Close()
+	if err := h.GetMany("e", []string{"a"}, func(int, []byte) error { return nil }); err == nil {
+		t.Error("get many on a closed session")
+	}
+}
+
+func TestRunDeliveryAndErrorText(t *testing.T) {
+	for _, c := range []struct {
+		run  store.Run
+		want bool
+	}{
+		{store.Run{Status: "ok", Delivery: "/out/x"}, true},
+		{store.Run{Status: "ok", Delivery: "/out/x", DryRun: true}, false},
+		{store.Run{Status: "failed", Delivery: "/out/x"}, false},
+		{store.Run{Status: "ok"}, false},
+	} {
+		if c.run.HasDelivery() != c.want {
+			t.Errorf("%+v: HasDelivery %v", c.run, !c.want)
+		}
+	}
+	tr := func(code string, args ...string) string { return code + "(" + strings.Join(args, ",") + ")" }
+	r := store.Run{Error: "plain"}
+	if r.ErrorText(tr) != "plain" {
+		t.Errorf("error text without code: %q", r.ErrorText(tr))
+	}
+	r.ErrorCode, r.ErrorArgs = "run.x", []string{"a", "b"}
+	if r.ErrorText(tr) != "run.x(a,b)" {
+		t.Errorf("error text with code: %q", r.ErrorText(tr))
+	}
+}
