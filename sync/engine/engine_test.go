@@ -455,7 +455,13 @@ func TestFieldsBeyondWhitelistNeverStored(t *testing.T) {
 		t.Errorf("no Waarschuwing naming the extra field")
 	}
 	raw, _ := os.ReadFile(filepath.Join(res.Run.Delivery, "verzuim.csv"))
+	// The catalog and every profile file beside it.
 	db, _ := os.ReadFile(e.store.Path())
+	files, _ := filepath.Glob(e.store.Path() + ".d/*")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		db = append(db, b...)
+	}
 	for _, blob := range [][]byte{raw, db} {
 		if strings.Contains(string(blob), "Vrije tekst") {
 			t.Fatalf("a value of a field beyond the whitelist reached a file or the store")
