@@ -125,8 +125,9 @@ func checkProfile(tx *bolt.Tx) []string {
 // base name (e.g. koppel.db) and each profile file under BASE.d/ (e.g. koppel.db.d/acme.db),
 // each copied in one read transaction (bbolt's hot backup), so runs go on meanwhile. Extracted
 // into a folder, it is a store again. The key file is not in it: keep the key (or KOPPEL_KEY)
-// apart. A profile a run holds in another process cannot be copied: Backup fails with its
-// *HeldError.
+// apart. A profile a run holds in another process cannot be copied: it is left out, and after
+// writing the rest Backup returns a *PartialError naming it (the archive is complete for what
+// it holds, so a nightly backup still saves every other customer).
 func (s *Store) Backup(w io.Writer) error {
 	tw := tar.NewWriter(w)
 	base := filepath.Base(s.path)
@@ -150,9 +151,18 @@ func (s *Store) Backup(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	var partial PartialError
 	for _, n := range names {
 		h, err := s.acquire(s.profilePath(n), false, n)
 		if errors.Is(err, errNoFile) {
+			continue
+		}
+		var held *HeldError
+		if errors.As(err, &held) {
+			if partial.Held == nil {
+				partial.Held = map[string]*HeldError{}
+			}
+			partial.Held[n] = held
 			continue
 		}
 		if err != nil {
@@ -169,10 +179,14 @@ func (s *Store) Backup(w io.Writer) error {
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if partial.Held != nil {
+		return &partial
+	}
 	return nil
 }
 
-// BackupTo writes Backup's archive to a file (0600), complete or not at all.
+// BackupTo writes Backup's archive to a file (0600), complete or not at all; an archive
+// without the profiles held elsewhere is written, and their *PartialError returned.
 func (s *Store) BackupTo(path string) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new-"+randHex(6))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -181,6 +195,10 @@ func (s *Store) BackupTo(path string) error {
 	}
 	defer os.Remove(tmp)
 	err = s.Backup(f)
+	var partial *PartialError
+	if errors.As(err, &partial) {
+		err = nil
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -192,6 +210,9 @@ func (s *Store) BackupTo(path string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if partial != nil {
+		return partial
 	}
 	return nil
 }

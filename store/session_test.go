@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -396,7 +397,24 @@ func TestHeldByAnotherStore(t *testing.T) {
 	_, err = s.RunChanges("run-acme")
 	check("run changes", err)
 	check("check", s.Check())
-	check("backup", s.Backup(io.Discard))
+	// A backup copies the others and names the held one.
+	var tarball bytes.Buffer
+	err = s.Backup(&tarball)
+	if pe := (*store.PartialError)(nil); !errors.As(err, &pe) || pe.Held["acme"] == nil || len(pe.Held) != 1 {
+		t.Errorf("backup with a held profile: %v", err)
+	}
+	check("backup", err)
+	var copied []string
+	for tr := tar.NewReader(&tarball); ; {
+		hd, err := tr.Next()
+		if err != nil {
+			break
+		}
+		copied = append(copied, filepath.Base(hd.Name))
+	}
+	if !slices.Contains(copied, "beta.db") || slices.Contains(copied, "acme.db") {
+		t.Errorf("backup with acme held copied %v", copied)
+	}
 	// All-profile calls give what they can, with the held ones.
 	last, err := s.LastRuns()
 	var pe *store.PartialError

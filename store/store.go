@@ -27,7 +27,8 @@
 //	State, EachState, PendingOf of P            *HeldError at once
 //	Commit, RecordRun, ClearPending for P       *HeldError at once (they hold P for a moment)
 //	Runs(""), LastRuns                          the other profiles, with a *PartialError
-//	Check, Backup                               *HeldError (P cannot be read)
+//	Check                                       *HeldError (P cannot be read)
+//	Backup                                      the others, with a *PartialError
 //	anything on other profiles                  works
 //
 // A run of this Store holding P (the TUI's own run) does not lock out the Store's readers: they

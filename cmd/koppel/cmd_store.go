@@ -60,20 +60,29 @@ func (a *app) storeBackup(path string) error {
 		return err
 	}
 	defer s.Close()
+	// A customer whose run holds its file is left out; the archive of the others is written and
+	// exit 1 names who is missing, so a scheduler notices.
+	var partial *store.PartialError
 	if path == "-" {
-		if err := s.Backup(a.stdout); err != nil {
+		if err := s.Backup(a.stdout); errors.As(err, &partial) {
+			return a.partialErr(partial)
+		} else if err != nil {
 			return failErr(err)
 		}
 		return nil
 	}
-	if err := s.BackupTo(path); err != nil {
-		var held *store.HeldError
-		var damaged *store.DamagedError
-		if errors.As(err, &held) || errors.As(err, &damaged) {
-			return failErr(err)
-		}
+	err = s.BackupTo(path)
+	var damaged *store.DamagedError
+	switch {
+	case errors.As(err, &partial):
+	case errors.As(err, &damaged):
+		return failErr(err)
+	case err != nil:
 		return failMsg(a.t("cli.write_failed", path, a.fsReason(err)))
 	}
 	fmt.Fprintln(a.stdout, a.t("cli.store.backup_done", path, a.dbPath()+".key"))
+	if partial != nil {
+		return a.partialErr(partial)
+	}
 	return nil
 }

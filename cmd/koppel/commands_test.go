@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -9,12 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/koppel-nl/koppel/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden help texts in testdata/help")
@@ -402,6 +405,29 @@ func TestStoreCheckAndBackup(t *testing.T) {
 	if fi, err := os.Stat(backup); err != nil || fi.Size() == 0 || fi.Mode().Perm() != 0o600 {
 		t.Errorf("backup file: %v", err)
 	}
+	// A customer whose run is in progress is reported, not copied; the others are saved.
+	c.run("profile", "import", c.profile("beta", "http://127.0.0.1:9/x", strings.Repeat("ab", 32), "compleet", ""))
+	s, err := store.Open(filepath.Join(c.dir, "koppel.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordRun(&store.Run{ID: "run-beta", Profile: "beta", Status: "ok"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.Hold("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(c.dir, "partial.tar")
+	out, errOut, code := c.run("store", "backup", partial, "--lang", "en")
+	if code != 1 || !strings.Contains(errOut, "acme") || strings.Contains(errOut, "beta") || !strings.Contains(out, "partial.tar") {
+		t.Errorf("backup with acme running: exit %d %s%s", code, out, errOut)
+	}
+	if got := tarNames(t, partial); !slices.Contains(got, "koppel.db.d/beta.db") || slices.Contains(got, "koppel.db.d/acme.db") {
+		t.Errorf("backup with acme running holds %v", got)
+	}
+	_ = held.Close()
+	s.Close()
 	// A damaged catalog: every command says so, exit 1, never a panic.
 	db := filepath.Join(c.dir, "koppel.db")
 	raw, _ := os.ReadFile(db)
@@ -503,5 +529,27 @@ func TestOneLanguageAtATime(t *testing.T) {
 		if strings.Contains(out, "null") {
 			t.Errorf("%v has null: %.300s", args, out)
 		}
+	}
+}
+
+// tarNames lists the entries of a tar file.
+func tarNames(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var names []string
+	tr := tar.NewReader(f)
+	for {
+		hd, err := tr.Next()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, hd.Name)
 	}
 }
