@@ -35,8 +35,9 @@ var periodsMessages = map[string][2]string{
 	"tui.periods.col.first":  {"Eerste dag", "First day"},
 	"tui.periods.col.week":   {"Week", "Week"},
 	"tui.periods.col.next":   {"Volgende mijlpaal", "Next milestone"},
-	"tui.periods.col.end":    {"Einde wachttijd", "End of waiting"},
-	"tui.periods.legend":     {"✓ = voorbij · week N eindigt op dag 7·N van de ziekte, hersteldagen tussendoor tellen niet", "✓ = past · week N ends on day 7·N of sickness; days recovered in between do not count"},
+	"tui.periods.source":     {"stand op %[1]s · levering %[2]s van %[3]s · AFAS niet aangeroepen", "as of %[1]s · delivery %[2]s of %[3]s · AFAS not called"},
+	"tui.periods.holder":     {"%[1]s · ziek sinds %[2]s · week %[3]s · %[4]s hersteldagen niet meegeteld", "%[1]s · sick since %[2]s · week %[3]s · %[4]s days recovered not counted"},
+	"tui.periods.legend":     {"✓ = voorbij · week N eindigt op ziektedag 7·N; hersteldagen tellen niet", "✓ = past · week N ends on sick day 7·N; days recovered do not count"},
 	"tui.periods.error":      {"Kan het verzuim niet lezen: %[1]s", "Cannot read the absences: %[1]s"},
 	"tui.key.periods":        {"poortwachter", "gatekeeper"},
 }
