@@ -25,6 +25,8 @@ type keyMap struct {
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
+	// The poortwachter view (from a profile's details and the run screen).
+	Periods key.Binding
 }
 
 func newKeyMap(e *env) keyMap {
@@ -87,6 +89,8 @@ func newKeyMap(e *env) keyMap {
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),
 		ConfirmNo:     k("tui.key.confirm_no", "esc"),
 		ConfirmYes:    k("tui.key.confirm_yes", e.t("tui.confirm.letter")),
+
+		Periods: k("tui.key.periods", "w"),
 	}
 	if e.t("tui.confirm.letter") == "-" {
 		// Dutch has no letter of its own for yes that no list uses (j moves down).

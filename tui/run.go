@@ -174,7 +174,7 @@ func (r *runScreen) keys() []key.Binding {
 	if r.dry && r.err == nil {
 		ks = append(ks, km.Deliver)
 	}
-	return append(ks, km.History, km.Back, km.PageUp, km.PageDown, km.Home, km.End)
+	return append(ks, km.History, km.Periods, km.Back, km.PageUp, km.PageDown, km.Home, km.End)
 }
 
 func (r *runScreen) blocked() bool {
@@ -244,6 +244,8 @@ func (r *runScreen) key(m tea.KeyMsg) (screen, tea.Cmd) {
 		return h, nil
 	case key.Matches(m, km.OpenRun) && r.result != nil:
 		return r, e.push(newRunDetail(e, r.result.Run))
+	case key.Matches(m, km.Periods):
+		return r, e.push(newPeriodsScreen(e, r.name))
 	case key.Matches(m, km.Allow) && r.blocked():
 		r.asking, r.askAllow = r.allowConfirm(), true
 	case key.Matches(m, km.Deliver) && r.dry && r.err == nil:

@@ -20,12 +20,14 @@ import (
 // rows stream past. It holds a few dates per absence, never the rows.
 type periodIndex struct {
 	holders map[string]map[int64]*periodAbsence
+	kept    []historyAbsence // after compute: the history absences the poortwachter view needs
 }
 
 type periodAbsence struct {
 	verloop   int64
 	first     time.Time
 	recovered time.Time
+	delivered bool // at least one of its rows is delivered (not read only for the history)
 }
 
 func newPeriodIndex() *periodIndex {
@@ -39,8 +41,17 @@ func (pi *periodIndex) add(a mapping.AbsenceInfo) {
 		pi.holders[a.Holder] = abs
 	}
 	if cur := abs[a.VerzuimID]; cur == nil || a.VerloopID < cur.verloop {
-		abs[a.VerzuimID] = &periodAbsence{verloop: a.VerloopID, first: a.FirstDay, recovered: a.Recovered}
+		delivered := cur != nil && cur.delivered
+		abs[a.VerzuimID] = &periodAbsence{verloop: a.VerloopID, first: a.FirstDay, recovered: a.Recovered, delivered: delivered}
 	}
+	abs[a.VerzuimID].delivered = true
+}
+
+// addHistory notes a row read only for the history window: it shapes periods, never a file.
+func (pi *periodIndex) addHistory(a mapping.AbsenceInfo) {
+	delivered := pi.holders[a.Holder][a.VerzuimID] != nil && pi.holders[a.Holder][a.VerzuimID].delivered
+	pi.add(a)
+	pi.holders[a.Holder][a.VerzuimID].delivered = delivered
 }
 
 // periodCols are the three columns of each absence: ZiekteperiodeId, EersteDagZiekteperiode,
@@ -55,7 +66,8 @@ func (pi *periodIndex) compute() periodCols {
 		for id, a := range abs {
 			list = append(list, periods.Absence{ID: id, FirstDay: a.first, Recovered: a.recovered})
 		}
-		_, byAbsence := periods.Compute(list)
+		ps, byAbsence := periods.Compute(list)
+		pi.kept = append(pi.kept, keptHistory(holder, ps, abs)...)
 		cols := make(map[int64][3]string, len(byAbsence))
 		for id, p := range byAbsence {
 			cols[id] = [3]string{strconv.FormatInt(p.ID, 10), day(p.FirstDay), day(p.EndOfWaiting)}

@@ -205,7 +205,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				a := v.(mapping.Absence)
 				if pl.m.IsHistory(a) {
 					if info, ok := pl.m.History(a); ok {
-						idx.add(info)
+						idx.addHistory(info)
 					}
 					return nil
 				}
@@ -221,6 +221,9 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			cols := idx.compute()
+			if err := keepHistory(pl.sess, idx.kept); err != nil {
+				return err
+			}
 			var batch []mapping.Record
 			err = sp.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
 				cols.fill(&rec, info)

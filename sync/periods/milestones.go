@@ -19,16 +19,17 @@ type Milestone struct {
 	Past bool      // Date is before today
 }
 
-// WeekDate returns the date of the week-N milestone of period p: the period's first day plus
-// N weeks (7·N days), counted with the gaps left out. That is the day after the holder's
-// N-th week of sickness, the first day of week N+1: for a period starting on a Monday, the
-// week-6 milestone is the Monday six weeks later. Every gap that starts before the date so
-// far moves it by the gap's days, so the date lies after exactly 7·N sick days. p.Gaps must
-// be in date order, as Compute leaves them.
+// WeekDate returns the date of the week-N milestone of period p: the last day of the holder's
+// N-th week of sickness, counted from the period's first day with the gaps left out — the day
+// by which the Gatekeeper Act's step "in week N" must be done. Without gaps that is the first
+// day + 7·N − 1, the same count as EindeWachttijd (first day + 727 = 7·104 − 1, the last day of
+// week 104), so WeekDate(p, 104) is p.EndOfWaiting whenever no gap lies after it. A gap whose
+// first day well falls on or before the date so far moves it by the gap's days, so the date is
+// the day of exactly the 7·N-th sick day. p.Gaps must be in date order, as Compute leaves them.
 func WeekDate(p Period, week int) time.Time {
-	d := AddDays(p.FirstDay, 7*week)
+	d := AddDays(p.FirstDay, 7*week-1)
 	for _, g := range p.Gaps {
-		if Day(g.From).Before(d) {
+		if !Day(g.From).After(d) {
 			d = AddDays(d, g.Days())
 		}
 	}

@@ -25,44 +25,49 @@ func TestMilestoneDates(t *testing.T) {
 		{
 			name: "no gaps",
 			in:   []ab{{1, "2024-01-08", ""}},
-			want: [5]string{"2024-02-19", "2024-03-04", "2024-10-28", "2025-01-06", "2026-01-04"},
+			want: [5]string{"2024-02-18", "2024-03-03", "2024-10-27", "2025-01-05", "2026-01-04"},
 		},
 		{
 			// flex.md example 2, period A+B: a 21-day gap before every milestone.
 			name: "gap before all milestones",
 			in:   []ab{{10, "2024-01-08", "2024-01-22"}, {11, "2024-02-12", "2024-02-20"}},
-			want: [5]string{"2024-03-11", "2024-03-25", "2024-11-18", "2025-01-27", "2026-01-25"},
+			want: [5]string{"2024-03-10", "2024-03-24", "2024-11-17", "2025-01-26", "2026-01-25"},
 		},
 		{
+			// The gap (02-26 to 03-04) starts after week 6 ends (02-18) but before week 8 would.
 			name: "gap after week 6",
 			in:   []ab{{1, "2024-01-08", "2024-02-26"}, {2, "2024-03-04", ""}},
-			want: [5]string{"2024-02-19", "2024-03-11", "2024-11-04", "2025-01-13", "2026-01-11"},
+			want: [5]string{"2024-02-18", "2024-03-10", "2024-11-03", "2025-01-12", "2026-01-11"},
 		},
 		{
-			name: "gap starting on the week-6 date does not move it",
+			// Sick 01-08 to 02-18 inclusive: 42 days, week 6 is complete on 02-18; the gap
+			// begins the day after, so it moves week 8 on, not week 6.
+			name: "gap starting the day after the week-6 date does not move it",
 			in:   []ab{{1, "2024-01-08", "2024-02-19"}, {2, "2024-02-26", ""}},
-			want: [5]string{"2024-02-19", "2024-03-11", "2024-11-04", "2025-01-13", "2026-01-11"},
+			want: [5]string{"2024-02-18", "2024-03-10", "2024-11-03", "2025-01-12", "2026-01-11"},
 		},
 		{
-			name: "gap starting the day before the week-6 date moves it",
+			// Sick 01-08 to 02-17: 41 days; the 42nd sick day is the first of the next absence.
+			name: "gap starting on the week-6 date moves it",
 			in:   []ab{{1, "2024-01-08", "2024-02-18"}, {2, "2024-02-25", ""}},
-			want: [5]string{"2024-02-26", "2024-03-11", "2024-11-04", "2025-01-13", "2026-01-11"},
+			want: [5]string{"2024-02-25", "2024-03-10", "2024-11-03", "2025-01-12", "2026-01-11"},
 		},
 		{
-			// Week 6 is 2024-02-19 without gaps; the first gap moves it to 03-04, which puts
-			// the second gap (from 02-26) before it too.
+			// Week 6 is 2024-02-18 without gaps; the first gap (14 days) moves it to 03-03,
+			// which puts the second gap (from 02-26, 7 days) before it too: 7 + 28 sick days
+			// before the gaps end, the 42nd on 03-10.
 			name: "second gap reached only after the first moved the date",
 			in: []ab{
 				{1, "2024-01-08", "2024-01-15"},
 				{2, "2024-01-29", "2024-02-26"},
 				{3, "2024-03-04", ""},
 			},
-			want: [5]string{"2024-03-11", "2024-03-25", "2024-11-18", "2025-01-27", "2026-01-25"},
+			want: [5]string{"2024-03-10", "2024-03-24", "2024-11-17", "2025-01-26", "2026-01-25"},
 		},
 		{
 			name: "gap after week 52 moves only the end",
 			in:   []ab{{1, "2024-01-08", "2025-03-03"}, {2, "2025-03-17", ""}},
-			want: [5]string{"2024-02-19", "2024-03-04", "2024-10-28", "2025-01-06", "2026-01-18"},
+			want: [5]string{"2024-02-18", "2024-03-03", "2024-10-27", "2025-01-05", "2026-01-18"},
 		},
 	}
 	codes := [5]string{CodeProblemAnalysis, CodePlanOfAction, CodeReportUWV, CodeFirstYearEvaluation, CodeEndOfWaiting}
@@ -102,42 +107,42 @@ func TestMilestonesStoredPeriod(t *testing.T) {
 		Gaps:         []Gap{{From: time.Date(2024, 1, 22, 0, 0, 0, 0, ams), To: time.Date(2024, 2, 12, 0, 0, 0, 0, ams)}},
 	}
 	ms := Milestones(p, d(t, "2000-01-01"))
-	want := []string{"2024-03-11", "2024-03-25", "2024-11-18", "2025-01-27", "2026-01-25"}
+	want := []string{"2024-03-10", "2024-03-24", "2024-11-17", "2025-01-26", "2026-01-25"}
 	for i, m := range ms {
 		if m.Date != d(t, want[i]) {
 			t.Errorf("%s = %v, want %s", m.Code, m.Date, want[i])
 		}
 	}
 
-	// A gap from local midnight on the week-6 date (an hour before midnight UTC) starts on
-	// that date, so it does not move week 6.
+	// A gap from local midnight on the day after the week-6 date (an hour before midnight UTC)
+	// starts on that day, so it does not move week 6 (02-18) but moves week 8.
 	p = Period{
 		FirstDay:     d(t, "2024-01-08"),
 		EndOfWaiting: d(t, "2026-01-11"),
 		Gaps:         []Gap{{From: time.Date(2024, 2, 19, 0, 0, 0, 0, ams), To: time.Date(2024, 2, 26, 0, 0, 0, 0, ams)}},
 	}
-	if got := WeekDate(p, 6); got != d(t, "2024-02-19") {
-		t.Errorf("week 6 = %v, want 2024-02-19", got)
+	if got := WeekDate(p, 6); got != d(t, "2024-02-18") {
+		t.Errorf("week 6 = %v, want 2024-02-18", got)
 	}
-	if got := WeekDate(p, 8); got != d(t, "2024-03-11") {
-		t.Errorf("week 8 = %v, want 2024-03-11", got)
+	if got := WeekDate(p, 8); got != d(t, "2024-03-10") {
+		t.Errorf("week 8 = %v, want 2024-03-10", got)
 	}
 }
 
 func TestMilestonesPast(t *testing.T) {
 	p := onePeriod(t, []ab{{1, "2024-01-08", ""}})
-	// week6 2024-02-19, week8 2024-03-04, week42 2024-10-28, week52 2025-01-06, end 2026-01-04
+	// week6 2024-02-18, week8 2024-03-03, week42 2024-10-27, week52 2025-01-05, end 2026-01-04
 	tests := []struct {
 		today string
 		past  [5]bool
 	}{
 		{"2024-01-08", [5]bool{}},
-		{"2024-02-19", [5]bool{}}, // due today: not past
-		{"2024-02-20", [5]bool{true}},
-		{"2024-03-04", [5]bool{true}},
-		{"2024-03-05", [5]bool{true, true}},
-		{"2025-01-06", [5]bool{true, true, true}},
-		{"2025-01-07", [5]bool{true, true, true, true}},
+		{"2024-02-18", [5]bool{}}, // due today: not past
+		{"2024-02-19", [5]bool{true}},
+		{"2024-03-03", [5]bool{true}},
+		{"2024-03-04", [5]bool{true, true}},
+		{"2025-01-05", [5]bool{true, true, true}},
+		{"2025-01-06", [5]bool{true, true, true, true}},
 		{"2026-01-04", [5]bool{true, true, true, true}},
 		{"2026-01-05", [5]bool{true, true, true, true, true}},
 	}
@@ -155,11 +160,11 @@ func TestMilestonesPast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := Milestones(p, time.Date(2024, 2, 19, 23, 30, 0, 0, ams))
+	ms := Milestones(p, time.Date(2024, 2, 18, 23, 30, 0, 0, ams))
 	if ms[0].Past {
 		t.Error("week 6 is due today in Amsterdam, not past")
 	}
-	ms = Milestones(p, time.Date(2024, 2, 20, 0, 30, 0, 0, ams)) // 2024-02-19 23:30 UTC
+	ms = Milestones(p, time.Date(2024, 2, 19, 0, 30, 0, 0, ams)) // 2024-02-18 23:30 UTC
 	if !ms[0].Past {
 		t.Error("week 6 was yesterday in Amsterdam: past")
 	}
@@ -209,5 +214,24 @@ func TestNextFirst(t *testing.T) {
 	}
 	if got := NextFirst(nil); len(got) != 0 {
 		t.Errorf("NextFirst(nil) = %v", got)
+	}
+}
+
+// Week N ends on the first day + 7·N − 1, the count of EindeWachttijd (first day + 727 is the
+// last day of week 104): the Gatekeeper milestones and the end of the waiting time are one
+// count, so week 104 by WeekDate is the period's EindeWachttijd, with and without gaps.
+func TestWeekDateCountsLikeEndOfWaiting(t *testing.T) {
+	for _, in := range [][]ab{
+		{{1, "2024-01-08", ""}},
+		{{1, "2022-01-03", "2022-07-04"}, {2, "2022-07-25", ""}}, // flex.md example 1
+		{{1, "2024-01-08", "2024-01-15"}, {2, "2024-01-29", "2024-02-26"}, {3, "2024-03-04", ""}},
+	} {
+		p := onePeriod(t, in)
+		if got := WeekDate(p, 104); !got.Equal(p.EndOfWaiting) {
+			t.Errorf("%v: WeekDate(104) = %s, EindeWachttijd %s", in, ds(got), ds(p.EndOfWaiting))
+		}
+		if got := WeekDate(p, 1); p.Gaps == nil && !got.Equal(AddDays(p.FirstDay, 6)) {
+			t.Errorf("%v: week 1 ends on %s, want the 7th day", in, ds(got))
+		}
 	}
 }
