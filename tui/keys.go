@@ -21,6 +21,8 @@ type keyMap struct {
 	Cancel, Allow, Deliver, OpenRun key.Binding
 	// Run details.
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
+	// Explain one employee.
+	Explain, ExplainGo key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
 	// Confirmations.
@@ -69,6 +71,8 @@ func newKeyMap(e *env) keyMap {
 		Entity:      k("tui.key.entity", "e"),
 		Kind:        k("tui.key.kind", "t"),
 		Full:        k("tui.key.full", "enter"),
+		Explain:     k("tui.key.explain", "x"),
+		ExplainGo:   k("tui.key.explain_go", "enter"),
 
 		Recheck:   k("tui.key.recheck", "c"),
 		SaveDefs:  k("tui.key.save_defs", "s"),

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -78,43 +77,11 @@ func (a *app) explain1(name, medewerker string, day time.Time, jsonOut bool) err
 	if jsonOut {
 		return writeJSON(a.stdout, x)
 	}
-	w := a.stdout
-	fmt.Fprintln(w, a.t("cli.explain.title", medewerker, name))
-	fmt.Fprintln(w, a.t("cli.explain.day", x.Day))
-	fmt.Fprintln(w, "\n"+a.t("cli.explain.read"))
-	for _, rr := range x.Read {
-		for _, row := range rr.Rows {
-			keys := make([]string, 0, len(row))
-			for k := range row {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var parts []string
-			for _, k := range keys {
-				if row[k] != "" {
-					parts = append(parts, k+"="+row[k])
-				}
-			}
-			fmt.Fprintf(w, "  %s: %s\n", rr.Connector, strings.Join(parts, ", "))
+	for _, l := range x.Text(a.lang) {
+		if l.Kind == "heading" {
+			fmt.Fprintln(a.stdout)
 		}
-	}
-	fmt.Fprintln(w, "\n"+a.t("cli.explain.decisions"))
-	for _, d := range x.Decisions {
-		fmt.Fprintf(w, "  %-12s %s %s: %s\n", a.t("level."+d.Level.String()), a.t("entity."+d.Entity), d.Key, a.t(d.Code, d.Args...))
-	}
-	fmt.Fprintln(w, "\n"+a.t("cli.explain.lines"))
-	for _, f := range x.Files {
-		fmt.Fprintf(w, "  %s (%s)\n    %s\n", f.File, a.plural(len(f.Lines), "cli.n.row"), strings.Join(f.Header, ";"))
-		for _, l := range f.Lines {
-			fmt.Fprintf(w, "    %s\n", strings.Join(l, ";"))
-		}
-	}
-	fmt.Fprintln(w, "\n"+a.t("cli.explain.changes"))
-	for _, c := range x.Changes {
-		fmt.Fprintf(w, "  %-13s %s %s\n", a.t("cli.kind."+c.Kind), a.t("entity."+c.Entity), c.Key)
-		for _, f := range c.Fields {
-			fmt.Fprintf(w, "      %s: %q → %q\n", f.Column, f.Before, f.After)
-		}
+		fmt.Fprintln(a.stdout, strings.Repeat(" ", l.Indent)+l.Text)
 	}
 	return nil
 }

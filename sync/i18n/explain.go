@@ -17,4 +17,15 @@ var explainMessages = map[string][2]string{
 	"explain.day_abs_recovered": {"op %[1]s hersteld: hersteld per %[2]s", "recovered by %[1]s: recovered as of %[2]s"},
 	"explain.period":            {"ziekteperiode %[1]s: begonnen %[2]s, %[3]s verzuim(en), einde wachttijd %[4]s", "composite period %[1]s: began %[2]s, %[3]s absence(s), end of the waiting time %[4]s"},
 	"explain.day_milestone":     {"op %[1]s: volgende Poortwachter-mijlpaal week %[2]s op %[3]s", "on %[1]s: next Gatekeeper milestone week %[2]s on %[3]s"},
+
+	"tui.key.explain":         {"verklaar medewerker", "explain employee"},
+	"tui.key.explain_go":      {"verklaren", "explain"},
+	"tui.explain.title":       {"Medewerker verklaren — profiel %[1]s", "Explain an employee — profile %[1]s"},
+	"tui.explain.ask":         {"Welke medewerker? Een medewerkernummer, of een deel van een naam. koppel leest uit AFAS alleen wat die medewerker nodig heeft en levert of bewaart niets.", "Which employee? An employee number, or part of a name. koppel reads from AFAS only what that employee needs and delivers or stores nothing."},
+	"tui.explain.placeholder": {"bijv. 100231 of de Vries", "e.g. 100231 or de Vries"},
+	"tui.explain.reading":     {"%[1]s: lezen uit AFAS…", "%[1]s: reading from AFAS…"},
+	"tui.explain.pick":        {"Kies een medewerker:", "Choose an employee:"},
+	"tui.explain.position":    {"regels %[1]s–%[2]s van %[3]s", "lines %[1]s–%[2]s of %[3]s"},
+	"tui.explain.cancelled":   {"Afgebroken: niets bewaard.", "Cancelled: nothing stored."},
+	"tui.explain.no_employee": {"Deze regel gaat niet over één medewerker: kies een regel van een dienstverband, verzuim, gebruiker of medewerker.", "This line is not about one employee: choose a line of an employment, absence, user or employee."},
 }
