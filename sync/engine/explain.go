@@ -159,6 +159,7 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 	m.EmploymentsDone()
 	if sel.Werknemer && p.Couplings.Werknemer.Managers {
 		recs[mapping.Users] = m.Users()
+		x.accountNote(units, medewerker, m.Delivered(medewerker), recs[mapping.Users])
 	}
 	if sel.Verzuim {
 		idx := newPeriodIndex()

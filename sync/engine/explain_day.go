@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/mapping"
@@ -110,5 +111,26 @@ func (x *Explanation) periodsOnDay(pi *periodIndex, day time.Time) {
 					Code: "explain.day_milestone", Args: []string{on, strconv.Itoa(m.Week), dateText(m.Date)}})
 			}
 		}
+	}
+}
+
+// accountNote says whether the employee qualifies for a manager account (delivery.md): the
+// manager of a department that is not Vervallen, and delivered. A qualifying employee whose
+// account is Uitval has that in the decisions already.
+func (x *Explanation) accountNote(units []mapping.Unit, medewerker string, delivered bool, accounts []mapping.Record) {
+	var managed []string
+	for _, u := range units {
+		if u.Manager == medewerker && !u.Vervallen {
+			managed = append(managed, u.Code)
+		}
+	}
+	slices.Sort(managed)
+	switch {
+	case len(managed) == 0:
+		x.note(mapping.Users, "", "explain.user_none", medewerker)
+	case !delivered:
+		x.note(mapping.Users, "", "explain.user_undelivered", strings.Join(managed, ", "))
+	case len(accounts) > 0:
+		x.note(mapping.Users, accounts[0].Key, "explain.user_account", strings.Join(managed, ", "), accounts[0].Values[slices.Index(mapping.Columns(mapping.Users), "Afdelingen")])
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func datedEmployee(t *testing.T, sim *afassim.Server) string {
 func decided(x *engine.Explanation) string {
 	var b strings.Builder
 	for _, d := range x.Decisions {
-		b.WriteString(d.Entity + " " + d.Key + ": " + i18n.EN.T(d.Code, d.Args...) + "\n")
+		b.WriteString(d.Level.String() + " " + d.Entity + " " + d.Key + ": " + i18n.EN.T(d.Code, d.Args...) + "\n")
 	}
 	return b.String()
 }
@@ -127,6 +128,41 @@ func TestExplainAsOnADay(t *testing.T) {
 	}
 	if lines != 4 { // the employment, the manager account and the two absences
 		t.Errorf("%d lines, want 4: %v", lines, today.Files)
+	}
+}
+
+// Every employee's explanation says whether they qualify for a manager account, and the account
+// it names is the one in gebruikers.csv.
+func TestExplainSaysWhyAnAccount(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 5, Employees: 30}, profile.ModeCompleet)
+	var with, without int
+	for i := 100001; i <= 100030; i++ {
+		nr := strconv.Itoa(i)
+		x, err := e.eng.Explain(context.Background(), "acme", nr, engine.Options{RetryBase: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := decided(x)
+		var account []string
+		for _, f := range x.Files {
+			if f.File == "gebruikers.csv" && len(f.Lines) > 0 {
+				account = f.Lines[0]
+			}
+		}
+		switch {
+		case account != nil:
+			with++
+			if !strings.Contains(text, "users "+account[1]+": manager account: manager of ") || !strings.Contains(text, "with everything below: "+account[11]) {
+				t.Errorf("%s has account %v, the decisions say:\n%s", nr, account, text)
+			}
+		case strings.Contains(text, "no manager account: "+nr+" is the manager of no department"):
+			without++
+		case !strings.Contains(text, "but no account") && !strings.Contains(text, "Uitval"):
+			t.Errorf("%s: no account and no reason:\n%s", nr, text)
+		}
+	}
+	if with == 0 || without == 0 {
+		t.Errorf("%d with an account, %d without: the data tests neither", with, without)
 	}
 }
 
