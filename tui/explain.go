@@ -349,9 +349,12 @@ func employeeOfLog(l runlog.Log, changes []store.Change) string {
 	case mapping.Employees, mapping.Users:
 		return l.Key
 	case mapping.Employments:
+		// An employment's key (employer/number/employment), or, for what the rules found about
+		// the employee on their employment's line (an invalid BSN), the number itself.
 		if parts := strings.Split(l.Key, "/"); len(parts) >= 3 {
 			return parts[len(parts)-2]
 		}
+		return l.Key
 	case mapping.Absences:
 		for _, c := range changes {
 			if c.Entity == l.Entity && displayKey(c.Key) == l.Key {

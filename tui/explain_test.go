@@ -17,6 +17,8 @@ import (
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
 // files hashes every file under dir: the store, its folder and the outbox.
@@ -197,5 +199,60 @@ func TestExplainNeedsAnEmployeeOnTheLine(t *testing.T) {
 	keys(t, a, "e", "x") // an employment's
 	if s, ok := a.top().(*explainScreen); !ok || s.asked == "" {
 		t.Errorf("x on an employment opened %T", a.top())
+	}
+}
+
+func TestExplainFromALogLine(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 5, Employees: 120})
+	f.addProfile("acme")
+	if _, err := engine.New(f.st).Run(context.Background(), "acme", engine.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a := New(context.Background(), f.deps, "")
+	keys(t, a, "h", "enter")
+	d := a.top().(*runDetail)
+	for i := 0; d.logEntity != mapping.Employments && i < len(runEntities)+1; i++ {
+		keys(t, a, "e")
+	}
+	if len(d.logShown) == 0 {
+		t.Fatal("no log line about an employment")
+	}
+	l := d.logs[d.logShown[0]]
+	keys(t, a, "x")
+	s, ok := a.top().(*explainScreen)
+	if !ok {
+		t.Fatalf("x on %+v opened %T (%s)", l, a.top(), d.err)
+	}
+	if !strings.Contains(l.Key, "/"+s.asked+"/") && l.Key != s.asked {
+		t.Errorf("x on %q explains %q", l.Key, s.asked)
+	}
+}
+
+func TestEmployeeOfALine(t *testing.T) {
+	p := &profile.Profile{Rewrite: profile.Rewrite{Employee: profile.Affix{Prefix: "A-", Suffix: "x"}}}
+	changes := []store.Change{{Entity: mapping.Absences, Key: "#0000000000000005001\x1f#0000000000000090001", After: []string{"ZBV", "A-100003x", "5001"}}}
+	for _, c := range []struct {
+		l    runlog.Log
+		want string
+	}{
+		{runlog.Log{Entity: mapping.Employments, Key: "ZBV/A-100003x/2"}, "100003"},
+		{runlog.Log{Entity: mapping.Employments, Key: "A-100007x", Code: "emp.bsn_invalid"}, "100007"},
+		{runlog.Log{Entity: mapping.Employees, Key: "A-100004x"}, "100004"},
+		{runlog.Log{Entity: mapping.Users, Key: "A-100005x"}, "100005"},
+		{runlog.Log{Entity: mapping.Absences, Key: "5001/90001"}, "100003"},
+		{runlog.Log{Entity: mapping.Absences, Key: "5009/90009", Code: "abs.employee_not_delivered", Args: []string{"A-100006x"}}, "100006"},
+		{runlog.Log{Entity: mapping.Absences, Key: "5009/90009"}, ""},
+		{runlog.Log{Entity: mapping.Departments, Key: "ZBV/Z0001"}, ""},
+	} {
+		pn := employeeOfLog(c.l, changes)
+		if got := medewerkerOf(p, pn); pn != "" && got != c.want || pn == "" && c.want != "" {
+			t.Errorf("%s %s: %q → %q, want %q", c.l.Entity, c.l.Key, pn, got, c.want)
+		}
+	}
+	if got := employeeOfChange(store.Change{Entity: mapping.Users, Before: []string{"L", "a@b", "A-7x"}}); got != "A-7x" {
+		t.Errorf("a deleted account's employee: %q", got)
+	}
+	if got := medewerkerOf(p, "100008"); got != "100008" {
+		t.Errorf("a number without the affixes: %q", got)
 	}
 }
