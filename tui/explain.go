@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -18,6 +19,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // explainScreen explains one employee (koppel explain): it asks for a number or part of a name
@@ -42,6 +44,11 @@ type explainScreen struct {
 	matches []engine.EmployeeMatch
 	pick    list
 	vp      viewport.Model
+	// The day explained (zero: today), and the field that asks for another one.
+	day       time.Time
+	dayInput  textinput.Model
+	askingDay bool
+	dayErr    string
 }
 
 // States of the explain screen.
@@ -67,6 +74,10 @@ func newExplainScreen(e *env, profile, medewerker string) *explainScreen {
 	s.input.Prompt = "> "
 	s.input.CharLimit = 80
 	s.input.Placeholder = e.t("tui.explain.placeholder")
+	s.dayInput = textinput.New()
+	s.dayInput.Prompt = e.t("tui.explain.day_prompt")
+	s.dayInput.CharLimit = 10
+	s.dayInput.Placeholder = e.t("cli.value.day")
 	return s
 }
 
@@ -78,7 +89,7 @@ func (s *explainScreen) init() tea.Cmd {
 	return s.start(s.asked)
 }
 
-func (s *explainScreen) typing() bool { return s.state == explainAsk }
+func (s *explainScreen) typing() bool { return s.state == explainAsk || s.askingDay }
 
 // start reads AFAS for one employee in the background.
 func (s *explainScreen) start(asked string) tea.Cmd {
@@ -89,7 +100,7 @@ func (s *explainScreen) start(asked string) tea.Cmd {
 	s.mu.Unlock()
 	s.x, s.err, s.hint, s.matches = nil, "", "", nil
 	opts := s.e.Engine
-	opts.Now = s.e.Now
+	opts.Now, opts.Day = s.e.Now, s.day
 	eng, name := engine.New(s.e.Store), s.profile
 	read := func() tea.Msg {
 		x, err := eng.ExplainEvents(ctx, name, asked, opts, s.progress)
@@ -123,7 +134,10 @@ func (s *explainScreen) keys() []key.Binding {
 	case explainPick:
 		return []key.Binding{km.ExplainGo, km.Up, km.Down, km.Back}
 	case explainShow:
-		return []key.Binding{km.Down, km.Up, km.PageDown, km.PageUp, km.Home, km.End, km.Back}
+		if s.askingDay {
+			return []key.Binding{km.ExplainGo, km.SearchClear}
+		}
+		return []key.Binding{km.Down, km.Up, km.PageDown, km.PageUp, km.ExplainDay, km.Home, km.End, km.Back}
 	}
 	return []key.Binding{km.Back}
 }
@@ -176,10 +190,18 @@ func (s *explainScreen) update(msg tea.Msg) (screen, tea.Cmd) {
 				return s, s.back()
 			}
 		case explainShow:
+			if s.askingDay {
+				return s, s.dayKey(m)
+			}
 			if s.scroll(m) {
 				return s, nil
 			}
-			if key.Matches(m, km.Back) {
+			switch {
+			case key.Matches(m, km.ExplainDay):
+				s.askingDay, s.dayErr = true, ""
+				s.dayInput.SetValue("")
+				return s, s.dayInput.Focus()
+			case key.Matches(m, km.Back):
 				return s, s.back()
 			}
 		default:
@@ -189,6 +211,31 @@ func (s *explainScreen) update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 	}
 	return s, nil
+}
+
+// dayKey takes a key while the screen asks for another day: enter explains the employee again
+// as on that day, esc keeps the explanation as it is.
+func (s *explainScreen) dayKey(m tea.KeyMsg) tea.Cmd {
+	e := s.e
+	switch {
+	case m.Type == tea.KeyEsc:
+		s.askingDay, s.dayErr = false, ""
+		s.dayInput.Blur()
+		return nil
+	case key.Matches(m, e.km.ExplainGo):
+		v := strings.TrimSpace(s.dayInput.Value())
+		day, err := values.ParseDay(v)
+		if err != nil {
+			s.dayErr = e.t("tui.explain.bad_day", v, e.t("cli.form.day"))
+			return nil
+		}
+		s.askingDay, s.dayErr, s.day = false, "", day
+		s.dayInput.Blur()
+		return s.start(s.x.Medewerker)
+	}
+	var cmd tea.Cmd
+	s.dayInput, cmd = s.dayInput.Update(m)
+	return cmd
 }
 
 // back returns to the question when the screen asked one, else to the screen before.
@@ -242,7 +289,8 @@ func (s *explainScreen) content() string {
 		case "title":
 			continue // shown above the viewport
 		case "day":
-			text = e.st.dim.Render(text)
+			// The command line's --date is o here.
+			text = e.st.dim.Render(wrap(e.t("tui.explain.day", s.x.Day), e.width))
 		case "heading":
 			b.WriteString("\n")
 			text = e.st.subtitle.Render(text)
@@ -318,6 +366,14 @@ func (s *explainScreen) view() string {
 		// The viewport takes what the title and the help bar leave.
 		s.vp.Width, s.vp.Height = e.width, max(1, e.height-1-2-1)
 		b.WriteString(s.vp.View() + "\n")
+		if s.askingDay {
+			line := s.dayInput.View()
+			if s.dayErr != "" {
+				line += "  " + e.st.err.Render(s.dayErr)
+			}
+			b.WriteString(line + "\n")
+			break
+		}
 		b.WriteString(e.st.dim.Render(e.t("tui.explain.position", fmt.Sprint(s.vp.YOffset+1), fmt.Sprint(min(s.vp.TotalLineCount(), s.vp.YOffset+s.vp.Height)), fmt.Sprint(s.vp.TotalLineCount()))) + "\n")
 	case explainFailed:
 		b.WriteString("\n" + e.st.err.Render(wrap(s.err, e.width)) + "\n")

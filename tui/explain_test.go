@@ -176,7 +176,23 @@ func TestExplainInEnglish(t *testing.T) {
 	tm := f.start("")
 	press(tm, "enter", "x", "1", "0", "0", "0", "0", "2", "enter")
 	waitFor(t, tm, "Employee 100002 — profile acme", "Evaluated as on 2026-11-24")
+	// o: as on another day, like --date.
+	press(tm, "o")
+	for _, r := range "2027-02-30" {
+		press(tm, string(r))
+	}
+	press(tm, "enter")
+	waitFor(t, tm, `"2027-02-30": expected a date YYYY-MM-DD`)
+	press(tm, "ctrl+u")
+	for _, r := range "2027-03-01" {
+		press(tm, string(r))
+	}
+	press(tm, "enter")
+	waitFor(t, tm, "Evaluated as on 2027-03-01")
 	a := quit(t, tm)
+	if x := a.top().(*explainScreen).x; x == nil || x.Day != "2027-03-01" || !strings.Contains(strings.Join(strings.Fields(a.top().(*explainScreen).content()), " "), "on 2027-03-01") {
+		t.Errorf("not explained as on 2027-03-01")
+	}
 	content := a.top().(*explainScreen).content()
 	for _, want := range []string{"Read from AFAS:", "Decisions:", "A run would deliver now:", "Against the last delivery:", "New"} {
 		if !strings.Contains(content, want) {

@@ -22,7 +22,7 @@ type keyMap struct {
 	// Run details.
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
 	// Explain one employee.
-	Explain, ExplainGo key.Binding
+	Explain, ExplainGo, ExplainDay key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
 	// Confirmations.
@@ -73,6 +73,7 @@ func newKeyMap(e *env) keyMap {
 		Full:        k("tui.key.full", "enter"),
 		Explain:     k("tui.key.explain", "x"),
 		ExplainGo:   k("tui.key.explain_go", "enter"),
+		ExplainDay:  k("tui.key.explain_day", "o"),
 
 		Recheck:   k("tui.key.recheck", "c"),
 		SaveDefs:  k("tui.key.save_defs", "s"),
