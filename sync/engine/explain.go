@@ -89,6 +89,9 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		}
 		return nil, err
 	}
+	if p.Draft {
+		return nil, &UsageError{Code: "run.draft", Args: []string{name}}
+	}
 	dateFrom, err := values.ParseDay(p.DateFrom)
 	if err != nil {
 		return nil, fmt.Errorf("date_from: %w", err)

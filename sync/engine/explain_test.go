@@ -213,3 +213,20 @@ func TestExplainUnknownEmployeeHints(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainRefusesADraft(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 5, Employees: 5}, profile.ModeCompleet)
+	p, err := e.store.Profile("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Draft = true
+	if err := e.store.PutProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.eng.Explain(context.Background(), "acme", "100001", engine.Options{RetryBase: time.Millisecond})
+	var ue *engine.UsageError
+	if !errors.As(err, &ue) || ue.Code != "run.draft" {
+		t.Errorf("a draft explained: %v", err)
+	}
+}
