@@ -21,6 +21,8 @@ type keyMap struct {
 	Cancel, Allow, Deliver, OpenRun key.Binding
 	// Run details.
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
+	// Explain one employee.
+	Explain, ExplainGo, ExplainDay key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
 	// Confirmations.
@@ -71,6 +73,9 @@ func newKeyMap(e *env) keyMap {
 		Entity:      k("tui.key.entity", "e"),
 		Kind:        k("tui.key.kind", "t"),
 		Full:        k("tui.key.full", "enter"),
+		Explain:     k("tui.key.explain", "x"),
+		ExplainGo:   k("tui.key.explain_go", "enter"),
+		ExplainDay:  k("tui.key.explain_day", "o"),
 
 		Recheck:   k("tui.key.recheck", "c"),
 		SaveDefs:  k("tui.key.save_defs", "s"),

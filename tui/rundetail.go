@@ -75,14 +75,14 @@ func (d *runDetail) keys() []key.Binding {
 		return []key.Binding{km.SearchDone, km.SearchClear}
 	}
 	if d.tab == tabLog {
-		return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Levels, km.Entity}
+		return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Levels, km.Entity}
 	}
-	return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Entity, km.Kind}
+	return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Entity, km.Kind}
 }
 
 func (d *runDetail) fullKeys() []key.Binding {
 	km := d.e.km
-	return append([]key.Binding{km.Tab, km.Full, km.Levels, km.Entity, km.Kind, km.Search, km.Back}, km.listKeys()...)
+	return append([]key.Binding{km.Tab, km.Full, km.Explain, km.Levels, km.Entity, km.Kind, km.Search, km.Back}, km.listKeys()...)
 }
 
 func (d *runDetail) cur() *list {
@@ -130,6 +130,8 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, nil
 		}
 		return d, d.e.pop()
+	case key.Matches(m, km.Explain):
+		return d, d.explain()
 	case key.Matches(m, km.Tab):
 		d.tab = 1 - d.tab
 		d.open = false
@@ -156,6 +158,30 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 		d.filter()
 	}
 	return d, nil
+}
+
+// explain opens the explanation of the selected line's employee (explain.go).
+func (d *runDetail) explain() tea.Cmd {
+	pn := ""
+	switch {
+	case d.tab == tabLog && len(d.logShown) > 0:
+		pn = employeeOfLog(d.logs[d.logShown[d.logList.cursor]], d.changes)
+	case d.tab == tabChanges && len(d.chShown) > 0:
+		pn = employeeOfChange(d.changes[d.chShown[d.chList.cursor]])
+	}
+	p, err := d.e.Store.Profile(d.run.Profile)
+	switch {
+	case err != nil:
+		d.err = d.e.errText(err)
+	case pn == "":
+		d.err = d.e.t("tui.explain.no_employee")
+	default:
+		if d.err == d.e.t("tui.explain.no_employee") {
+			d.err = ""
+		}
+		return d.e.push(newExplainScreen(d.e, p.Name, medewerkerOf(p, pn)))
+	}
+	return nil
 }
 
 // next cycles "" (all) → each value → "".

@@ -624,7 +624,7 @@ func TestDetailsAreAHub(t *testing.T) {
 	if !strings.Contains(view, "1 januari 2024") || !strings.Contains(view, "koppel run acme") || !strings.Contains(view, "columns/at/all") {
 		t.Errorf("details:\n%s", view)
 	}
-	for k, want := range map[string]any{"e": &wizard{}, "v": &verifyScreen{}, "h": &history{}, "w": &periodsScreen{}, "r": &runScreen{}, "p": &runScreen{}} {
+	for k, want := range map[string]any{"e": &wizard{}, "v": &verifyScreen{}, "h": &history{}, "w": &periodsScreen{}, "r": &runScreen{}, "p": &runScreen{}, "x": &explainScreen{}} {
 		keys(t, a, k)
 		if fmt.Sprintf("%T", a.top()) != fmt.Sprintf("%T", want) {
 			t.Errorf("%s on details opened %T", k, a.top())

@@ -54,6 +54,48 @@ func TestExplainOneEmployee(t *testing.T) {
 	}
 }
 
+func TestExplainDateAndHints(t *testing.T) {
+	c := newCLI(t)
+	url, token := c.sim("--employees", "40", "--seed", "3")
+	if out, errOut, code := c.run("profile", "import", c.profile("acme", url, token, "compleet", "")); code != 0 {
+		t.Fatalf("import: exit %d %s%s", code, out, errOut)
+	}
+	out, _, code := c.run("run", "acme", "--json")
+	if code != 0 {
+		t.Fatalf("run: exit %d", code)
+	}
+	rows := readLines(t, filepath.Join(lastJSON(t, out)["delivery"].(string), "medewerkers.csv"))
+	cols := strings.Split(rows[1], ";")
+	emp, surname := cols[1], cols[9] // Personeelsnummer, Geboortenaam
+
+	text, errOut, code := c.run("explain", "acme", emp, "--date", "2027-03-01", "--lang", "en")
+	if code != 0 || !strings.Contains(text, "Evaluated as on 2027-03-01") || !strings.Contains(text, "on 2027-03-01") {
+		t.Errorf("--date: exit %d\n%s%s", code, text, errOut)
+	}
+	if !strings.Contains(errOut, "Koppel_Medewerkers: read 1 row") {
+		t.Errorf("no progress on stderr: %q", errOut)
+	}
+	js, _, code := c.run("explain", "acme", emp, "--date", "2027-03-01", "--json")
+	var x struct{ Day string }
+	if code != 0 || json.Unmarshal([]byte(js), &x) != nil || x.Day != "2027-03-01" {
+		t.Errorf("--json --date: exit %d day %q", code, x.Day)
+	}
+	for _, bad := range []string{"2027-02-30", "1-3-2027", "morgen"} {
+		_, errOut, code := c.run("explain", "acme", emp, "--date", bad, "--lang", "en")
+		if code != 2 || !strings.Contains(errOut, "--date") || !strings.Contains(errOut, "YYYY-MM-DD") {
+			t.Errorf("--date %s: exit %d, %s", bad, code, errOut)
+		}
+	}
+	// Part of a name finds the numbers.
+	_, errOut, code = c.run("explain", "acme", strings.ToLower(surname), "--lang", "en")
+	if code != 2 || !strings.Contains(errOut, "in their name") || !strings.Contains(errOut, emp) {
+		t.Errorf("a name: exit %d, %s", code, errOut)
+	}
+	if regexp.MustCompile(`\d{9}`).MatchString(errOut) {
+		t.Errorf("a BSN in the hint: %s", errOut)
+	}
+}
+
 func readLines(t *testing.T, path string) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)

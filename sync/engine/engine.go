@@ -86,6 +86,8 @@ type Options struct {
 	HTTPClient     *http.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Day is the day koppel explain evaluates the rules as on (zero: today by Now).
+	Day time.Time
 }
 
 // Result is a finished run: its record, the changes against the last delivery and the log.

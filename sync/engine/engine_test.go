@@ -930,6 +930,38 @@ func TestNoMutationColumn(t *testing.T) {
 
 // explain and a run share the rules: for every employee, the lines explain says a run would
 // deliver are that employee's lines in the run's delivery, and its changes are the run's.
+// checkChanges compares the changes explain predicted for every employee with the run's: the
+// same kind for every record (a deactivated account is the run's Gewijzigd; an unchanged one is
+// no change of the run), and no change of the run that no explanation named.
+func checkChanges(t *testing.T, round string, run []store.Change, want map[string]*engine.Explanation) {
+	t.Helper()
+	got := map[string]string{}
+	for _, c := range run {
+		if c.Entity != mapping.Departments {
+			got[c.Entity+" "+mapping.DisplayKey(c.Key)] = c.Kind
+		}
+	}
+	claimed := map[string]bool{}
+	for nr, x := range want {
+		for _, c := range x.Changes {
+			id := c.Entity + " " + c.Key
+			kind := map[string]string{engine.Gedeactiveerd: engine.Gewijzigd, engine.Ongewijzigd: ""}[c.Kind]
+			if kind == "" && c.Kind != engine.Ongewijzigd {
+				kind = c.Kind
+			}
+			if got[id] != kind {
+				t.Errorf("%s: %s %s: explain %s, the run %q", round, nr, id, c.Kind, got[id])
+			}
+			claimed[id] = true
+		}
+	}
+	for id, kind := range got {
+		if !claimed[id] {
+			t.Errorf("%s: the run's %s %s is in no explanation", round, kind, id)
+		}
+	}
+}
+
 func TestExplainEqualsTheRun(t *testing.T) {
 	e := newEnv(t, afassim.Options{Seed: 28, Employees: 30}, profile.ModeCompleet)
 	var nrs []string
@@ -974,6 +1006,7 @@ func TestExplainEqualsTheRun(t *testing.T) {
 				}
 			}
 		}
+		checkChanges(t, round, res.Changes, want)
 	}
 	check("first run")
 	// Then AFAS changes, and the profile delivers mutations.

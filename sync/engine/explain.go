@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,10 +24,13 @@ import (
 type Explanation struct {
 	Profile    string          `json:"profile"`
 	Medewerker string          `json:"medewerker"`
+	Day        string          `json:"day"`       // the day the rules are evaluated as on, YYYY-MM-DD
 	Read       []ReadRows      `json:"read"`      // the AFAS rows read, per connector
 	Decisions  []runlog.Log    `json:"decisions"` // every decision about them, in order
 	Files      []FileLines     `json:"files"`     // what a run would deliver now, per file
 	Changes    []ExplainChange `json:"changes"`   // against the last delivery
+
+	noted map[int64]bool // the absences (VerzuimId) whose day is noted
 }
 
 // ReadRows are the whitelisted fields of the rows read from one connector; a BSN is masked.
@@ -66,15 +70,27 @@ const (
 
 // Explain explains one employee (Medewerker). It reads from AFAS only what that employee needs —
 // their rows of the employee, employment and absence connectors (a filter on the employee) and
-// the department tree — and applies the run's rules to them. An unknown employee is a
-// *UsageError naming the closest employee numbers.
+// the department tree — and applies the run's rules to them, as on opts.Day (zero: today by
+// opts.Now). An unknown employee is an *UnknownEmployeeError, which is also a *UsageError.
 func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Options) (*Explanation, error) {
+	return e.ExplainEvents(ctx, name, medewerker, opts, nil)
+}
+
+// ExplainEvents is Explain reporting its reads as "progress" events (per page, and Done when a
+// connector is read), so a screen can show how far it got.
+func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opts Options, emit func(Event)) (*Explanation, error) {
+	if emit == nil {
+		emit = func(Event) {}
+	}
 	p, err := e.Store.Profile(name)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
 		}
 		return nil, err
+	}
+	if p.Draft {
+		return nil, &UsageError{Code: "run.draft", Args: []string{name}}
 	}
 	dateFrom, err := values.ParseDay(p.DateFrom)
 	if err != nil {
@@ -85,8 +101,9 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 	if err != nil {
 		return nil, err
 	}
+	day := explainDay(opts)
 	sel := p.Selection(p.Enabled())
-	x := &Explanation{Profile: name, Medewerker: medewerker}
+	x := &Explanation{Profile: name, Medewerker: medewerker, Day: dateText(day)}
 	cfg := mappingConfig(p, sel, dateFrom)
 	cfg.Explain = true
 	m := mapping.NewMapper(cfg, func(l runlog.Log) { x.Decisions = append(x.Decisions, l) })
@@ -100,10 +117,13 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
 		if con.Role != connectors.Organisatie {
+			// Flex mode (flex.md) is not here yet: there a Persoonsnummer is accepted too, resolved
+			// first to the person's Medewerker records, and this filter asks for all of them.
 			q.Filters = and(q.Filters, afas.Cond{Field: connectors.FMedewerker, Op: afas.OpEqual, Value: medewerker})
 		}
 		rr := ReadRows{Connector: q.Connector}
-		_, err := client.Read(ctx, q, func(r afas.Row) error {
+		q.Progress = progressOf(emit, q.Connector, false)
+		st, err := client.Read(ctx, q, func(r afas.Row) error {
 			byRole[con.Role] = append(byRole[con.Role], con.Decode(r, salary))
 			if con.Role != connectors.Organisatie {
 				rr.Rows = append(rr.Rows, shownRow(r))
@@ -113,12 +133,13 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 		if err != nil {
 			return nil, err
 		}
+		progressOf(emit, q.Connector, true)(st)
 		if con.Role != connectors.Organisatie {
 			x.Read = append(x.Read, rr)
 		}
 	}
 	if len(byRole[connectors.Medewerkers]) == 0 {
-		return nil, e.unknownEmployee(ctx, client, p, medewerker)
+		return nil, unknownEmployee(ctx, client, p, medewerker, emit)
 	}
 
 	// The rules, in the run's order.
@@ -135,11 +156,13 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 	for _, v := range byRole[connectors.Dienstverbanden] {
 		if rec, ok := m.Employment(v.(mapping.Employment)); ok {
 			recs[mapping.Employments] = append(recs[mapping.Employments], rec)
+			x.employmentOnDay(rec.Key, v.(mapping.Employment), day, dateFrom)
 		}
 	}
 	m.EmploymentsDone()
 	if sel.Werknemer && p.Couplings.Werknemer.Managers {
 		recs[mapping.Users] = m.Users()
+		x.accountNote(units, medewerker, m.Delivered(medewerker), recs[mapping.Users])
 	}
 	if sel.Verzuim {
 		idx := newPeriodIndex()
@@ -160,8 +183,10 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 				info := m.Info(a)
 				idx.add(info)
 				abs = append(abs, pending{rec, info})
+				x.absenceOnDay(rec.Key, a, day)
 			}
 		}
+		x.periodsOnDay(idx, day)
 		cols := idx.compute()
 		for _, a := range abs {
 			cols.fill(&a.rec, a.info)
@@ -341,39 +366,150 @@ func and(fs []afas.Filter, c afas.Cond) []afas.Filter {
 	return out
 }
 
-// unknownEmployee is the usage error for an employee AFAS does not have: it names the closest
-// employee numbers, or, for a name, the employees whose name holds it.
-func (e *Engine) unknownEmployee(ctx context.Context, client *afas.Client, p *profile.Profile, asked string) error {
+// unknownEmployee is the error for an employee AFAS does not have: it names the employees whose
+// name holds what was asked (every word of it), else the closest employee numbers. It reads
+// only numbers and names, never a BSN.
+func unknownEmployee(ctx context.Context, client *afas.Client, p *profile.Profile, asked string, emit func(Event)) error {
 	con, _ := connectors.ByRole(connectors.Medewerkers)
-	fields := afas.Fields{connectors.FMedewerker: afas.String, connectors.FGeboortenaam: afas.String, connectors.FVoornaam: afas.String, connectors.FRoepnaam: afas.String}
+	nameFields := []string{connectors.FRoepnaam, connectors.FVoornaam, connectors.FVoorvoegsel, connectors.FGeboortenaam, connectors.FVoorvoegselPart, connectors.FGeboortenaamPar}
+	fields := afas.Fields{connectors.FMedewerker: afas.String}
+	for _, f := range nameFields {
+		fields[f] = afas.String
+	}
 	type cand struct {
-		nr    string
+		EmployeeMatch
 		score int
 	}
-	var cands []cand
-	low := strings.ToLower(strings.TrimSpace(asked))
-	_, err := client.Read(ctx, afas.Query{Connector: p.ConnectorID(con.Role), Fields: fields, Sort: con.Sort, Rename: p.FieldRenames(con.Role)}, func(r afas.Row) error {
+	var byName, byNumber []cand
+	words := strings.Fields(strings.ToLower(asked))
+	q := afas.Query{Connector: p.ConnectorID(con.Role), Fields: fields, Sort: con.Sort, Rename: p.FieldRenames(con.Role)}
+	q.Progress = progressOf(emit, q.Connector, false)
+	st, err := client.Read(ctx, q, func(r afas.Row) error {
 		nr := r.Get(connectors.FMedewerker, afas.String).Str
-		score := commonPrefix(nr, asked)*10 - abs(len(nr)-len(asked))
-		for _, f := range []string{connectors.FGeboortenaam, connectors.FVoornaam, connectors.FRoepnaam} {
-			if n := strings.ToLower(r.Get(f, afas.String).Str); low != "" && n != "" && strings.Contains(n, low) {
-				score = 1000
+		var parts []string
+		for _, f := range nameFields {
+			if v := strings.TrimSpace(r.Get(f, afas.String).Str); v != "" {
+				parts = append(parts, v)
 			}
 		}
-		cands = append(cands, cand{nr, score})
+		c := cand{EmployeeMatch{Medewerker: nr, Name: displayName(r)}, 0}
+		full := strings.ToLower(strings.Join(parts, " "))
+		if len(words) > 0 && !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(full, w) }) {
+			byName = append(byName, c)
+		}
+		if score, ok := closeness(nr, asked); ok {
+			c.score = score
+			byNumber = append(byNumber, c)
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-	var hint []string
-	for _, c := range cands[:min(5, len(cands))] {
-		if c.score > 0 {
-			hint = append(hint, c.nr)
+	progressOf(emit, q.Connector, true)(st)
+	ue := &UnknownEmployeeError{Asked: asked}
+	cands := byName
+	if len(byName) > 0 {
+		ue.ByName = true
+	} else {
+		sort.SliceStable(byNumber, func(i, j int) bool { return byNumber[i].score > byNumber[j].score })
+		cands = byNumber
+	}
+	ue.More = max(0, len(cands)-maxMatches)
+	for _, c := range cands[:min(maxMatches, len(cands))] {
+		ue.Matches = append(ue.Matches, c.EmployeeMatch)
+	}
+	return ue
+}
+
+// maxMatches is how many employees a hint names.
+const maxMatches = 10
+
+// displayName is an employee's name as a hint shows it: first name, prefix, birth name.
+func displayName(r afas.Row) string {
+	first := r.Get(connectors.FRoepnaam, afas.String).Str
+	if first == "" {
+		first = r.Get(connectors.FVoornaam, afas.String).Str
+	}
+	var parts []string
+	for _, v := range []string{first, r.Get(connectors.FVoorvoegsel, afas.String).Str, r.Get(connectors.FGeboortenaam, afas.String).Str} {
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, v)
 		}
 	}
-	return &UsageError{Code: "explain.unknown", Args: []string{asked, strings.Join(hint, ", ")}}
+	return strings.Join(parts, " ")
+}
+
+// UnknownEmployeeError is an employee AFAS does not have. It is a usage error (exit 2): errors.As
+// finds a *UsageError in it, with the hint as its text. Matches are the employees meant, maybe:
+// by name when ByName, else the closest numbers; More counts those left out.
+type UnknownEmployeeError struct {
+	Asked   string
+	ByName  bool
+	Matches []EmployeeMatch
+	More    int
+}
+
+// EmployeeMatch is an employee a hint names: number and name (never a BSN).
+type EmployeeMatch struct {
+	Medewerker string `json:"medewerker"`
+	Name       string `json:"name"`
+}
+
+func (e *UnknownEmployeeError) Error() string { return e.usage().Error() }
+
+// As lets errors.As find the usage error.
+func (e *UnknownEmployeeError) As(target any) bool {
+	if p, ok := target.(**UsageError); ok {
+		*p = e.usage()
+		return true
+	}
+	return false
+}
+
+func (e *UnknownEmployeeError) usage() *UsageError {
+	if len(e.Matches) == 0 {
+		return &UsageError{Code: "explain.unknown_none", Args: []string{e.Asked}}
+	}
+	var names []string
+	for _, m := range e.Matches {
+		n := m.Medewerker
+		if m.Name != "" {
+			n += " (" + m.Name + ")"
+		}
+		names = append(names, n)
+	}
+	list := strings.Join(names, ", ")
+	if e.More > 0 {
+		list += ", …"
+	}
+	if e.ByName {
+		return &UsageError{Code: "explain.unknown_name", Args: []string{e.Asked, list}}
+	}
+	return &UsageError{Code: "explain.unknown", Args: []string{e.Asked, list}}
+}
+
+// progressOf reports a connector's read as progress events.
+func progressOf(emit func(Event), connector string, done bool) func(afas.Stats) {
+	return func(s afas.Stats) {
+		emit(Event{Type: "progress", Connector: connector, Pages: s.Pages, Rows: s.Rows, Done: done})
+	}
+}
+
+// closeness scores how close employee number nr is to what was asked: numbers by their
+// difference, other codes by their common prefix; ok is false when they have nothing in common.
+func closeness(nr, asked string) (score int, ok bool) {
+	a, errA := strconv.ParseInt(nr, 10, 64)
+	b, errB := strconv.ParseInt(asked, 10, 64)
+	if errA == nil && errB == nil {
+		d := a - b
+		if d < 0 {
+			d = -d
+		}
+		return -int(min(d, 1<<40)), true
+	}
+	n := commonPrefix(nr, asked)
+	return n*10 - abs(len(nr)-len(asked)), n > 0
 }
 
 func commonPrefix(a, b string) int {
