@@ -23,6 +23,8 @@ type keyMap struct {
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
+	// The wizard's column editor (a ctrl key: letters are typed into its fields).
+	Columns key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
 }
@@ -82,6 +84,7 @@ func newKeyMap(e *env) keyMap {
 		SaveRun:   k("tui.key.save_run", "r"),
 		SaveDraft: k("tui.key.save_draft", "ctrl+s"),
 		ShowToken: k("tui.key.show_token", "ctrl+t"),
+		Columns:   k("tui.key.columns", "ctrl+o"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

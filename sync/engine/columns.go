@@ -69,28 +69,81 @@ func ColumnProblems(p *profile.Profile) profile.Errors {
 	return out
 }
 
-// PreviewColumns builds the preview of a profile (saved or being edited) from what the store
-// holds of its last delivery. Invalid columns are a profile.Errors naming the keys.
+// Examples are the example rows of a profile's last delivery, in koppel's columns, read from the
+// store once: a screen that edits the columns previews every edit from them (Preview).
+type Examples struct {
+	// Delivery is the run id of the last delivery ("" before the first).
+	Delivery string
+	first    map[string][]string // per entity: the first record of the delivered state
+	sent     map[string]sent     // per entity: the first row the last delivery sent as a change
+}
+
+type sent struct {
+	vals []string
+	kind string
+}
+
+// LoadExamples reads the example rows of a profile's last delivery. A profile without a
+// delivery (or not saved yet) has none.
+func LoadExamples(st StateReader, name string) (*Examples, error) {
+	x := &Examples{first: map[string][]string{}, sent: map[string]sent{}}
+	if st == nil || name == "" {
+		return x, nil
+	}
+	last, err := st.LastDelivery(name)
+	if err != nil || last == nil {
+		return x, err
+	}
+	x.Delivery = last.ID
+	changes, err := st.RunChanges(last.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if _, ok := x.sent[c.Entity]; ok {
+			continue
+		}
+		vals := c.After
+		if c.Kind == Verwijderd {
+			vals = c.Before
+		}
+		x.sent[c.Entity] = sent{slices.Clone(vals), c.Kind}
+	}
+	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users, mapping.Absences} {
+		err := st.EachState(name, ent, func(_ string, v []string) error {
+			x.first[ent] = slices.Clone(v)
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// PreviewColumns builds the preview of a saved profile from what the store holds of its last
+// delivery. Invalid columns are a profile.Errors naming the keys.
 func PreviewColumns(st StateReader, p *profile.Profile) (*ColumnsPreview, error) {
 	if errs := ColumnProblems(p); len(errs) > 0 {
 		return nil, errs
 	}
-	pv := &ColumnsPreview{Profile: p.Name, Mode: p.Delivery.Mode, MutationColumn: p.Delivery.MutationHeader()}
-	var last *store.Run
-	if st != nil && p.Name != "" {
-		var err error
-		if last, err = st.LastDelivery(p.Name); err != nil {
-			return nil, err
-		}
+	x, err := LoadExamples(st, p.Name)
+	if err != nil {
+		return nil, err
 	}
-	var changes []store.Change
-	if last != nil {
-		pv.Delivery = last.ID
-		var err error
-		if changes, err = st.RunChanges(last.ID); err != nil {
-			return nil, err
-		}
+	return x.Preview(p)
+}
+
+// Preview lays the examples out in a profile's columns (saved or being edited): every file it
+// delivers with its header and example row. Invalid columns are a profile.Errors.
+func (x *Examples) Preview(p *profile.Profile) (*ColumnsPreview, error) {
+	if errs := ColumnProblems(p); len(errs) > 0 {
+		return nil, errs
 	}
+	if x == nil {
+		x = &Examples{}
+	}
+	pv := &ColumnsPreview{Profile: p.Name, Mode: p.Delivery.Mode, MutationColumn: p.Delivery.MutationHeader(), Delivery: x.Delivery}
 	for _, ent := range DeliveredEntities(p) {
 		layout, problems := p.Delivery.Layout(ent)
 		if len(problems) > 0 { // ColumnProblems found none: cannot happen
@@ -102,55 +155,30 @@ func PreviewColumns(st StateReader, p *profile.Profile) (*ColumnsPreview, error)
 		if mutation {
 			f.Header = append([]string{pv.MutationColumn}, f.Header...)
 		}
-		if last != nil {
-			vals, kind, err := example(st, p.Name, ent, mutation, changes)
-			if err != nil {
-				return nil, err
+		// A mutaties file shows a row the last delivery sent, with its kind; when it sent none
+		// of that file (or the file is complete), the first record delivered, as a change of it
+		// would be sent.
+		vals, kind := x.first[ent], Gewijzigd
+		if s, ok := x.sent[ent]; ok && mutation {
+			vals, kind = s.vals, s.kind
+		}
+		if vals != nil {
+			vals = slices.Clone(vals)
+			for len(vals) < len(std) { // a record from before a column was added
+				vals = append(vals, "")
 			}
-			if vals != nil {
-				vals = slices.Grow(vals, len(std)) // a record from before a column was added
-				for len(vals) < len(std) {
-					vals = append(vals, "")
-				}
-				if bsn := slices.Index(std, "BSN"); bsn >= 0 {
-					vals[bsn] = mapping.MaskBSN(vals[bsn])
-				}
-				row := layout.Row(vals, nil)
-				if mutation {
-					row = append([]string{kind}, row...)
-				}
-				f.Example = row
+			if bsn := slices.Index(std, "BSN"); bsn >= 0 {
+				vals[bsn] = mapping.MaskBSN(vals[bsn])
 			}
+			row := layout.Row(vals, nil)
+			if mutation {
+				row = append([]string{kind}, row...)
+			}
+			f.Example = row
 		}
 		pv.Files = append(pv.Files, f)
 	}
 	return pv, nil
-}
-
-// example picks a file's example row in koppel's columns. A mutaties file shows a row the last
-// delivery sent, with its kind; when it sent none of that file (or a compleet file), the first
-// record of the delivered state, as a change of it would be sent.
-func example(st StateReader, name, ent string, mutation bool, changes []store.Change) ([]string, string, error) {
-	if mutation {
-		for _, c := range changes {
-			if c.Entity != ent {
-				continue
-			}
-			if c.Kind == Verwijderd {
-				return slices.Clone(c.Before), c.Kind, nil
-			}
-			return slices.Clone(c.After), c.Kind, nil
-		}
-	}
-	var vals []string
-	err := st.EachState(name, ent, func(_ string, v []string) error {
-		vals = slices.Clone(v)
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, "", err
-	}
-	return vals, Gewijzigd, nil
 }
 
 // errStop ends a walk of the state at its first record.
