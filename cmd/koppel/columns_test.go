@@ -12,8 +12,8 @@ import (
 // xsDelivery matches a made-up Xpert Suite import configuration.
 const xsDelivery = `  columns:
     medewerkers:
-      rename: {Personeelsnummer: Werknemer_Personeelsnummer}
-      omit: [Roepnaam]
+      rename: {Personeelsnummer: Werknemer_Personeelsnummer, SalarisSoort: Soort_salaris}
+      omit: [Roepnaam, Salaris]
       add: {Bron: AFAS}
       order: [WerkgeverCode, Werknemer_Personeelsnummer]
     afdelingen:
@@ -87,6 +87,28 @@ func TestColumnsCommandAndRoundTrip(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(js), &pv) != nil || pv.Delivery != sums[1]["run"] || len(pv.Files) != 4 || pv.Files[1].Header[1] != "Werknemer_Personeelsnummer" || pv.Files[1].Example[len(pv.Files[1].Example)-1] != "AFAS" {
 		t.Errorf("columns --json: exit %d %s", code, js)
+	}
+
+	// The changes of a dry run, as runs show lists them, name the columns as the file does.
+	profileFile := c.profile("acme", url, token, "compleet", xsDelivery)
+	yaml, _ := os.ReadFile(profileFile)
+	if err := os.WriteFile(profileFile, []byte(strings.Replace(string(yaml), "kind: maandloon", "kind: svloon", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := c.run("profile", "import", profileFile, "--yes"); code != 0 {
+		t.Fatalf("re-import: exit %d %s%s", code, out, errOut)
+	}
+	out, errOut, code := c.run("run", "acme", "--dry-run", "--json")
+	if code != 0 {
+		t.Fatalf("dry run: exit %d %s", code, errOut)
+	}
+	show, _, code := c.run("runs", "show", lastJSON(t, out)["run"].(string), "--lang", "en")
+	if code != 0 || !strings.Contains(show, `Soort_salaris: "Bruto maandloon" → "SV-loon"`) || strings.Contains(show, "SalarisSoort:") {
+		t.Errorf("runs show of a dry run: exit %d\n%s", code, show)
+	}
+	showJSON, _, _ := c.run("runs", "show", lastJSON(t, out)["run"].(string), "--json")
+	if !strings.Contains(showJSON, `"fields":[{"column":"Soort_salaris","before":"Bruto maandloon","after":"SV-loon"}]`) {
+		t.Errorf("runs show --json lacks the named fields: %.600s", showJSON)
 	}
 
 	if _, errOut, code := c.run("columns", "nobody"); code != 2 || errOut == "" {

@@ -183,3 +183,59 @@ func (x *Examples) Preview(p *profile.Profile) (*ColumnsPreview, error) {
 
 // errStop ends a walk of the state at its first record.
 var errStop = errors.New("stop")
+
+// ColumnNames are an entity's columns as the profile's file names them, in koppel's order (the
+// order of the stored state and of a change's values). A column the file leaves out keeps
+// koppel's name and is marked in omitted; with invalid columns, koppel's names.
+func ColumnNames(p *profile.Profile, ent string) (names []string, omitted []bool) {
+	std := mapping.Columns(ent)
+	names, omitted = slices.Clone(std), make([]bool, len(std))
+	if p == nil {
+		return names, omitted
+	}
+	layout, problems := p.Delivery.Layout(ent)
+	if len(problems) > 0 {
+		return names, omitted
+	}
+	for i := range std {
+		if j := layout.Index(i); j >= 0 {
+			names[i] = layout.Header()[j]
+		} else {
+			omitted[i] = true
+		}
+	}
+	return names, omitted
+}
+
+// ColumnChange is one column of a changed record, named as the profile's file names it.
+type ColumnChange struct {
+	Column string `json:"column"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// NotDelivered marks a column the file leaves out: it is compared, not delivered.
+	NotDelivered bool `json:"not_delivered,omitempty"`
+}
+
+// ChangedColumns are the columns a Gewijzigd change touched, in the profile's names, the BSN
+// masked (nil for other kinds: all of a new or removed record's columns are its values).
+func ChangedColumns(p *profile.Profile, c store.Change) []ColumnChange {
+	if c.Kind != Gewijzigd {
+		return nil
+	}
+	names, omitted := ColumnNames(p, c.Entity)
+	std := mapping.Columns(c.Entity)
+	var out []ColumnChange
+	for i, name := range names {
+		var before, after string
+		if i < len(c.Before) {
+			before = c.Before[i]
+		}
+		if i < len(c.After) {
+			after = c.After[i]
+		}
+		if before != after {
+			out = append(out, ColumnChange{Column: name, Before: maskIf(std[i], before), After: maskIf(std[i], after), NotDelivered: omitted[i]})
+		}
+	}
+	return out
+}

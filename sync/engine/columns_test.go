@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/columns"
 	"github.com/koppel-nl/koppel/sync/delivery"
@@ -242,5 +243,40 @@ func TestDryRunReportsRemovalsWithoutMutationColumn(t *testing.T) {
 	}
 	if st, _ := e.store.State("acme", mapping.Employments); len(st) == 0 {
 		t.Error("state lost")
+	}
+}
+
+func TestChangedColumnsUseTheProfilesNames(t *testing.T) {
+	p := &profile.Profile{Delivery: profile.Delivery{Columns: xsColumns}}
+	std := mapping.Columns(mapping.Employments)
+	before := make([]string, len(std))
+	after := make([]string, len(std))
+	set := func(col, b, a string) {
+		i := slices.Index(std, col)
+		before[i], after[i] = b, a
+	}
+	set("Personeelsnummer", "100001", "100001")
+	set("BSN", "111222333", "444555666")
+	set("Roepnaam", "Sam", "Samuel")
+	set("Achternaam", "Linden", "Lindeman")
+	got := engine.ChangedColumns(p, store.Change{Entity: mapping.Employments, Kind: engine.Gewijzigd, Before: before, After: after})
+	want := []engine.ColumnChange{
+		{Column: "Burgerservicenummer", Before: "******333", After: "******666"},
+		{Column: "Roepnaam", Before: "Sam", After: "Samuel", NotDelivered: true},
+		{Column: "Achternaam", Before: "Linden", After: "Lindeman"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changed columns %+v", got)
+	}
+	if got := engine.ChangedColumns(p, store.Change{Entity: mapping.Employments, Kind: engine.Nieuw, After: after}); got != nil {
+		t.Errorf("a new record: %+v", got)
+	}
+	names, omitted := engine.ColumnNames(nil, mapping.Departments)
+	if !reflect.DeepEqual(names, mapping.Columns(mapping.Departments)) || slices.Contains(omitted, true) {
+		t.Errorf("without a profile: %v %v", names, omitted)
+	}
+	names, _ = engine.ColumnNames(p, mapping.Employments)
+	if names[1] != "Werknemer_Personeelsnummer" || len(names) != len(std) {
+		t.Errorf("names %v", names)
 	}
 }

@@ -12,6 +12,8 @@ var columnsMessages = map[string][2]string{
 	"cli.columns.no_delivery": {"Nog geen levering: er is geen voorbeeldregel. Zo ziet de kopregel van elk bestand eruit.", "No delivery yet: there is no example row. This is each file's header line."},
 	"cli.columns.no_rows":     {"(geen voorbeeld: de vorige levering had geen regel voor dit bestand)", "(no example: the last delivery had no row for this file)"},
 
+	"cli.columns.not_delivered":      {"(niet geleverd: weggelaten)", "(not delivered: left out)"},
+	"tui.detail.not_delivered":       {"niet geleverd", "not delivered"},
 	"tui.step.columns":               {"Levering: kolommen", "Delivery: columns"},
 	"tui.stephelp.columns":           {"De kolommen zoals de importconfiguratie van de klant in XS Connect ze verwacht. Lijsten met komma's, paren als Kolom=Waarde.", "The columns as the customer's import configuration in XS Connect expects them. Lists with commas, pairs as Column=Value."},
 	"tui.f.mutation_column":          {"Mutatiekolom", "Mutation column"},
