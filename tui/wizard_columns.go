@@ -215,7 +215,11 @@ func (c *columnsEditor) view(w *wizard) string {
 		case f.Example == nil:
 			b.WriteString(e.st.dim.Render(e.t("tui.columns.no_rows")) + "\n")
 		default:
-			b.WriteString(e.st.dim.Render(e.t("tui.columns.example", pv.Delivery)) + "\n")
+			label := e.t("tui.columns.example", pv.Delivery)
+			if !f.ExampleSent {
+				label = e.t("tui.columns.example_as_change", pv.Delivery)
+			}
+			b.WriteString(e.st.dim.Render(wrap(label, e.width)) + "\n")
 			b.WriteString(e.st.dim.Render(indentLines(wrapFields(f.Example, e.width-2), 2)) + "\n")
 		}
 	}

@@ -59,6 +59,9 @@ func (a *app) columns(name string, jsonOut bool) error {
 		switch {
 		case f.Example != nil:
 			fmt.Fprintf(w, "  %s\n", csvLine(f.Example))
+			if !f.ExampleSent {
+				fmt.Fprintf(w, "  %s\n", a.t("cli.columns.as_change"))
+			}
 		case pv.Delivery != "":
 			fmt.Fprintf(w, "  %s\n", a.t("cli.columns.no_rows"))
 		}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // xsDelivery matches a made-up Xpert Suite import configuration.
@@ -142,5 +144,46 @@ func TestColumnsWithoutMutationColumn(t *testing.T) {
 	}
 	if out, _, _ := c.run("columns", "acme", "--lang", "en"); !strings.Contains(out, "Example rows from delivery") {
 		t.Errorf("after a delivery:\n%s", out)
+	}
+}
+
+// A stored profile whose columns no longer fit (written by another version of koppel): columns
+// refuses it with exit 2, naming the key, and prints nothing else.
+func TestColumnsRefusesAStoredProfileWithInvalidColumns(t *testing.T) {
+	c := newCLI(t)
+	if out, errOut, code := c.run("profile", "import", c.profile("acme", "http://127.0.0.1:9/x", strings.Repeat("ab", 32), "compleet", xsDelivery)); code != 0 {
+		t.Fatalf("import: exit %d %s%s", code, out, errOut)
+	}
+	// Edit the catalog as an older koppel might have left it: Roepnaam renamed onto Achternaam.
+	db, err := bolt.Open(filepath.Join(c.dir, "koppel.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("profiles"))
+		var sp map[string]any
+		if err := json.Unmarshal(b.Get([]byte("acme")), &sp); err != nil {
+			return err
+		}
+		d := sp["profile"].(map[string]any)["delivery"].(map[string]any)
+		d["columns"] = map[string]any{"gebruikers": map[string]any{"rename": map[string]any{"Roepnaam": "Achternaam"}}}
+		data, err := json.Marshal(sp)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("acme"), data)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := c.run("columns", "acme", "--lang", "en")
+	if code != 2 || out != "" || !strings.Contains(errOut, "delivery.columns.gebruikers.rename.Roepnaam") || !strings.Contains(errOut, `"Achternaam" already exists`) {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if _, _, code := c.run("columns", "acme", "--json"); code != 2 {
+		t.Errorf("--json: exit %d", code)
 	}
 }

@@ -30,6 +30,9 @@ type FilePreview struct {
 	File    string   `json:"file"`
 	Header  []string `json:"header"`
 	Example []string `json:"example,omitempty"`
+	// ExampleSent tells that the example is a row the last delivery sent; in a mutaties file that
+	// sent none it is the first record delivered before, as a change of it would be sent.
+	ExampleSent bool `json:"example_sent,omitempty"`
 }
 
 // StateReader is what the preview reads of the store (store.Store).
@@ -75,7 +78,7 @@ type Examples struct {
 	// Delivery is the run id of the last delivery ("" before the first).
 	Delivery string
 	first    map[string][]string // per entity: the first record of the delivered state
-	sent     map[string]sent     // per entity: the first row the last delivery sent as a change
+	sent     map[string]sent     // per entity: the first row the last delivery had as a change
 }
 
 type sent struct {
@@ -100,7 +103,8 @@ func LoadExamples(st StateReader, name string) (*Examples, error) {
 		return nil, err
 	}
 	for _, c := range changes {
-		if _, ok := x.sent[c.Entity]; ok {
+		// The first change of each entity; a removal only while there is nothing else.
+		if s, ok := x.sent[c.Entity]; ok && (s.kind != Verwijderd || c.Kind == Verwijderd) {
 			continue
 		}
 		vals := c.After
@@ -155,12 +159,13 @@ func (x *Examples) Preview(p *profile.Profile) (*ColumnsPreview, error) {
 		if mutation {
 			f.Header = append([]string{pv.MutationColumn}, f.Header...)
 		}
-		// A mutaties file shows a row the last delivery sent, with its kind; when it sent none
-		// of that file (or the file is complete), the first record delivered, as a change of it
-		// would be sent.
+		// A complete file sent every record: its first. A mutaties file shows a row the last
+		// delivery sent, with its kind (a removal is not sent without a mutation column); when
+		// it sent none, the first record delivered, as a change of it would be sent.
 		vals, kind := x.first[ent], Gewijzigd
-		if s, ok := x.sent[ent]; ok && mutation {
-			vals, kind = s.vals, s.kind
+		f.ExampleSent = !mutationFile(p, ent)
+		if s, ok := x.sent[ent]; ok && mutationFile(p, ent) && (mutation || s.kind != Verwijderd) {
+			vals, kind, f.ExampleSent = s.vals, s.kind, true
 		}
 		if vals != nil {
 			vals = slices.Clone(vals)

@@ -12,6 +12,7 @@ var columnsMessages = map[string][2]string{
 	"cli.columns.no_delivery": {"Nog geen levering: er is geen voorbeeldregel. Zo ziet de kopregel van elk bestand eruit.", "No delivery yet: there is no example row. This is each file's header line."},
 	"cli.columns.no_rows":     {"(geen voorbeeld: de vorige levering had geen regel voor dit bestand)", "(no example: the last delivery had no row for this file)"},
 
+	"cli.columns.as_change":          {"(de vorige levering had geen regel voor dit bestand: zo levert een run deze regel als hij wijzigt)", "(the last delivery had no row for this file: this is how a run delivers this row when it changes)"},
 	"cli.columns.not_delivered":      {"(niet geleverd: weggelaten)", "(not delivered: left out)"},
 	"tui.detail.not_delivered":       {"niet geleverd", "not delivered"},
 	"tui.step.columns":               {"Levering: kolommen", "Delivery: columns"},
@@ -31,6 +32,7 @@ var columnsMessages = map[string][2]string{
 	"tui.columns.no_mutation_column": {"geen mutatiekolom", "no mutation column"},
 	"tui.columns.as_delivered":       {"%[1]s zoals geleverd:", "%[1]s as delivered:"},
 	"tui.columns.example":            {"Voorbeeld uit levering %[1]s (BSN gemaskeerd):", "Example from delivery %[1]s (BSN masked):"},
+	"tui.columns.example_as_change":  {"Voorbeeld uit eerdere leveringen, zoals een wijziging gaat (BSN gemaskeerd):", "Example from earlier deliveries, as a change is sent (BSN masked):"},
 	"tui.columns.no_delivery":        {"Nog geen levering: geen voorbeeldregel.", "No delivery yet: no example row."},
 	"tui.columns.no_rows":            {"Geen voorbeeld: de vorige levering had geen regel voor dit bestand.", "No example: the last delivery had no row for this file."},
 	"tui.columns.others":             {"Ook (kolommen): %[1]s", "Also (columns): %[1]s"},
