@@ -244,6 +244,16 @@ func TestDryRunReportsRemovalsWithoutMutationColumn(t *testing.T) {
 	if st, _ := e.store.State("acme", mapping.Employments); len(st) == 0 {
 		t.Error("state lost")
 	}
+	// Delivered: the removal was not sent, so it is no example of what medewerkers.csv carries.
+	res, _ = e.run(engine.Options{AllowDeletes: true})
+	if res.Run.Status != engine.StatusOK {
+		t.Fatalf("run: %s", res.Run.Error)
+	}
+	for _, f := range e.preview().Files {
+		if f.File == "medewerkers.csv" && (f.ExampleSent || slices.Contains(f.Example, emp) || len(f.Example) != len(f.Header)) {
+			t.Errorf("medewerkers.csv example %v (sent %v) after only %s was removed", f.Example, f.ExampleSent, emp)
+		}
+	}
 }
 
 func TestChangedColumnsUseTheProfilesNames(t *testing.T) {
