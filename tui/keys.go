@@ -25,6 +25,8 @@ type keyMap struct {
 	Explain, ExplainGo, ExplainDay key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
+	// The wizard's column editor (a ctrl key: letters are typed into its fields).
+	Columns key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
 	// The poortwachter view (from a profile's details and the run screen).
@@ -89,6 +91,7 @@ func newKeyMap(e *env) keyMap {
 		SaveRun:   k("tui.key.save_run", "r"),
 		SaveDraft: k("tui.key.save_draft", "ctrl+s"),
 		ShowToken: k("tui.key.show_token", "ctrl+t"),
+		Columns:   k("tui.key.columns", "ctrl+o"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

@@ -49,10 +49,12 @@ type runDetail struct {
 	diffOff   int
 	search    textinput.Model
 	searching bool
+	// cols names each entity's columns as the profile's files do (rundetail_columns.go).
+	cols columnNames
 }
 
 func newRunDetail(e *env, r *store.Run) *runDetail {
-	d := &runDetail{e: e, run: r}
+	d := &runDetail{e: e, run: r, cols: newColumnNames(e, r.Profile)}
 	var err error
 	if d.logs, err = e.Store.RunLogs(r.ID); err != nil {
 		d.err = e.errText(err)
@@ -412,7 +414,7 @@ func (d *runDetail) scrollDiff(m tea.KeyMsg) bool {
 func (d *runDetail) openChange(c store.Change, height int) string {
 	e := d.e
 	var b strings.Builder
-	lines := diffLines(e, c, 1<<20)
+	lines := diffLines(e, c, 1<<20, d.cols)
 	rows := max(1, height-2)
 	d.diffOff = max(0, min(d.diffOff, len(lines)-rows))
 	b.WriteString(e.st.subtitle.Render(cut("── "+kindText(e, c.Kind)+" · "+e.t("entity."+c.Entity)+" · "+displayKey(c.Key)+" ──", e.width)) + "\n")
@@ -438,9 +440,9 @@ func (d *runDetail) changesView(height int) string {
 	if d.open {
 		return d.openChange(c, height)
 	}
-	diffRows := len(diffLines(e, c, 1000))
+	diffRows := len(diffLines(e, c, 1000, d.cols))
 	listRows := max(3, height-1-1-min(diffRows, (height-2)/2))
-	diff := diffLines(e, c, height-1-listRows-1)
+	diff := diffLines(e, c, height-1-listRows-1, d.cols)
 	start, end := d.chList.window(listRows)
 	for i := start; i < end; i++ {
 		ch := d.changes[d.chShown[i]]
@@ -458,8 +460,8 @@ func kindText(e *env, kind string) string { return e.t("tui.kind." + strings.ToL
 
 // diffLines shows the columns a change touched, before and after (at most n lines; the last
 // says how many more there are).
-func diffLines(e *env, c store.Change, n int) []string {
-	cols := mapping.Columns(c.Entity)
+func diffLines(e *env, c store.Change, n int, names columnNames) []string {
+	cols, omitted := names.of(c.Entity)
 	var out []string
 	for i, col := range cols {
 		var before, after string
@@ -472,7 +474,7 @@ func diffLines(e *env, c store.Change, n int) []string {
 		if before == after {
 			continue
 		}
-		if col == "BSN" { // the history shows that a BSN changed, never the number
+		if mapping.Columns(c.Entity)[i] == "BSN" { // the history shows that a BSN changed, never the number
 			before, after = maskBSN(before), maskBSN(after)
 		}
 		if before == "" {
@@ -482,7 +484,11 @@ func diffLines(e *env, c store.Change, n int) []string {
 			after = "—"
 		}
 		w := max(8, (e.width-28)/2)
-		out = append(out, fmt.Sprintf("  %s %s → %s", pad(col, 24), e.st.dim.Render(cut(before, w)), cut(after, w)))
+		line := fmt.Sprintf("  %s %s → %s", pad(col, 24), e.st.dim.Render(cut(before, w)), cut(after, w))
+		if omitted[i] { // compared, but the file leaves it out
+			line += e.st.dim.Render(" (" + e.t("tui.detail.not_delivered") + ")")
+		}
+		out = append(out, line)
 	}
 	if n > 0 && len(out) > n {
 		more := len(out) - n + 1

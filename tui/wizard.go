@@ -174,6 +174,13 @@ func (w *wizard) update(msg tea.Msg) (screen, tea.Cmd) {
 	switch {
 	case key.Matches(m, km.PrevStep):
 		w.err, w.note = "", ""
+		if in, ok := w.step().(interface {
+			leaveInner(*wizard) (tea.Cmd, bool)
+		}); ok {
+			if cmd, left := in.leaveInner(w); left {
+				return w, cmd
+			}
+		}
 		if w.cur == 0 {
 			return w, w.leave()
 		}

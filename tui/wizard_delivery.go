@@ -11,6 +11,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
@@ -18,12 +19,15 @@ import (
 var modes = []string{profile.ModeCompleet, profile.ModeMutaties}
 
 // deliveryStep: the outbox, compleet or mutaties, the default employer code (chosen from the
-// codes AFAS returned, typed where AFAS returned none) and the code rewrites.
+// codes AFAS returned, typed where AFAS returned none) and the code rewrites; on its second page
+// (the column editor, wizard_columns.go) the files' columns and the mutation column.
 type deliveryStep struct {
 	fm                         form
 	outbox, mode, employer     *field
 	erPre, erSuf, eePre, eeSuf *field
 	loading                    int // which employer read the answer must belong to
+	cols                       *columnsEditor
+	editing                    bool // the column editor is open
 }
 
 type employersMsg struct {
@@ -38,7 +42,7 @@ func newDeliveryStep(w *wizard, p *profile.Profile) *deliveryStep {
 	s.outbox = newTextField(e, "tui.f.outbox", p.Delivery.Outbox, "")
 	s.outbox.keys = []string{"delivery.outbox"}
 	s.mode = newChoiceField(e, "tui.f.mode", modes, []string{e.t("tui.mode.compleet"), e.t("tui.mode.mutaties")}, p.Delivery.Mode)
-	s.mode.keys = []string{"delivery."}
+	s.mode.keys = []string{"delivery.mode"}
 	s.employer = newTextField(e, "tui.f.employer", p.Employer, "ACME")
 	s.employer.keys = []string{"employer"}
 	s.erPre = newTextField(e, "tui.f.er_prefix", p.Rewrite.Employer.Prefix, "")
@@ -48,15 +52,66 @@ func newDeliveryStep(w *wizard, p *profile.Profile) *deliveryStep {
 	s.erPre.keys, s.erSuf.keys = []string{"rewrite.employer.prefix"}, []string{"rewrite.employer.suffix"}
 	s.eePre.keys, s.eeSuf.keys = []string{"rewrite.employee.prefix"}, []string{"rewrite.employee.suffix"}
 	s.fm.fields = []*field{s.outbox, s.mode, s.employer, s.erPre, s.erSuf, s.eePre, s.eeSuf}
+	s.cols = newColumnsEditor(e, p)
 	return s
 }
 
-func (s *deliveryStep) code() string                    { return "delivery" }
-func (s *deliveryStep) form() *form                     { return &s.fm }
-func (s *deliveryStep) skip(*wizard) bool               { return false }
-func (s *deliveryStep) keys(*wizard) []key.Binding      { return nil }
-func (s *deliveryStep) enter(*wizard) tea.Cmd           { return s.fm.focusCmd() }
-func (s *deliveryStep) changed(*wizard, *field) tea.Cmd { return nil }
+func (s *deliveryStep) code() string {
+	if s.editing {
+		return "columns"
+	}
+	return "delivery"
+}
+
+func (s *deliveryStep) form() *form {
+	if s.editing {
+		return &s.cols.fm
+	}
+	return &s.fm
+}
+
+func (s *deliveryStep) skip(*wizard) bool { return false }
+
+func (s *deliveryStep) keys(w *wizard) []key.Binding {
+	k := w.e.km.Columns
+	if s.editing {
+		k.SetHelp(k.Help().Key, w.e.t("tui.key.columns_done"))
+	}
+	return []key.Binding{k}
+}
+
+func (s *deliveryStep) enter(*wizard) tea.Cmd {
+	s.editing = false
+	return s.fm.focusCmd()
+}
+
+func (s *deliveryStep) changed(_ *wizard, f *field) tea.Cmd {
+	if s.editing && f == s.cols.file {
+		s.cols.show()
+	}
+	return nil
+}
+
+// openColumns shows the column editor; closeColumns goes back to the delivery fields.
+func (s *deliveryStep) openColumns(w *wizard) tea.Cmd {
+	s.cols.open(w, w.profile())
+	s.editing = true
+	return s.cols.fm.focusCmd()
+}
+
+func (s *deliveryStep) closeColumns() tea.Cmd {
+	s.editing = false
+	s.fm.focus = len(s.fm.fields) - 1
+	return s.fm.focusCmd()
+}
+
+// leaveInner takes esc on the column editor: back to the delivery fields, not the step before.
+func (s *deliveryStep) leaveInner(*wizard) (tea.Cmd, bool) {
+	if !s.editing {
+		return nil, false
+	}
+	return s.closeColumns(), true
+}
 
 // loadEmployers asks AFAS which employer codes it has, once its connectors are known.
 func (s *deliveryStep) loadEmployers(w *wizard) tea.Cmd {
@@ -75,6 +130,18 @@ func (s *deliveryStep) loadEmployers(w *wizard) tea.Cmd {
 }
 
 func (s *deliveryStep) handle(w *wizard, msg tea.Msg) (tea.Cmd, bool) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		if !key.Matches(k, w.e.km.Columns) || w.step() != step(s) {
+			return nil, false
+		}
+		if s.editing {
+			if w.validate() > 0 {
+				return w.firstProblem(), true
+			}
+			return s.closeColumns(), true
+		}
+		return s.openColumns(w), true
+	}
 	m, ok := msg.(employersMsg)
 	if !ok {
 		return nil, false
@@ -103,13 +170,25 @@ func (s *deliveryStep) next(w *wizard) tea.Cmd {
 	if w.validate() > 0 {
 		return w.firstProblem()
 	}
+	if s.editing {
+		return s.closeColumns()
+	}
+	// A problem in the columns is shown where it is edited.
+	if len(engine.ColumnProblems(w.profile())) > 0 {
+		cmd := s.openColumns(w)
+		w.validate()
+		return tea.Batch(cmd, w.firstProblem())
+	}
 	return w.forward()
 }
 
 func (s *deliveryStep) view(w *wizard) string {
+	if s.editing {
+		return s.cols.view(w)
+	}
 	e := w.e
 	p := w.profile()
-	return "\n" + e.st.dim.Render(hang(e.t("tui.wizard.outbox_is", p.Delivery.Outbox, p.Name), e.width, 2)) + "\n"
+	return "\n" + e.st.dim.Render(hang(e.t("tui.wizard.outbox_is", p.Delivery.Outbox, p.Name), e.width, 2)) + "\n\n" + s.cols.summary(w)
 }
 
 func (s *deliveryStep) apply(w *wizard, p *profile.Profile) {
@@ -123,6 +202,7 @@ func (s *deliveryStep) apply(w *wizard, p *profile.Profile) {
 	p.Employer = s.employer.value()
 	p.Rewrite.Employer = profile.Affix{Prefix: s.erPre.value(), Suffix: s.erSuf.value()}
 	p.Rewrite.Employee = profile.Affix{Prefix: s.eePre.value(), Suffix: s.eeSuf.value()}
+	s.cols.apply(p)
 }
 
 // afasEmployers reads the employer codes AFAS uses: those of the organisational units, and of

@@ -146,8 +146,9 @@ func (a *app) runShow(id string, min runlog.Level, jsonOut bool) error {
 			shown = append(shown, logLine{Log: l, Level: l.Level.String(), Message: a.logText(l)})
 		}
 	}
+	cols := a.changeColumns(s, r.Profile, changes)
 	if jsonOut {
-		return writeJSON(a.stdout, map[string]any{"run": summaryJSON(r).Run, "log": shown, "changes": changes})
+		return writeJSON(a.stdout, map[string]any{"run": summaryJSON(r).Run, "log": shown, "changes": cols})
 	}
 	a.printSummary(a.stdout, r, "")
 	fmt.Fprintln(a.stdout)
@@ -162,6 +163,7 @@ func (a *app) runShow(id string, min runlog.Level, jsonOut bool) error {
 				break
 			}
 			fmt.Fprintf(a.stdout, "%-10s %s %s\n", a.t("cli.kind."+c.Kind), a.t("entity."+c.Entity), c.Key)
+			a.printColumns(cols[i].Fields)
 		}
 	}
 	return nil

@@ -423,6 +423,13 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		return nil
 	}
 	if r.opts.DryRun {
+		// A preview walks the files a run would write, in the configured columns, so it says what
+		// the run would (a removal that a file without a mutation column cannot carry).
+		for _, ent := range pl.entities() {
+			if err := r.writeFile(ctx, nil, ent); err != nil {
+				return err
+			}
+		}
 		r.rec.Status = StatusOK
 		r.log(runlog.Log{Level: runlog.Metadata, Code: "run.dry"})
 		return nil
@@ -496,7 +503,8 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 
 // writeFile writes an entity's file from the store: the state after this run in key order
 // (compleet), or only what changed (mutaties), in the columns the profile configures. The state
-// keeps koppel's own columns, so a header change never reads as a change of data.
+// keeps koppel's own columns, so a header change never reads as a change of data. Without a
+// folder (a dry run) the rows are walked, not written, and nothing counts as delivered.
 func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
 	layout, problems := r.p.Delivery.Layout(ent)
 	if len(problems) > 0 {
@@ -514,7 +522,13 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 	if ent == mapping.Employments {
 		groups = map[string]struct{}{}
 	}
-	err := folder.WriteCSV(mapping.FileOf(ent), header, func(emit func([]string) error) error {
+	write := func(_ string, _ []string, rows func(emit func([]string) error) error) error {
+		return rows(func([]string) error { return nil })
+	}
+	if folder != nil {
+		write = folder.WriteCSV
+	}
+	err := write(mapping.FileOf(ent), header, func(emit func([]string) error) error {
 		var buf, out []string
 		return r.sess.EachDelivered(ent, func(key string, vals []string, kind string) error {
 			if err := ctx.Err(); err != nil {
@@ -544,6 +558,10 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 			return emit(row)
 		})
 	})
+	if folder == nil {
+		c.Delivered = 0
+		return err
+	}
 	if groups != nil {
 		if ec := r.rec.Entities[mapping.Employees]; ec != nil {
 			ec.Delivered = len(groups)

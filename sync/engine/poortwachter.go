@@ -16,9 +16,9 @@ import (
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
-// StateReader is what the poortwachter view needs of the store: the last delivery and its
+// DeliveredState is what the poortwachter view needs of the store: the last delivery and its
 // state. The view never calls AFAS.
-type StateReader interface {
+type DeliveredState interface {
 	LastDelivery(name string) (*store.Run, error)
 	EachState(name, entity string, fn func(key string, vals []string) error) error
 }
@@ -69,7 +69,7 @@ const progressEvery = 2000
 // ReadPoortwachter builds the view of profile name as of day asOf (its calendar date) from the
 // last delivery's state. progress, when set, is called with the records read so far. A profile
 // that never delivered gives an empty view.
-func ReadPoortwachter(ctx context.Context, st StateReader, name string, asOf time.Time, progress func(read int)) (*Poortwachter, error) {
+func ReadPoortwachter(ctx context.Context, st DeliveredState, name string, asOf time.Time, progress func(read int)) (*Poortwachter, error) {
 	asOf = periods.Day(asOf)
 	v := &Poortwachter{Profile: name, AsOf: day(asOf), Open: []OpenPeriod{}}
 	last, err := st.LastDelivery(name)

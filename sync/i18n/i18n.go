@@ -83,6 +83,7 @@ func catalogs() []map[string][2]string {
 		messages, tuiMessages, profileMessages, cliMessages, matchMessages, sftpMessages,
 		periodsMessages,
 		explainMessages,
+		columnsMessages,
 	}
 }
 
