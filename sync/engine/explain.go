@@ -400,6 +400,7 @@ func mappingConfig(p *profile.Profile, sel connectors.Selection, dateFrom time.T
 		DateFrom:        dateFrom, Werknemer: sel.Werknemer, Verzuim: sel.Verzuim,
 		Managers: p.Couplings.Werknemer.Managers, UserGroup: p.Couplings.Werknemer.UserGroup,
 		Classifications: p.Couplings.Verzuim.Classifications,
+		Flex:            sel.Flex, FlexEmployer: p.Flex.Employer,
 	}
 	if s := p.Couplings.Werknemer.Salary; s != nil {
 		cfg.SalaryColumn, cfg.SalaryKind = s.Column, profile.SalaryKindLabel(s.Kind)
