@@ -14,6 +14,9 @@ var flexMessages = map[string][2]string{
 	"cli.conn.plaatsingen.Uren_per_week":        {"uren per week bij de opdrachtgever", "hours per week at the client"},
 	"cli.conn.plaatsingen.Gewijzigd_op":         {"laatste wijziging", "last modification"},
 
+	"cli.flag.sim.flex":  {"een AFAS Flex-omgeving: Koppel_Plaatsingen en flexkrachten met meerdere medewerkerrecords", "an AFAS Flex environment: Koppel_Plaatsingen and flex workers with several employee records"},
+	"cli.flag.demo.flex": {"demo van AFAS Flex (profiel demo-flex): elke persoon één keer, plaatsingen zichtbaar", "demo of AFAS Flex (profile demo-flex): every person once, placements visible"},
+
 	"profile.flex_employer":      {"is leeg terwijl flex.enabled aan staat", "is empty while flex.enabled is on"},
 	"profile.flex_employer.form": {"de WerkgeverCode waaronder elke flexkracht één keer staat, bijv. UZB", "the WerkgeverCode under which every flex worker is registered once, e.g. UZB"},
 
