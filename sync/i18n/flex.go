@@ -20,6 +20,12 @@ var flexMessages = map[string][2]string{
 	"profile.flex_employer":      {"is leeg terwijl flex.enabled aan staat", "is empty while flex.enabled is on"},
 	"profile.flex_employer.form": {"de WerkgeverCode waaronder elke flexkracht één keer staat, bijv. UZB", "the WerkgeverCode under which every flex worker is registered once, e.g. UZB"},
 
+	"tui.step.flex":           {"AFAS Flex", "AFAS Flex"},
+	"tui.stephelp.flex":       {"Alleen voor uitzend- en payrollbureaus: elke flexkracht één keer in Xpert Suite, met één verzuimdossier en zijn plaatsingen. Standaard uit.", "Staffing and payroll agencies only: every flex worker once in Xpert Suite, with one absence file and their placements. Off by default."},
+	"tui.f.flex":              {"AFAS Flex (persoon i.p.v. medewerkerrecord)", "AFAS Flex (person instead of employee record)"},
+	"tui.f.flex_employer":     {"Flex-werkgevercode", "Flex employer code"},
+	"tui.wizard.flex_missing": {"%[1]s ontbreekt of klopt niet bij AFAS; het account wordt een concept tot die er is (definities: %[2]s)", "%[1]s is missing or wrong at AFAS; the account is a draft until it is there (definitions: %[2]s)"},
+
 	"entity.placements":         {"Plaatsingen", "Placements"},
 	"dv.flex_no_person":         {"medewerker %[1]s heeft geen Persoonsnummer (flex: elke persoon één keer)", "employee %[1]s has no Persoonsnummer (flex: every person once)"},
 	"dv.flex_manager_no_person": {"leidinggevende %[1]s heeft geen Persoonsnummer; LeidinggevendePersoneelsnummer leeg geleverd", "manager %[1]s has no Persoonsnummer; LeidinggevendePersoneelsnummer delivered empty"},
