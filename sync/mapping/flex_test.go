@@ -416,3 +416,25 @@ func TestFlexNoPersonNumber(t *testing.T) {
 		t.Errorf("verzuim-only log %v", vo.Logs)
 	}
 }
+
+// Medewerker numbers compare as numbers when both are, else as text; only flex mode holds
+// employment rows back for FillPerson.
+func TestFlexCompareNumbersAndFill(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{{"99", "100", -1}, {"100", "99", 1}, {"7", "7", 0}, {"A9", "A10", 1}, {"10", "A1", -1}}
+	for _, tt := range tests {
+		if got := compareNumbers(tt.a, tt.b); got != tt.want {
+			t.Errorf("compareNumbers(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if NewMapper(baseConfig(), nil).NeedsFill() || !NewMapper(flexConfig(), nil).NeedsFill() {
+		t.Error("NeedsFill: only in flex mode")
+	}
+	rec := Record{Values: []string{"UZB", "P1"}} // too short to be an employment row: left alone
+	NewMapper(flexConfig(), nil).FillPerson(&rec)
+	if len(rec.Values) != 2 {
+		t.Errorf("short record changed: %v", rec.Values)
+	}
+}
