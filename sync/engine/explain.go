@@ -94,18 +94,19 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 	// Read: the whole department tree, the employee's own rows elsewhere.
 	salary := p.SalaryColumn()
 	byRole := map[string][]any{}
+	scope, persoonsnummer := []string{medewerker}, "" // the records read; in flex mode the person's
 	for _, con := range connectors.Needed(sel) {
 		q := afas.Query{Connector: p.ConnectorID(con.Role), Fields: con.Whitelist(salary), Sort: con.Sort, Rename: p.FieldRenames(con.Role)}
 		if con.DateFilter != "" {
 			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
-		if con.Role != connectors.Organisatie {
-			q.Filters = and(q.Filters, afas.Cond{Field: connectors.FMedewerker, Op: afas.OpEqual, Value: medewerker})
+		if con.Role != connectors.Organisatie && !(sel.Flex && con.Role == connectors.Medewerkers) {
+			q.Filters = forRecords(q.Filters, scope)
 		}
 		rr := ReadRows{Connector: q.Connector}
 		_, err := client.Read(ctx, q, func(r afas.Row) error {
 			byRole[con.Role] = append(byRole[con.Role], con.Decode(r, salary))
-			if con.Role != connectors.Organisatie {
+			if con.Role != connectors.Organisatie && (!sel.Flex || con.Role != connectors.Medewerkers || r.Get(connectors.FMedewerker, afas.String).Str == medewerker) {
 				rr.Rows = append(rr.Rows, shownRow(r))
 			}
 			return nil
@@ -116,8 +117,11 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 		if con.Role != connectors.Organisatie {
 			x.Read = append(x.Read, rr)
 		}
+		if con.Role == connectors.Medewerkers && sel.Flex {
+			scope, persoonsnummer = personRecords(byRole[connectors.Medewerkers], medewerker)
+		}
 	}
-	if len(byRole[connectors.Medewerkers]) == 0 {
+	if len(byRole[connectors.Medewerkers]) == 0 || sel.Flex && !slices.ContainsFunc(byRole[connectors.Medewerkers], func(v any) bool { return v.(mapping.Employee).Medewerker == medewerker }) {
 		return nil, e.unknownEmployee(ctx, client, p, medewerker)
 	}
 
@@ -138,6 +142,9 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 		}
 	}
 	m.EmploymentsDone()
+	for i := range recs[mapping.Employments] {
+		m.FillPerson(&recs[mapping.Employments][i])
+	}
 	if sel.Werknemer && p.Couplings.Werknemer.Managers {
 		recs[mapping.Users] = m.Users()
 	}
@@ -175,8 +182,11 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 		return nil, err
 	}
 	defer held.Close()
-	pn := p.Rewrite.Employee.Apply(medewerker)
-	for _, ent := range []string{mapping.Employments, mapping.Users, mapping.Absences} {
+	pn := explainedNumber(p, medewerker, persoonsnummer)
+	if sel.Werknemer && sel.Flex {
+		recs[mapping.Placements] = explainPlacements(m, byRole[connectors.Plaatsingen])
+	}
+	for _, ent := range []string{mapping.Employments, mapping.Users, mapping.Absences, mapping.Placements} {
 		if !slices.Contains(deliveredEntities(p, sel), ent) {
 			continue
 		}
@@ -200,6 +210,9 @@ func deliveredEntities(p *profile.Profile, sel connectors.Selection) []string {
 	}
 	if sel.Verzuim {
 		out = append(out, mapping.Absences)
+	}
+	if sel.Werknemer && sel.Flex {
+		out = append(out, mapping.Placements)
 	}
 	return out
 }

@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -261,6 +263,42 @@ func TestNewColumnsMarkRowsChangedOnce(t *testing.T) {
 	for _, l := range third.Logs {
 		if l.Code == "run.columns_added" {
 			t.Errorf("the Melding again: %+v", l)
+		}
+	}
+}
+
+// koppel explain on a flex profile explains a record as its person: every file's lines are the
+// person's rows of the run, whichever of its records is asked.
+func TestFlexExplainEqualsTheRun(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 5, Employees: 60, Flex: true}, profile.ModeCompleet)
+	e.flexOn()
+	res, _ := e.run(engine.Options{})
+	for _, nr := range []string{"800011", "800012", "800013"} {
+		x, err := e.eng.Explain(context.Background(), "acme", nr, engine.Options{RetryBase: time.Millisecond})
+		if err != nil {
+			t.Fatalf("explain %s: %v", nr, err)
+		}
+		files := map[string]bool{}
+		for _, f := range x.Files {
+			files[f.File] = true
+			delivered := readCSV(t, filepath.Join(res.Run.Delivery, f.File))
+			got := rowsOf(delivered, "Personeelsnummer", afassim.FlexPersonThree)
+			if bsn := slices.Index(f.Header, "BSN"); bsn >= 0 {
+				for _, row := range got {
+					row[bsn] = mapping.MaskBSN(row[bsn])
+				}
+			}
+			if !reflect.DeepEqual(got, f.Lines) && !(len(got) == 0 && len(f.Lines) == 0) {
+				t.Errorf("%s in %s:\nrun     %v\nexplain %v", nr, f.File, got, f.Lines)
+			}
+		}
+		if !files["plaatsingen.csv"] {
+			t.Errorf("%s: explain lists %v, not plaatsingen.csv", nr, files)
+		}
+		for _, c := range x.Changes {
+			if c.Kind != engine.Ongewijzigd {
+				t.Errorf("%s: right after the run, %+v", nr, c)
+			}
 		}
 	}
 }
