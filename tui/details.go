@@ -139,6 +139,9 @@ func profileSummary(e *env, p *profile.Profile) string {
 	if s := p.Couplings.Werknemer.Salary; s != nil {
 		row(e.t("tui.f.salary"), s.Column+" ("+profile.SalaryKindLabel(s.Kind)+")")
 	}
+	if p.Flex.Enabled {
+		row(e.t("tui.f.flex"), e.t("tui.f.flex_employer")+" "+p.Rewrite.Employer.Apply(p.Flex.Employer))
+	}
 	row(e.t("tui.f.datefrom"), p.DateFrom+"  ("+inWords(e, p.DateFrom)+")")
 	rowWrapped(e.t("tui.f.outbox"), p.Delivery.Outbox)
 	row(e.t("tui.f.mode"), p.Delivery.Mode)

@@ -11,7 +11,7 @@ import (
 )
 
 // runEntities are the entities in file order.
-var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
+var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements}
 
 // runStatus names a run's outcome: a preview is a preview, whatever it found.
 func runStatus(e *env, r *store.Run) string {

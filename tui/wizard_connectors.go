@@ -43,7 +43,7 @@ func (s *connectorsStep) start(w *wizard) tea.Cmd {
 	p := w.profile()
 	p.Couplings.Werknemer.Salary = nil
 	w.report = nil
-	return tea.Batch(w.spin.Tick, w.chk.start(w.e.ctx, p, verify.AllRoles(), false))
+	return tea.Batch(w.spin.Tick, w.chk.start(w.e.ctx, p, w.checkRoles(), false))
 }
 
 func (s *connectorsStep) handle(w *wizard, msg tea.Msg) (tea.Cmd, bool) {
@@ -162,7 +162,7 @@ func (w *wizard) unavailable(coupling string) string {
 	}
 	rep := w.judged()
 	var bad []string
-	for _, con := range connectors.Needed(connectors.SelectionOf([]string{coupling})) {
+	for _, con := range connectors.Needed(w.selection(coupling)) {
 		c, _ := rep.Connector(con.Role)
 		if c.Status != verify.OK {
 			bad = append(bad, c.ID+" ("+e.t("verify."+c.Status)+")")

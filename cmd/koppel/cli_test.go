@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/koppel-nl/koppel/sync/connectors"
 )
 
 // These tests build the real binary and run it as a consultant or a scheduler would.
@@ -275,14 +277,14 @@ func TestBadTokenIsExplained(t *testing.T) {
 func TestConnectorsDocumentsTheSpec(t *testing.T) {
 	c := newCLI(t)
 	out, _, code := c.run("connectors")
-	for _, want := range []string{"Koppel_Organisatie", "Koppel_Medewerkers", "Koppel_Dienstverbanden", "Koppel_Verzuim", "Percentage_aanwezig", "Naamgebruik"} {
+	for _, want := range []string{"Koppel_Organisatie", "Koppel_Medewerkers", "Koppel_Dienstverbanden", "Koppel_Verzuim", "Percentage_aanwezig", "Naamgebruik", "Koppel_Plaatsingen", "Opdrachtgever_code"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("connectors lacks %s", want)
 		}
 	}
 	out, _, _ = c.run("connectors", "--json")
 	var v []map[string]any
-	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != 4 {
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != len(connectors.Standard()) {
 		t.Errorf("connectors --json: %v", err)
 	}
 }

@@ -263,7 +263,7 @@ func (a *app) textEvents() func(engine.Event) {
 	}
 }
 
-var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users}
+var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements}
 
 // deliveredText is a delivered count, or "—" for a run that delivered nothing (failed, blocked,
 // preview): a count there would read as delivered.

@@ -116,6 +116,9 @@ func Generate(seed int64, employees int) *Dataset {
 	ds := &Dataset{Tables: map[string]*Table{}, Employers: []string{"ZBV", "TZV"}, Ref: refDate}
 	std := c.Standard()
 	for _, con := range std {
+		if con.Role == c.Plaatsingen {
+			continue // an AFAS Flex environment only (flex.go)
+		}
 		var fs []afas.SchemaField
 		for _, f := range con.Fields {
 			fs = append(fs, afas.SchemaField{Name: f.Name, Kind: f.Kind, XSD: f.Kind.XSDType()})

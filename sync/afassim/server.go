@@ -62,6 +62,8 @@ type Options struct {
 	// the connector asked for are deleted, inserted and changed (each), at positions on both sides
 	// of the middle of its key order. Server.Stable tells which rows it left alone.
 	ChurnRows int
+	// Flex serves an AFAS Flex environment: Koppel_Plaatsingen and flex workers (flex.go).
+	Flex bool
 }
 
 // Faults inject failures, each a share of requests from 0 to 1.
@@ -148,6 +150,9 @@ func New(o Options) *Server {
 		churnRng: rand.New(rand.NewPCG(uint64(o.Seed), 0x636875726e)),
 	}
 	s.cond = sync.NewCond(&s.mu)
+	if o.Flex {
+		AddFlex(s.data)
+	}
 	for _, f := range o.Drop {
 		s.dropField(f)
 	}

@@ -19,6 +19,7 @@ const (
 	Medewerkers     = "medewerkers"
 	Dienstverbanden = "dienstverbanden"
 	Verzuim         = "verzuim"
+	Plaatsingen     = "plaatsingen"
 )
 
 // Field is one whitelisted field.
@@ -39,6 +40,8 @@ const (
 // change which connectors are read.
 type Selection struct {
 	Werknemer, Verzuim bool
+	// Flex is the profile's flex switch: the placements are read.
+	Flex bool
 }
 
 // SelectionOf builds a selection from coupling names.
@@ -235,6 +238,7 @@ func Standard() []Connector {
 				{FGewijzigd, dt, false, "last modification"},
 			},
 		},
+		flexConnector(),
 	}
 }
 

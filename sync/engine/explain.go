@@ -111,15 +111,16 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 	// Read: the whole department tree, the employee's own rows elsewhere.
 	salary := p.SalaryColumn()
 	byRole := map[string][]any{}
+	scope, persoonsnummer := []string{medewerker}, "" // the records read; in flex mode the person's
 	for _, con := range connectors.Needed(sel) {
 		q := afas.Query{Connector: p.ConnectorID(con.Role), Fields: con.Whitelist(salary), Sort: con.Sort, Rename: p.FieldRenames(con.Role)}
 		if con.DateFilter != "" {
 			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
-		if con.Role != connectors.Organisatie {
-			// Flex mode (flex.md) is not here yet: there a Persoonsnummer is accepted too, resolved
-			// first to the person's Medewerker records, and this filter asks for all of them.
-			q.Filters = and(q.Filters, afas.Cond{Field: connectors.FMedewerker, Op: afas.OpEqual, Value: medewerker})
+		if con.Role != connectors.Organisatie && !(sel.Flex && con.Role == connectors.Medewerkers) {
+			// In flex mode the person's records are found first (all employees are read), then
+			// every other connector asks for all of them.
+			q.Filters = forRecords(q.Filters, scope)
 		}
 		rr := ReadRows{Connector: q.Connector}
 		q.Progress = progressOf(emit, q.Connector, false)
@@ -137,8 +138,15 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		if con.Role != connectors.Organisatie {
 			x.Read = append(x.Read, rr)
 		}
+		if con.Role == connectors.Medewerkers && sel.Flex {
+			scope, persoonsnummer = personRecords(byRole[connectors.Medewerkers], medewerker)
+			// Shown: the person's records only, of all employees read.
+			x.Read[len(x.Read)-1].Rows = slices.DeleteFunc(rr.Rows, func(row map[string]string) bool {
+				return !slices.Contains(scope, row[connectors.FMedewerker])
+			})
+		}
 	}
-	if len(byRole[connectors.Medewerkers]) == 0 {
+	if len(byRole[connectors.Medewerkers]) == 0 || sel.Flex && !slices.ContainsFunc(byRole[connectors.Medewerkers], func(v any) bool { return slices.Contains(scope, v.(mapping.Employee).Medewerker) }) {
 		return nil, unknownEmployee(ctx, client, p, medewerker, emit)
 	}
 
@@ -160,6 +168,9 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		}
 	}
 	m.EmploymentsDone()
+	for i := range recs[mapping.Employments] {
+		m.FillPerson(&recs[mapping.Employments][i])
+	}
 	if sel.Werknemer && p.Couplings.Werknemer.Managers {
 		recs[mapping.Users] = m.Users()
 		x.accountNote(units, medewerker, m.Delivered(medewerker), recs[mapping.Users])
@@ -200,8 +211,11 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		return nil, err
 	}
 	defer held.Close()
-	pn := p.Rewrite.Employee.Apply(medewerker)
-	for _, ent := range []string{mapping.Employments, mapping.Users, mapping.Absences} {
+	pn := explainedNumber(p, medewerker, persoonsnummer)
+	if sel.Werknemer && sel.Flex {
+		recs[mapping.Placements] = explainPlacements(m, byRole[connectors.Plaatsingen])
+	}
+	for _, ent := range []string{mapping.Employments, mapping.Users, mapping.Absences, mapping.Placements} {
 		if !slices.Contains(deliveredEntities(p, sel), ent) {
 			continue
 		}
@@ -225,6 +239,9 @@ func deliveredEntities(p *profile.Profile, sel connectors.Selection) []string {
 	}
 	if sel.Verzuim {
 		out = append(out, mapping.Absences)
+	}
+	if sel.Werknemer && sel.Flex {
+		out = append(out, mapping.Placements)
 	}
 	return out
 }
@@ -536,6 +553,7 @@ func mappingConfig(p *profile.Profile, sel connectors.Selection, dateFrom time.T
 		DateFrom:        dateFrom, Werknemer: sel.Werknemer, Verzuim: sel.Verzuim,
 		Managers: p.Couplings.Werknemer.Managers, UserGroup: p.Couplings.Werknemer.UserGroup,
 		Classifications: p.Couplings.Verzuim.Classifications,
+		Flex:            sel.Flex, FlexEmployer: p.Flex.Employer,
 	}
 	if s := p.Couplings.Werknemer.Salary; s != nil {
 		cfg.SalaryColumn, cfg.SalaryKind = s.Column, profile.SalaryKindLabel(s.Kind)

@@ -24,7 +24,7 @@ type pipeline struct {
 	pages map[string]chan []any // per connector role
 	diffs map[string]*diff      // per delivered entity
 
-	werknemer, verzuim, managers bool
+	werknemer, verzuim, managers, flex bool
 
 	closeMu sync.Mutex
 	closed  map[string]bool
@@ -32,7 +32,7 @@ type pipeline struct {
 
 func newPipeline(r *run, sess Session, m *mapping.Mapper, roles []string, sel connectors.Selection) *pipeline {
 	pl := &pipeline{r: r, sess: sess, m: m, pages: map[string]chan []any{}, diffs: map[string]*diff{}, closed: map[string]bool{},
-		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers}
+		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers, flex: sel.Flex}
 	for _, role := range roles {
 		// One page of slack per connector; a range that finds the channel full waits without
 		// holding a call slot.
@@ -59,6 +59,9 @@ func (pl *pipeline) entities() []string {
 	}
 	if pl.verzuim {
 		out = append(out, mapping.Absences)
+	}
+	if pl.werknemer && pl.flex {
+		out = append(out, mapping.Placements)
 	}
 	return out
 }
@@ -151,8 +154,22 @@ func (pl *pipeline) run(ctx context.Context) error {
 			}
 			d := pl.diffs[mapping.Employments]
 			var batch []mapping.Record
+			// In flex mode a row's person fields come from its person's primary record, known
+			// only after the last employment: the rows wait on disk until then.
+			var held *spill
+			if pl.m.NeedsFill() && d != nil {
+				sp, err := newSpill()
+				if err != nil {
+					return err
+				}
+				defer sp.close()
+				held = sp
+			}
 			err := drain(connectors.Dienstverbanden, func(v any) error {
 				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
+					if held != nil {
+						return held.add(rec, mapping.AbsenceInfo{})
+					}
 					batch = append(batch, rec)
 					if len(batch) >= stageBatch {
 						err := d.records(batch)
@@ -167,6 +184,11 @@ func (pl *pipeline) run(ctx context.Context) error {
 			}
 			pl.m.EmploymentsDone()
 			close(deliveredReady)
+			if held != nil {
+				if err := pl.filled(ctx, held, d); err != nil {
+					return err
+				}
+			}
 			if d != nil {
 				if err := d.records(batch); err != nil {
 					return err
@@ -242,6 +264,9 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			return d.finish()
+		}},
+		{[]string{connectors.Plaatsingen}, func() error { // placements (flex), streamed once the delivered persons are known
+			return pl.placements(ctx, wait(deliveredReady), drain)
 		}},
 	}
 	var wg sync.WaitGroup

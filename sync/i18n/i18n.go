@@ -84,6 +84,7 @@ func catalogs() []map[string][2]string {
 		periodsMessages,
 		explainMessages,
 		columnsMessages,
+		flexMessages,
 	}
 }
 

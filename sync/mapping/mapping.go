@@ -24,6 +24,7 @@ const (
 	Employments = "employments"
 	Absences    = "absences"
 	Users       = "users"
+	Placements  = "placements" // flex mode only (flex.go)
 )
 
 // Files maps the delivered entities to their files, in delivery order.
@@ -32,6 +33,7 @@ var files = []struct{ Entity, File string }{
 	{Employments, "medewerkers.csv"},
 	{Users, "gebruikers.csv"},
 	{Absences, "verzuim.csv"},
+	{Placements, "plaatsingen.csv"},
 }
 
 // FileOf returns the file an entity is delivered in.
@@ -66,6 +68,8 @@ func KeyColumns(entity string) []string {
 		return []string{"VerzuimId", "VerloopId"}
 	case Users:
 		return []string{"Inlognaam"}
+	case Placements:
+		return []string{"PlaatsingId"}
 	}
 	return nil
 }
@@ -79,6 +83,8 @@ func Columns(entity string) []string {
 		return strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
 	case Absences:
 		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet;ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd", ";")
+	case Placements:
+		return strings.Split("WerkgeverCode;Personeelsnummer;PlaatsingId;OpdrachtgeverCode;OpdrachtgeverNaam;Begindatum;Einddatum;Functie;UrenPerWeek", ";")
 	case Users:
 		return strings.Split("Gebruikersgroep;Inlognaam;Personeelsnummer;Achternaam;Tussenvoegsels;Voorletters;Roepnaam;Geslacht;Emailadres;Telefoonnummer;WerkgeverCode;Afdelingen;Status", ";")
 	}
@@ -145,6 +151,9 @@ type Config struct {
 	// Explain adds a Metadata entry (code explain.*) at every decision that a run takes silently
 	// — left out by date-from, which manager and by which rule — for koppel explain.
 	Explain bool
+	// Flex delivers every person (Persoonsnummer) once under FlexEmployer (flex.md; flex.go).
+	Flex         bool
+	FlexEmployer string
 }
 
 // Input is everything read from AFAS.
@@ -153,6 +162,7 @@ type Input struct {
 	Employees   []Employee
 	Employments []Employment
 	Absences    []Absence
+	Placements  []Placement
 }
 
 // Add appends typed records of any connector to the input.
@@ -167,6 +177,8 @@ func (in *Input) Add(recs []any) {
 			in.Employments = append(in.Employments, v)
 		case Absence:
 			in.Absences = append(in.Absences, v)
+		case Placement:
+			in.Placements = append(in.Placements, v)
 		}
 	}
 }
@@ -199,6 +211,7 @@ type Mapper struct {
 	rejectedEmp map[string]bool
 	seenDV      keySet
 	seenAbs     keySet
+	flex        *flexIndex // flex mode only
 }
 
 // keySet remembers keys by a 64-bit hash: a run sees hundreds of thousands of keys, and eight
@@ -239,14 +252,24 @@ func NewMapper(cfg Config, log func(runlog.Log)) *Mapper {
 	if cfg.Verzuim {
 		m.counts[Absences] = &Counts{}
 	}
+	if cfg.Flex {
+		m.flex = newFlexIndex()
+		if cfg.Werknemer {
+			m.counts[Placements] = &Counts{}
+		}
+	}
 	return m
 }
 
 // Counts are the figures per entity so far: only the entities the run delivers.
 func (m *Mapper) Counts() map[string]*Counts { return m.counts }
 
-// Delivered tells whether an employee (Medewerker) is delivered with at least one employment.
+// Delivered tells whether an employee (Medewerker) is delivered with at least one employment;
+// in flex mode, whether its person is.
 func (m *Mapper) Delivered(medewerker string) bool {
+	if m.flex != nil {
+		return m.personDelivered(medewerker)
+	}
 	p := m.emps[medewerker]
 	return p != nil && p.delivered
 }
@@ -301,8 +324,20 @@ func Map(cfg Config, in Input) *Result {
 		}
 	}
 	m.EmploymentsDone()
+	for i := range emps {
+		m.FillPerson(&emps[i])
+	}
 	if cfg.Werknemer {
 		res.Records[Employments] = emps
+		if cfg.Flex {
+			var pls []Record
+			for _, p := range in.Placements {
+				if rec, ok := m.Placement(p); ok {
+					pls = append(pls, rec)
+				}
+			}
+			res.Records[Placements] = pls
+		}
 		if cfg.Managers {
 			res.Records[Users] = m.Users()
 		}
@@ -600,6 +635,9 @@ func (m *Mapper) Employee(e Employee) {
 		return
 	}
 	m.emps[e.Medewerker] = newPerson(&e)
+	if m.flex != nil {
+		m.flex.add(e.Persoonsnummer, e.Medewerker)
+	}
 }
 
 // Employment maps one Koppel_Dienstverbanden row; ok is false when it is not delivered (ended
@@ -614,7 +652,11 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	}
 	emp := m.employer(d.Employer)
 	pn := m.employee(d.Medewerker)
+	dvText := strconv.FormatInt(d.Dienstverband, 10)
 	key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
+	if m.flex != nil {
+		emp, pn, dvText, key = m.flexEmploymentKey(d)
+	}
 	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
 		m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
 		return Record{}, false // ended before date-from
@@ -627,7 +669,11 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		m.rejectedEmp[d.Medewerker] = true
 		return Record{}, false
 	}
-	if code, args := employmentProblem(d, e, ui); code != "" {
+	code, args := employmentProblem(d, e, ui)
+	if code == "" && m.flex != nil && e.persoonsnummer() == "" {
+		code, args = "dv.flex_no_person", []string{d.Medewerker}
+	}
+	if code != "" {
 		if m.cfg.Werknemer {
 			if code == "field.invalid" {
 				m.rejectFields(entity, key, fieldErrs(d, e))
@@ -676,10 +722,13 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	rec := Record{Key: key, Group: pn, Values: []string{
 		emp, pn, pf[pPersoonsnummer], pf[pBSN], pf[pVoorletters], pf[pVoornaam], pf[pRoepnaam], pf[pTussen], pf[pAchter],
 		pf[pGeboortenaam], pf[pGeslacht], pf[pGeboortedatum], pf[pEmail], pf[pTelefoon], pf[pMobiel],
-		strconv.FormatInt(d.Dienstverband, 10), dateText(d.Begin), dateText(d.Einde), d.Afdeling,
-		d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.employee(manager),
+		dvText, dateText(d.Begin), dateText(d.Einde), d.Afdeling,
+		d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.managerNumber(key, manager),
 		salary, kind,
 	}}
+	if m.flex != nil {
+		m.flexIncluded(p, d)
+	}
 	if !p.delivered || d.Begin.After(p.latestStart) {
 		p.employer, p.latestStart = emp, d.Begin
 	}
@@ -695,9 +744,12 @@ func (m *Mapper) EmploymentsDone() {
 	}
 	// Every employee counted as rejected has its line, so the counts equal the log.
 	for _, nr := range slices.Sorted(maps.Keys(m.rejectedEmp)) {
-		if !m.Delivered(nr) {
+		if p := m.emps[nr]; p == nil || !p.delivered {
 			m.reject(Employees, m.employee(nr), "emp.no_employment")
 		}
+	}
+	if m.flex != nil {
+		m.flexDisagreements()
 	}
 }
 
@@ -776,8 +828,8 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 		m.rejectFields(Absences, key, a.Errs)
 		return Record{}, false
 	}
-	if !m.Delivered(a.Medewerker) {
-		m.reject(Absences, key, "abs.employee_not_delivered", m.employee(a.Medewerker))
+	if code := m.absenceHolderProblem(a.Medewerker); code != "" {
+		m.reject(Absences, key, code, m.employee(a.Medewerker))
 		return Record{}, false
 	}
 	if a.Aanwezig.Null {
@@ -798,8 +850,9 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 	if a.Vangnet {
 		vangnet = "Ja"
 	}
-	return Record{Key: key, Group: m.employee(a.Medewerker), Values: []string{
-		m.employer(a.Employer), m.employee(a.Medewerker), strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
+	hEmp, hPN := m.holderOf(*a)
+	return Record{Key: key, Group: hPN, Values: []string{
+		hEmp, hPN, strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
 		dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
 		cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
 		"", "", "", // the composite period, filled by CompositePeriods
@@ -817,7 +870,8 @@ type AbsenceInfo struct {
 
 // Info is the period information of a delivered absence record.
 func (m *Mapper) Info(a Absence) AbsenceInfo {
-	return AbsenceInfo{Holder: m.employer(a.Employer) + KeySep + m.employee(a.Medewerker), VerzuimID: a.VerzuimID,
+	hEmp, hPN := m.holderOf(a)
+	return AbsenceInfo{Holder: hEmp + KeySep + hPN, VerzuimID: a.VerzuimID,
 		VerloopID: a.VerloopID, FirstDay: a.EersteDag, Recovered: a.Herstel}
 }
 
@@ -867,6 +921,9 @@ func (m *Mapper) Users() []Record {
 			managed[u.Manager] = append(managed[u.Manager], code)
 		}
 	}
+	if m.flex != nil {
+		return m.flexUsers(managed)
+	}
 	var nrs []string
 	for nr := range managed {
 		if m.Delivered(nr) {
@@ -879,40 +936,46 @@ func (m *Mapper) Users() []Record {
 	var recs []Record
 	for _, nr := range nrs {
 		de := m.emps[nr]
-		pf := de.unpack()
-		login := strings.ToLower(strings.TrimSpace(pf[pEmail]))
-		pn := m.employee(nr)
-		switch {
-		case login == "":
-			m.reject(Users, pn, "user.login_missing")
-			continue
-		case len([]rune(login)) > 32:
-			m.reject(Users, pn, "user.login_too_long", strconv.Itoa(len([]rune(login))))
-			continue
-		case logins[login]:
-			m.reject(Users, pn, "user.login_duplicate", login)
-			continue
+		if rec, ok := m.userRecord(logins, m.employee(nr), de.unpack(), de.employer, managed[nr]); ok {
+			recs = append(recs, rec)
 		}
-		logins[login] = true
-		depts := map[string]bool{}
-		for _, code := range managed[nr] {
-			descendants(ui, code, depts)
-		}
-		var codes []string
-		for c := range depts {
-			codes = append(codes, c)
-		}
-		sort.Strings(codes)
-		phone := pf[pTelefoon]
-		if phone == "" {
-			phone = pf[pMobiel]
-		}
-		recs = append(recs, Record{Key: login, Group: pn, Values: []string{
-			m.cfg.UserGroup, login, pn, pf[pAchter], pf[pTussen], pf[pVoorletters], pf[pRoepnaam],
-			pf[pGeslacht], pf[pEmail], phone, de.employer, strings.Join(codes, ","), StatusActief,
-		}})
 	}
 	return recs
+}
+
+// userRecord builds one manager account from its person fields and the departments it manages;
+// ok is false when it is Uitval.
+func (m *Mapper) userRecord(logins map[string]bool, pn string, pf []string, employer string, managed []string) (Record, bool) {
+	login := strings.ToLower(strings.TrimSpace(pf[pEmail]))
+	switch {
+	case login == "":
+		m.reject(Users, pn, "user.login_missing")
+		return Record{}, false
+	case len([]rune(login)) > 32:
+		m.reject(Users, pn, "user.login_too_long", strconv.Itoa(len([]rune(login))))
+		return Record{}, false
+	case logins[login]:
+		m.reject(Users, pn, "user.login_duplicate", login)
+		return Record{}, false
+	}
+	logins[login] = true
+	depts := map[string]bool{}
+	for _, code := range managed {
+		descendants(m.ui, code, depts)
+	}
+	var codes []string
+	for c := range depts {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	phone := pf[pTelefoon]
+	if phone == "" {
+		phone = pf[pMobiel]
+	}
+	return Record{Key: login, Group: pn, Values: []string{
+		m.cfg.UserGroup, login, pn, pf[pAchter], pf[pTussen], pf[pVoorletters], pf[pRoepnaam],
+		pf[pGeslacht], pf[pEmail], phone, employer, strings.Join(codes, ","), StatusActief,
+	}}, true
 }
 
 // descendants adds code and every non-Vervallen unit below it.

@@ -33,6 +33,7 @@ type Profile struct {
 	Employer   string     `yaml:"employer" json:"employer"`
 	Rewrite    Rewrite    `yaml:"rewrite,omitempty" json:"rewrite"`
 	Couplings  Couplings  `yaml:"couplings" json:"couplings"`
+	Flex       Flex       `yaml:"flex,omitempty" json:"flex"`
 	DateFrom   string     `yaml:"date_from" json:"date_from"`
 	Delivery   Delivery   `yaml:"delivery" json:"delivery"`
 	Connectors Connectors `yaml:"connectors,omitempty" json:"connectors"`
@@ -523,6 +524,7 @@ func (p *Profile) Validate() error {
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
 	}
+	es = append(es, p.Flex.validate()...)
 	if len(es) == 0 {
 		return nil
 	}
@@ -592,7 +594,9 @@ func (p *Profile) Roles(couplings []string) []string {
 
 // Selection is what a run of these couplings covers, for the connector table.
 func (p *Profile) Selection(couplings []string) connectors.Selection {
-	return connectors.SelectionOf(couplings)
+	sel := connectors.SelectionOf(couplings)
+	sel.Flex = p.Flex.Enabled
+	return sel
 }
 
 // Enabled lists the enabled couplings, werknemer first.
