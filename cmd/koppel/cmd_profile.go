@@ -339,6 +339,7 @@ func (a *app) profileExport(name string, withToken bool, output string) error {
 		p.Account.Token, p.Account.TokenEnv = "", env
 		comments = append(comments, profile.Comment{Key: "account.token_env", Head: a.t("cli.export.token_env", env)})
 	}
+	comments = append(comments, a.exportSFTP(p)...)
 	out, err := p.MarshalCommented(head, comments)
 	if err != nil {
 		return failErr(err)

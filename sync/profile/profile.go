@@ -110,6 +110,8 @@ type Delivery struct {
 	// MutationColumn names the first column of a mutaties file (default Mutatie); "none" leaves
 	// it out: such a delivery carries new and changed rows only.
 	MutationColumn string `yaml:"mutation_column,omitempty" json:"mutation_column,omitempty"`
+	// SFTP, when set, uploads every delivery to Xpert Suite's SFTP server (sftp.go).
+	SFTP *SFTP `yaml:"sftp,omitempty" json:"sftp,omitempty"`
 }
 
 // NoMutationColumn is the mutation_column value that leaves the column out.
@@ -317,6 +319,9 @@ func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, e
 		}
 		p.Account.TokenEnv = ""
 	}
+	if err := p.resolveSFTP(baseDir, getenv); err != nil {
+		return nil, err
+	}
 	if p.Delivery.Outbox != "" && !filepath.IsAbs(p.Delivery.Outbox) && baseDir != "" {
 		p.Delivery.Outbox = filepath.Join(baseDir, p.Delivery.Outbox)
 	}
@@ -523,6 +528,7 @@ func (p *Profile) Validate() error {
 	if g := p.Guard.MaxDeletePercent; g != nil && (*g < 0 || *g > 100) {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
 	}
+	es = append(es, p.validateSFTP()...)
 	if len(es) == 0 {
 		return nil
 	}
