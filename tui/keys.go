@@ -22,7 +22,7 @@ type keyMap struct {
 	// Run details.
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
 	// Verify and the wizard.
-	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
+	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken, PinHostKey key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
 }
@@ -70,18 +70,19 @@ func newKeyMap(e *env) keyMap {
 		Kind:        k("tui.key.kind", "t"),
 		Full:        k("tui.key.full", "enter"),
 
-		Recheck:   k("tui.key.recheck", "c"),
-		SaveDefs:  k("tui.key.save_defs", "s"),
-		Next:      k("tui.key.next", "enter"),
-		PrevStep:  k("tui.key.prev_step", "esc"),
-		FieldNext: withHelp(k("tui.key.field_next", "tab", "down"), "tab/↓"),
-		FieldPrev: withHelp(k("tui.key.field_prev", "shift+tab", "up"), "⇧tab/↑"),
-		Toggle:    withHelp(k("tui.key.toggle", " "), "spatie"),
-		Choose:    withHelp(k("tui.key.choose", "left", "right"), "←/→"),
-		Save:      k("tui.key.save", "enter"),
-		SaveRun:   k("tui.key.save_run", "r"),
-		SaveDraft: k("tui.key.save_draft", "ctrl+s"),
-		ShowToken: k("tui.key.show_token", "ctrl+t"),
+		Recheck:    k("tui.key.recheck", "c"),
+		SaveDefs:   k("tui.key.save_defs", "s"),
+		Next:       k("tui.key.next", "enter"),
+		PrevStep:   k("tui.key.prev_step", "esc"),
+		FieldNext:  withHelp(k("tui.key.field_next", "tab", "down"), "tab/↓"),
+		FieldPrev:  withHelp(k("tui.key.field_prev", "shift+tab", "up"), "⇧tab/↑"),
+		Toggle:     withHelp(k("tui.key.toggle", " "), "spatie"),
+		Choose:     withHelp(k("tui.key.choose", "left", "right"), "←/→"),
+		Save:       k("tui.key.save", "enter"),
+		SaveRun:    k("tui.key.save_run", "r"),
+		SaveDraft:  k("tui.key.save_draft", "ctrl+s"),
+		ShowToken:  k("tui.key.show_token", "ctrl+t"),
+		PinHostKey: k("tui.key.pin_host_key", "ctrl+p"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

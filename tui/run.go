@@ -391,6 +391,7 @@ func (r *runScreen) statusLine() string {
 	default:
 		prefix := e.t("tui.run.done") + " "
 		b.WriteString(e.st.ok.Render(prefix) + shortPath(r.result.Run.Delivery, e.width-len([]rune(prefix))) + "\n")
+		b.WriteString(uploadLine(e, r.result.Run))
 	}
 	return b.String()
 }

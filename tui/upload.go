@@ -1,0 +1,36 @@
+package tui
+
+import "github.com/koppel-nl/koppel/store"
+
+// uploadText is a run's SFTP upload state in the UI language (verzonden, in wachtrij with the
+// last error), or "" when the run uploads nothing.
+func uploadText(e *env, r *store.Run) string {
+	u := r.Upload
+	kind := func() string { return e.t("run.upload_kind." + u.ErrorKind) }
+	switch {
+	case u == nil || u.Status == store.UploadNone:
+		return ""
+	case u.Status == store.UploadOK && u.AlreadyThere:
+		return e.t("tui.upload.already")
+	case u.Status == store.UploadOK:
+		return e.t("tui.upload.ok")
+	case !r.HasDelivery():
+		return e.t("tui.upload.blocked", kind(), u.Error)
+	case u.Error != "":
+		return e.t("tui.upload.queued_error", kind(), u.Error)
+	}
+	return e.t("tui.upload.queued")
+}
+
+// uploadLine is uploadText as a line of its own, styled by its state ("" when there is none).
+func uploadLine(e *env, r *store.Run) string {
+	t := uploadText(e, r)
+	if t == "" {
+		return ""
+	}
+	line := hang(e.t("tui.upload.line", t), e.width, 2)
+	if r.Upload.Status == store.UploadOK {
+		return e.st.ok.Render(line) + "\n"
+	}
+	return e.st.warn.Render(line) + "\n"
+}
