@@ -309,7 +309,7 @@ func (a *app) profileShow(name string, jsonOut bool) error {
 	if jsonOut {
 		return writeJSON(a.stdout, p)
 	}
-	out, err := p.MarshalCommented("", []profile.Comment{{Key: "account.token", Line: a.t("cli.show.masked", name)}})
+	out, err := p.MarshalCommented("", append([]profile.Comment{{Key: "account.token", Line: a.t("cli.show.masked", name)}}, a.showSFTP(p)...))
 	if err != nil {
 		return failErr(err)
 	}

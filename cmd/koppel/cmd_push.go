@@ -212,3 +212,11 @@ func (a *app) printVerifySFTP(v *verify.SFTP) {
 	}
 	fmt.Fprintf(a.stdout, "%-24s %s\n", "sftp", a.t("cli.verify.sftp_bad", v.Remote, a.t("run.upload_kind."+v.Kind), v.Message))
 }
+
+// showSFTP says in profile show which SFTP key the store holds, by its fingerprint.
+func (a *app) showSFTP(p *profile.Profile) []profile.Comment {
+	if fp := p.Delivery.SFTP.KeyFingerprint(); fp != "" {
+		return []profile.Comment{{Key: "delivery.sftp.url", Line: a.t("cli.show.sftp_key", fp)}}
+	}
+	return nil
+}

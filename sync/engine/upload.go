@@ -159,7 +159,7 @@ func (r *run) uploadOwn(ctx context.Context) {
 // the delivery queued, and the next upload finds it complete on the server and sends nothing.
 func (r *run) upload(ctx context.Context, q queueSession, d *store.Run, n, of int) (UploadEvent, error) {
 	ev := UploadEvent{Run: d.ID, Status: UploadStart, N: n, Of: of}
-	r.emit(Event{Type: "upload", Upload: &ev})
+	r.emitUpload(ev)
 	prev := d.Upload
 	if prev == nil {
 		prev = &store.Upload{Status: store.UploadQueued}
@@ -168,7 +168,7 @@ func (r *run) upload(ctx context.Context, q queueSession, d *store.Run, n, of in
 	u := &store.Upload{Status: store.UploadQueued, Attempts: prev.Attempts + 1, Remote: res.Remote}
 	if err == nil {
 		ev.Status, ev.Remote, ev.Files, ev.Bytes, ev.AlreadyThere = UploadSent, res.Remote, res.Files, res.Bytes, res.AlreadyThere
-		r.emit(Event{Type: "upload", Upload: &ev})
+		r.emitUpload(ev)
 		u.Status, u.Sent, u.AlreadyThere = store.UploadOK, r.opts.Now().UTC(), res.AlreadyThere
 		code := "run.uploaded"
 		if res.AlreadyThere {
@@ -181,7 +181,7 @@ func (r *run) upload(ctx context.Context, q queueSession, d *store.Run, n, of in
 			u.Remote = prev.Remote
 		}
 		u.Error, u.ErrorKind = ev.Error, ev.ErrorKind
-		r.emit(Event{Type: "upload", Upload: &ev})
+		r.emitUpload(ev)
 		r.log(runlog.Log{Level: runlog.Waarschuwing, Code: "run.upload_failed", Args: []string{d.ID, i18n.CodeArg + "run.upload_kind." + ev.ErrorKind, ev.Error}})
 	}
 	if d.ID == r.rec.ID {
@@ -199,6 +199,9 @@ func (r *run) upload(ctx context.Context, q queueSession, d *store.Run, n, of in
 	}
 	return ev, nil
 }
+
+// emitUpload reports a copy of ev: the caller goes on changing its own.
+func (r *run) emitUpload(ev UploadEvent) { r.emit(Event{Type: "upload", Upload: &ev}) }
 
 func (r *run) sendOne(ctx context.Context, d *store.Run) (sftp.Result, error) {
 	cfg, err := r.p.Delivery.SFTP.Config()

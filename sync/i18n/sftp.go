@@ -68,7 +68,8 @@ var sftpMessages = map[string][2]string{
 	"cli.verify.sftp_bad":           {"%[1]s: mislukt (%[2]s): %[3]s", "%[1]s: failed (%[2]s): %[3]s"},
 	"cli.n.file":                    {"%[1]s bestanden", "%[1]s files"},
 	"cli.n.file.one":                {"%[1]s bestand", "%[1]s file"},
-	"cli.export.sftp_key_env":       {"De SFTP-sleutel staat niet in dit bestand: zet hem (en een wachtwoordzin in key_passphrase_env) in %[1]s voor koppel profile import.", "The SFTP key is not in this file: put it (and a passphrase in key_passphrase_env) in %[1]s before koppel profile import."},
+	"cli.export.sftp_key_env":       {"De SFTP-sleutel staat niet in dit bestand: zet hem in %[1]s voor koppel profile import (een wachtwoordzin in de variabele van key_passphrase_env).", "The SFTP key is not in this file: put it in %[1]s before koppel profile import (a passphrase in the variable of key_passphrase_env)."},
+	"cli.show.sftp_key":             {"sleutel %[1]s, versleuteld in de opslag", "key %[1]s, encrypted in the store"},
 
 	// Terminal UI: the wizard's SFTP step, run details and history.
 	"tui.step.sftp":           {"SFTP naar Xpert Suite", "SFTP to Xpert Suite"},
