@@ -1,6 +1,9 @@
 package tui
 
-import "github.com/koppel-nl/koppel/store"
+import (
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/verify"
+)
 
 // uploadText is a run's SFTP upload state in the UI language (verzonden, in wachtrij with the
 // last error), or "" when the run uploads nothing.
@@ -33,4 +36,15 @@ func uploadLine(e *env, r *store.Run) string {
 		return e.st.ok.Render(line) + "\n"
 	}
 	return e.st.warn.Render(line) + "\n"
+}
+
+// sftpCheckLine is the verify screen's line for the SFTP login ("" without SFTP).
+func sftpCheckLine(e *env, v *verify.SFTP) string {
+	switch {
+	case v == nil:
+		return ""
+	case v.OK:
+		return e.st.ok.Render("✓ ") + hang(e.t("tui.verify.sftp_ok", v.Remote, v.HostKeyFingerprint), e.width, 2) + "\n"
+	}
+	return "\n" + e.st.bad.Render("✗ ") + hang(e.t("tui.verify.sftp_bad", v.Remote, e.t("run.upload_kind."+v.Kind), v.Message), e.width, 2) + "\n"
 }

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/sftp/sftptest"
 )
@@ -125,4 +126,30 @@ func readDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// History and the run detail show a delivery's upload state with its last error.
+func TestUploadStateInHistoryAndDetail(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 3, Employees: 10})
+	f.addProfile("acme")
+	h, err := f.st.Hold("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &store.Run{ID: "20261124-093000-abcd", Profile: "acme", Status: store.StatusOK, Mode: "compleet", Couplings: []string{"werknemer"},
+		Started: f.deps.Now(), Finished: f.deps.Now(), Delivery: filepath.Join(f.dir, "outbox", "acme", "20261124-093000-abcd"),
+		Upload: &store.Upload{Status: store.UploadQueued, Error: "connection refused", ErrorKind: "network"}}
+	if err := h.Commit(run, nil, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	a := New(t.Context(), f.deps, "")
+	view := keys(t, a, "h")
+	if !strings.Contains(view, "SFTP: in wachtrij, laatste fout (netwerk):") {
+		t.Errorf("history lacks the upload state:\n%s", view)
+	}
+	view = keys(t, a, "enter")
+	if !strings.Contains(view, "SFTP: in wachtrij, laatste fout (netwerk): connection refused") {
+		t.Errorf("run detail lacks the upload state:\n%s", view)
+	}
 }

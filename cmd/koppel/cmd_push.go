@@ -71,9 +71,14 @@ func (a *app) push(s *store.Store, name string, opts engine.Options, jsonOut boo
 		_, errText = a.explain(err)
 	}
 	if jsonOut {
-		out := map[string]any{"event": "summary", "profile": res.Profile, "deliveries": res.Pushed, "queued": res.Queued, "status": "ok"}
+		out := struct {
+			Event  string `json:"event"`
+			Status string `json:"status"` // ok: nothing left queued; queued
+			*engine.PushResult
+			Error string `json:"error,omitempty"`
+		}{"summary", store.UploadOK, res, errText}
 		if err != nil {
-			out["status"], out["error"] = store.UploadQueued, errText
+			out.Status = store.UploadQueued
 		}
 		_ = writeJSON(a.stdout, out)
 	} else {

@@ -88,6 +88,8 @@ var sftpMessages = map[string][2]string{
 	"tui.sftp.pinned":         {"Hostsleutel vastgepind: %[1]s", "Host key pinned: %[1]s"},
 	"tui.sftp.tested":         {"Testupload gelukt naar %[1]s (hostsleutel %[2]s): inloggen en schrijven werken.", "Test upload to %[1]s worked (host key %[2]s): login and write access are fine."},
 	"tui.sftp.failed":         {"SFTP mislukt (%[1]s)", "SFTP failed (%[1]s)"},
+	"tui.verify.sftp_ok":      {"SFTP %[1]s: inloggen en schrijven lukt (hostsleutel %[2]s)", "SFTP %[1]s: login and write access work (host key %[2]s)"},
+	"tui.verify.sftp_bad":     {"SFTP %[1]s mislukt (%[2]s): %[3]s", "SFTP %[1]s failed (%[2]s): %[3]s"},
 	"tui.upload.line":         {"SFTP: %[1]s", "SFTP: %[1]s"},
 	"tui.upload.ok":           {"verzonden", "sent"},
 	"tui.upload.already":      {"verzonden (stond er al)", "sent (was there already)"},
