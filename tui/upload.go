@@ -2,6 +2,7 @@ package tui
 
 import (
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -47,4 +48,12 @@ func sftpCheckLine(e *env, v *verify.SFTP) string {
 		return e.st.ok.Render("✓ ") + hang(e.t("tui.verify.sftp_ok", v.Remote, v.HostKeyFingerprint), e.width, 2) + "\n"
 	}
 	return "\n" + e.st.bad.Render("✗ ") + hang(e.t("tui.verify.sftp_bad", v.Remote, e.t("run.upload_kind."+v.Kind), v.Message), e.width, 2) + "\n"
+}
+
+// uploading says which delivery a run is uploading, after its busy line ("" when none).
+func uploading(e *env, ev *engine.UploadEvent) string {
+	if ev == nil || ev.Status != engine.UploadStart {
+		return ""
+	}
+	return " · " + e.t("tui.upload.busy", ev.Run, itoa(ev.N), itoa(ev.Of))
 }

@@ -225,3 +225,18 @@ func (a *app) showSFTP(p *profile.Profile) []profile.Comment {
 	}
 	return nil
 }
+
+// printQueued lists, below the runs, the deliveries still queued with their last error.
+func (a *app) printQueued(runs []*store.Run) {
+	first := true
+	for _, r := range runs {
+		if !r.HasDelivery() || !uploadQueued(r) {
+			continue
+		}
+		if first {
+			fmt.Fprintln(a.stdout)
+			first = false
+		}
+		fmt.Fprintf(a.stdout, "%s %s: %s\n", r.ID, r.Profile, a.uploadText(r))
+	}
+}

@@ -90,6 +90,7 @@ var sftpMessages = map[string][2]string{
 	"tui.sftp.failed":         {"SFTP mislukt (%[1]s)", "SFTP failed (%[1]s)"},
 	"tui.verify.sftp_ok":      {"SFTP %[1]s: inloggen en schrijven lukt (hostsleutel %[2]s)", "SFTP %[1]s: login and write access work (host key %[2]s)"},
 	"tui.verify.sftp_bad":     {"SFTP %[1]s mislukt (%[2]s): %[3]s", "SFTP %[1]s failed (%[2]s): %[3]s"},
+	"tui.upload.busy":         {"upload van %[1]s (%[2]s van %[3]s)", "uploading %[1]s (%[2]s of %[3]s)"},
 	"tui.upload.line":         {"SFTP: %[1]s", "SFTP: %[1]s"},
 	"tui.upload.ok":           {"verzonden", "sent"},
 	"tui.upload.already":      {"verzonden (stond er al)", "sent (was there already)"},
