@@ -75,7 +75,7 @@ var sftpMessages = map[string][2]string{
 	"tui.step.sftp":           {"SFTP naar Xpert Suite", "SFTP to Xpert Suite"},
 	"tui.stephelp.sftp":       {"De SFTP-server waar XS Connect de importbestanden ophaalt: URL en privésleutel. koppel toont de hostsleutel van de server en pint hem pas vast als u hem bevestigt; daarna een testupload. Laat de URL leeg als de klant geen SFTP heeft.", "The SFTP server XS Connect picks the import files up from: URL and private key. koppel shows the server's host key and pins it only when you confirm it; then a test upload. Leave the URL empty when the customer has no SFTP."},
 	"tui.f.sftp_url":          {"SFTP-URL", "SFTP URL"},
-	"tui.f.sftp_key":          {"Privésleutel (bestand)", "Private key (file)"},
+	"tui.f.sftp_key":          {"Sleutelbestand", "Key file"},
 	"tui.f.sftp_passphrase":   {"Wachtwoordzin sleutel", "Key passphrase"},
 	"tui.key.pin_host_key":    {"hostsleutel vastpinnen", "pin host key"},
 	"tui.sftp.off":            {"Geen SFTP: de leveringen blijven in de outbox.", "No SFTP: deliveries stay in the outbox."},
