@@ -239,6 +239,13 @@ func TestSFTPDelivery(t *testing.T) {
 	if got := remoteRuns(t, d.Dir)[r1]; strings.Join(got, ",") != strings.Join(local1, ",") {
 		t.Fatalf("remote %v, local %v", got, local1)
 	}
+	for _, f := range local1 {
+		a, _ := os.ReadFile(filepath.Join(s1["delivery"].(string), f))
+		b, _ := os.ReadFile(filepath.Join(d.Dir, r1, f))
+		if string(a) != string(b) {
+			t.Errorf("%s differs on the server", f)
+		}
+	}
 
 	// 2. The server is down: delivered and recorded, queued, exit 4.
 	proxy.down()
@@ -306,6 +313,9 @@ func TestSFTPDelivery(t *testing.T) {
 	out, _, code = c.run("push", "acme")
 	if code != 0 || !strings.Contains(out, "Niets in de wachtrij") {
 		t.Fatalf("second push: exit %d %s", code, out)
+	}
+	if out, _, _ := c.run("runs", "show", r2, "--lang", "en"); !strings.Contains(out, "SFTP: sent (sftp://") {
+		t.Errorf("runs show does not say the delivery was sent:\n%s", out)
 	}
 
 	// 6. A crash between upload and record: the next push sends nothing again.
