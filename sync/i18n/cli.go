@@ -46,8 +46,8 @@ var cliMessages = map[string][2]string{
 	},
 	"cli.cmd.verify": {"controleer token, GetConnectoren en outbox van een profiel", "check a profile's token, GetConnectors and outbox"},
 	"cli.cmd.verify.long": {
-		"Per GetConnector: geïnstalleerd, geautoriseerd, elk verplicht veld aanwezig (en de salariskolom) en geen\nveld buiten de whitelist. De outbox moet leveringen kunnen aannemen. Exitcode 0 alleen als alles in orde is.",
-		"Per GetConnector: installed, authorised, every required field present (and the salary column) and no\nfield beyond the whitelist. The outbox must be able to take deliveries. Exit code 0 only when all is well.",
+		"Per GetConnector: geïnstalleerd, geautoriseerd, elk verplicht veld aanwezig (en de salariskolom) en geen\nveld buiten de whitelist. De outbox moet leveringen kunnen aannemen. Met delivery.sftp: hostsleutel, sleutel\nen schrijfrecht op de SFTP-server (een testbestand geschreven en verwijderd).\nExitcode 0 alleen als alles in orde is.",
+		"Per GetConnector: installed, authorised, every required field present (and the salary column) and no\nfield beyond the whitelist. The outbox must be able to take deliveries. With delivery.sftp: host key, key and\nwrite access on the SFTP server (a probe file written and removed).\nExit code 0 only when all is well.",
 	},
 	"cli.cmd.run": {"draai de koppelingen van een profiel: AFAS lezen, mappen, vergelijken, leveren", "run a profile's couplings: read AFAS, map, compare, deliver"},
 	"cli.cmd.run.long": {
