@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/sftp"
 	"github.com/koppel-nl/koppel/sync/verify"
 )
 
@@ -56,4 +58,18 @@ func uploading(e *env, ev *engine.UploadEvent) string {
 		return ""
 	}
 	return " · " + e.t("tui.upload.busy", ev.Run, itoa(ev.N), itoa(ev.Of))
+}
+
+// sftpSummary is delivery.sftp in the profile's summary: where, with which key and host key.
+func sftpSummary(e *env, s *profile.SFTP) string {
+	if s == nil {
+		return ""
+	}
+	host := e.t("tui.sftp.summary_known_hosts", s.KnownHosts)
+	if s.HostKey != "" {
+		if fp, err := sftp.HostKeyFingerprint(s.HostKey); err == nil {
+			host = e.t("tui.sftp.summary_host_key", fp)
+		}
+	}
+	return e.t("tui.sftp.summary", s.URL, s.KeyFingerprint(), host)
 }

@@ -104,6 +104,9 @@ func TestWizardSFTPStepPinsOnlyOnConfirmation(t *testing.T) {
 	if w.step().code() != "summary" {
 		t.Fatalf("after the test upload the wizard is on %s", w.step().code())
 	}
+	if view := w.view(); !strings.Contains(view, "SFTP naar Xpert Suite") || !strings.Contains(view, fp) {
+		t.Errorf("the summary does not show the SFTP destination:\n%s", view)
+	}
 	drive(w, keyMsg("enter")) // save
 	p, err := f.st.Profile("acme")
 	if err != nil {
