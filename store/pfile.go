@@ -107,6 +107,9 @@ func putRun(tx *bolt.Tx, run *Run, logs []runlog.Log, changes []Change, keep int
 	if err := runs.Put(seq, data); err != nil {
 		return nil, err
 	}
+	if err := indexUpload(tx, run, seq); err != nil {
+		return nil, err
+	}
 	if err := putSeq(lb, seq, len(logs), func(i int) any { return logs[i] }); err != nil {
 		return nil, err
 	}
@@ -188,7 +191,7 @@ func prune(tx *bolt.Tx, keep int) ([]string, error) {
 	delivery := tx.Bucket(bMeta).Get(kDelivery)
 	var drop [][]byte
 	for k, _ := c.First(); k != nil && bytes.Compare(k, oldest) < 0; k, _ = c.Next() {
-		if !bytes.Equal(k, delivery) {
+		if !bytes.Equal(k, delivery) && !inQueue(tx, k) {
 			drop = append(drop, append([]byte(nil), k...))
 		}
 	}

@@ -256,6 +256,7 @@ func (s *Store) withCatalog(fn func(h *handle) error) error {
 type storedProfile struct {
 	Profile     profile.Profile `json:"profile"`
 	SealedToken []byte          `json:"sealed_token"`
+	SealedSFTP  []byte          `json:"sealed_sftp,omitempty"` // delivery.sftp's key (sftpkey.go)
 	Created     time.Time       `json:"created"`
 	Updated     time.Time       `json:"updated"`
 }
@@ -271,6 +272,9 @@ func (s *Store) PutProfile(p *profile.Profile) error {
 		return fmt.Errorf("encrypt token: %w", err)
 	}
 	sp := storedProfile{Profile: *p, SealedToken: sealed, Updated: time.Now().UTC()}
+	if sp.SealedSFTP, err = sealSFTP(s.key, p); err != nil {
+		return err
+	}
 	sp.Profile.Account.Token = ""
 	err = s.withCatalog(func(h *handle) error {
 		return h.update(func(tx *bolt.Tx) error {
@@ -319,6 +323,9 @@ func (s *Store) Profile(name string) (*profile.Profile, error) {
 	}
 	p := sp.Profile
 	p.Account.Token = tok
+	if err := openSFTP(s.key, sp.SealedSFTP, &p); err != nil {
+		return nil, fmt.Errorf("profile %q: %w", name, err)
+	}
 	return &p, nil
 }
 
@@ -393,6 +400,8 @@ type Run struct {
 	StateWrites int `json:"state_writes"`
 	// ChangesKept tells how many changes are stored for inspection (at most MaxChanges).
 	ChangesKept int `json:"changes_kept,omitempty"`
+	// Upload is the delivery's upload over SFTP (upload.go); nil when the profile has none.
+	Upload *Upload `json:"upload,omitempty"`
 }
 
 // StatusOK is the status of a run that succeeded.

@@ -145,6 +145,9 @@ func profileSummary(e *env, p *profile.Profile) string {
 	row(e.t("tui.f.datefrom"), p.DateFrom+"  ("+inWords(e, p.DateFrom)+")")
 	rowWrapped(e.t("tui.f.outbox"), p.Delivery.Outbox)
 	row(e.t("tui.f.mode"), p.Delivery.Mode)
+	if v := sftpSummary(e, p.Delivery.SFTP); v != "" {
+		rowWrapped(e.t("tui.step.sftp"), v)
+	}
 	row(e.t("tui.f.employer"), p.Employer)
 	rw := p.Rewrite
 	if rw != (profile.Rewrite{}) {

@@ -82,6 +82,10 @@ func (h *history) view() string {
 	}
 	b.WriteString(h.list.position(e) + "\n\n")
 	r := h.runs[h.list.cursor]
-	b.WriteString(wrap(r.ID+": "+deliveredSummary(e, r), e.width) + "\n")
+	summary := deliveredSummary(e, r)
+	if u := uploadText(e, r); u != "" {
+		summary += " · " + e.t("tui.upload.line", u)
+	}
+	b.WriteString(wrap(r.ID+": "+summary, e.width) + "\n")
 	return b.String()
 }

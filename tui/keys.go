@@ -24,7 +24,7 @@ type keyMap struct {
 	// Explain one employee.
 	Explain, ExplainGo, ExplainDay key.Binding
 	// Verify and the wizard.
-	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
+	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken, PinHostKey key.Binding
 	// The wizard's column editor (a ctrl key: letters are typed into its fields).
 	Columns key.Binding
 	// Confirmations.
@@ -79,19 +79,20 @@ func newKeyMap(e *env) keyMap {
 		ExplainGo:   k("tui.key.explain_go", "enter"),
 		ExplainDay:  k("tui.key.explain_day", "o"),
 
-		Recheck:   k("tui.key.recheck", "c"),
-		SaveDefs:  k("tui.key.save_defs", "s"),
-		Next:      k("tui.key.next", "enter"),
-		PrevStep:  k("tui.key.prev_step", "esc"),
-		FieldNext: withHelp(k("tui.key.field_next", "tab", "down"), "tab/↓"),
-		FieldPrev: withHelp(k("tui.key.field_prev", "shift+tab", "up"), "⇧tab/↑"),
-		Toggle:    withHelp(k("tui.key.toggle", " "), "spatie"),
-		Choose:    withHelp(k("tui.key.choose", "left", "right"), "←/→"),
-		Save:      k("tui.key.save", "enter"),
-		SaveRun:   k("tui.key.save_run", "r"),
-		SaveDraft: k("tui.key.save_draft", "ctrl+s"),
-		ShowToken: k("tui.key.show_token", "ctrl+t"),
-		Columns:   k("tui.key.columns", "ctrl+o"),
+		Recheck:    k("tui.key.recheck", "c"),
+		SaveDefs:   k("tui.key.save_defs", "s"),
+		Next:       k("tui.key.next", "enter"),
+		PrevStep:   k("tui.key.prev_step", "esc"),
+		FieldNext:  withHelp(k("tui.key.field_next", "tab", "down"), "tab/↓"),
+		FieldPrev:  withHelp(k("tui.key.field_prev", "shift+tab", "up"), "⇧tab/↑"),
+		Toggle:     withHelp(k("tui.key.toggle", " "), "spatie"),
+		Choose:     withHelp(k("tui.key.choose", "left", "right"), "←/→"),
+		Save:       k("tui.key.save", "enter"),
+		SaveRun:    k("tui.key.save_run", "r"),
+		SaveDraft:  k("tui.key.save_draft", "ctrl+s"),
+		ShowToken:  k("tui.key.show_token", "ctrl+t"),
+		Columns:    k("tui.key.columns", "ctrl+o"),
+		PinHostKey: k("tui.key.pin_host_key", "ctrl+p"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

@@ -49,6 +49,7 @@ type runScreen struct {
 	bar        progress.Model
 	spin       spinner.Model
 	started    time.Time
+	upload     *engine.UploadEvent // the last upload event (upload.go)
 }
 
 type connProgress struct {
@@ -137,6 +138,8 @@ func (r *runScreen) apply() {
 			r.counts = ev.Counts
 		case "log":
 			r.logs = append(r.logs, *ev.Log)
+		case "upload":
+			r.upload = ev.Upload
 		case "summary":
 			for k, v := range ev.Run.Entities {
 				r.counts[k] = *v
@@ -378,7 +381,7 @@ func (r *runScreen) statusLine() string {
 	case r.asking != nil:
 		b.WriteString(r.asking.view())
 	case !r.finished:
-		b.WriteString(r.spin.View() + " " + e.t("tui.run.busy", e.Now().Sub(r.started).Round(time.Second).String()) + "\n")
+		b.WriteString(r.spin.View() + " " + e.t("tui.run.busy", e.Now().Sub(r.started).Round(time.Second).String()) + uploading(e, r.upload) + "\n")
 	case r.cancelled:
 		b.WriteString(e.st.warn.Render(e.t("tui.run.cancelled")) + "\n")
 	case r.err != nil:
@@ -393,6 +396,7 @@ func (r *runScreen) statusLine() string {
 	default:
 		prefix := e.t("tui.run.done") + " "
 		b.WriteString(e.st.ok.Render(prefix) + shortPath(r.result.Run.Delivery, e.width-len([]rune(prefix))) + "\n")
+		b.WriteString(uploadLine(e, r.result.Run))
 	}
 	return b.String()
 }

@@ -271,6 +271,7 @@ func (d *runDetail) view() string {
 	case r.Delivery != "":
 		// The details are where the full path is shown.
 		b.WriteString(hang(e.t("run.delivered", r.Delivery), e.width, 2) + "\n")
+		b.WriteString(uploadLine(e, r))
 	case r.DryRun:
 		b.WriteString(e.st.dim.Render(wrap(e.t("tui.summary.preview"), e.width)) + "\n")
 	}

@@ -73,7 +73,10 @@ func (e *env) errText(err error) string {
 	var ue *engine.UsageError
 	var he *store.HeldError
 	var pe profile.Errors
+	var qe *engine.QueueError
 	switch {
+	case errors.As(err, &qe):
+		return qe.Text(e.Lang)
 	case errors.As(err, &ue):
 		return ue.Text(e.Lang)
 	case errors.As(err, &he):

@@ -58,6 +58,9 @@ func (c *check) start(ctx context.Context, p *profile.Profile, roles []string, w
 			if oerr := verify.CheckOutbox(p.Delivery.Outbox); oerr != nil {
 				rep.Outbox = oerr.Error()
 			}
+			if p.Delivery.SFTP != nil {
+				rep.SFTP = verify.CheckSFTP(ctx, p.Delivery.SFTP)
+			}
 		}
 		ch <- checkDoneMsg{id, rep, err}
 	}()
@@ -233,6 +236,7 @@ func reportView(e *env, rep *verify.Report, salary string) string {
 	if rep.Outbox != "" {
 		b.WriteString("\n" + e.st.bad.Render("✗ ") + hang(e.t("tui.verify.outbox", rep.Outbox), e.width, 2) + "\n")
 	}
+	b.WriteString(sftpCheckLine(e, rep.SFTP))
 	return b.String()
 }
 

@@ -71,7 +71,7 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 	w.base = p
 	w.steps = []step{
 		newAccountStep(w, p), newTokenStep(w, p), newConnectorsStep(w), newCouplingsStep(w, p),
-		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p),
+		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p), newSFTPStep(w, p),
 		newFlexStep(w, p), newSummaryStep(w),
 	}
 	w.start = w.fingerprint()

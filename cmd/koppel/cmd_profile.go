@@ -309,7 +309,7 @@ func (a *app) profileShow(name string, jsonOut bool) error {
 	if jsonOut {
 		return writeJSON(a.stdout, p)
 	}
-	out, err := p.MarshalCommented("", []profile.Comment{{Key: "account.token", Line: a.t("cli.show.masked", name)}})
+	out, err := p.MarshalCommented("", append([]profile.Comment{{Key: "account.token", Line: a.t("cli.show.masked", name)}}, a.showSFTP(p)...))
 	if err != nil {
 		return failErr(err)
 	}
@@ -339,6 +339,7 @@ func (a *app) profileExport(name string, withToken bool, output string) error {
 		p.Account.Token, p.Account.TokenEnv = "", env
 		comments = append(comments, profile.Comment{Key: "account.token_env", Head: a.t("cli.export.token_env", env)})
 	}
+	comments = append(comments, a.exportSFTP(p)...)
 	out, err := p.MarshalCommented(head, comments)
 	if err != nil {
 		return failErr(err)

@@ -89,7 +89,7 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 	} else {
 		emit = a.textEvents()
 	}
-	res, err := engine.New(s).Run(a.ctx, name, opts, emit)
+	res, err := engine.New(s).Run(a.ctx, name, opts, a.stalling(emit))
 	var ue *engine.UsageError
 	switch {
 	case errors.As(err, &ue):
@@ -100,7 +100,10 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 		return a.runFailed(jsonOut, name, failErr(err))
 	}
 	errText := ""
-	if err != nil {
+	var qe *engine.QueueError
+	if errors.As(err, &qe) {
+		errText = qe.Text(a.lang)
+	} else if err != nil {
 		errText = a.runError(s, name, err)
 	}
 	if opts.DryRun && err == nil {
@@ -110,6 +113,13 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 		_ = writeJSON(a.stdout, summaryJSON(res.Run))
 	} else {
 		a.printSummary(a.stdout, res.Run, errText)
+	}
+	if qe != nil || (err == nil && uploadQueued(res.Run)) {
+		msg := errText
+		if msg == "" {
+			msg = a.uploadText(res.Run)
+		}
+		return &exitError{code: exitQueued, err: errors.New(a.t("cli.upload.queued_exit", msg))}
 	}
 	if err != nil {
 		return failMsg(errText)
@@ -180,6 +190,8 @@ func (a *app) jsonEvent(ev engine.Event) any {
 		return map[string]any{"event": "counts", "entities": counts}
 	case "log":
 		return map[string]any{"event": "log", "level": ev.Log.Level.String(), "entity": ev.Log.Entity, "key": ev.Log.Key, "code": ev.Log.Code, "message": a.logText(*ev.Log)}
+	case "upload":
+		return uploadJSON(ev.Upload)
 	default:
 		return summaryJSON(ev.Run)
 	}
@@ -198,6 +210,9 @@ func summaryJSON(r *store.Run) summary {
 	}
 	if c.Entities == nil {
 		c.Entities = map[string]*store.EntityCounts{}
+	}
+	if c.Upload == nil {
+		c.Upload = &store.Upload{Status: store.UploadNone}
 	}
 	return summary{Event: "summary", Run: &c}
 }
@@ -259,6 +274,8 @@ func (a *app) textEvents() func(engine.Event) {
 			} else if ev.Log.Code == "run.read" {
 				fmt.Fprintf(a.stderr, "  %s\n", a.logText(*ev.Log))
 			}
+		case "upload":
+			a.uploadProgress(ev.Upload)
 		}
 	}
 }
@@ -320,6 +337,7 @@ func (a *app) printSummary(w io.Writer, r *store.Run, errText string) {
 	}
 	if r.Delivery != "" && r.HasDelivery() {
 		fmt.Fprintln(w, a.t("run.delivered", r.Delivery))
+		a.printUpload(w, r)
 	} else if r.DryRun {
 		fmt.Fprintln(w, a.t("run.dry"))
 		fmt.Fprintln(w, a.t("cli.summary.preview", r.ID))

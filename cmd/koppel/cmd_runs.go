@@ -105,9 +105,13 @@ func (a *app) runs(name string, jsonOut bool) (incomplete error) {
 				counts = append(counts, fmt.Sprintf("%s %s", a.t("entity."+e), deliveredText(r, c.Delivered)))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Profile, r.Started.Local().Format("2006-01-02 15:04"), strings.Join(r.Couplings, ","), a.statusText(r), r.Finished.Sub(r.Started).Round(1e7), strings.Join(counts, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Profile, r.Started.Local().Format("2006-01-02 15:04"), strings.Join(r.Couplings, ","), a.statusText(r)+a.uploadSuffix(r), r.Finished.Sub(r.Started).Round(1e7), strings.Join(counts, ", "))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	a.printQueued(runs)
+	return nil
 }
 
 func (a *app) runShow(id string, min runlog.Level, jsonOut bool) error {

@@ -77,6 +77,7 @@ func (a *app) verify(name string, jsonOut bool) error {
 		} else {
 			fmt.Fprintf(a.stdout, "%-24s %s\n", "outbox", a.t("cli.verify.outbox_ok", dir))
 		}
+		a.printVerifySFTP(rep.SFTP)
 	}
 	if !rep.OK() {
 		return failMsg(a.t("verify.failed"))

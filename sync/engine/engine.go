@@ -61,6 +61,7 @@ type Event struct {
 	Log       *runlog.Log
 	Counts    map[string]store.EntityCounts
 	Run       *store.Run
+	Upload    *UploadEvent // Type "upload" (upload.go)
 }
 
 // Options tune one run.
@@ -88,6 +89,8 @@ type Options struct {
 	Now func() time.Time
 	// Day is the day koppel explain evaluates the rules as on (zero: today by Now).
 	Day time.Time
+	// Uploader sends deliveries over SFTP (nil: sync/sftp); see upload.go.
+	Uploader Uploader
 }
 
 // Result is a finished run: its record, the changes against the last delivery and the log.
@@ -162,6 +165,7 @@ type run struct {
 	changes    []store.Change
 	changeMu   sync.Mutex
 	abortFn    context.CancelCauseFunc
+	pushed     []UploadEvent // what sendQueue tried (upload.go)
 }
 
 func (r *run) emit(ev Event) {
@@ -262,6 +266,10 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 	// run in the history, not just an error on a scheduler's screen.
 	if !opts.DryRun {
 		err = r.recover()
+	}
+	if err == nil {
+		// An earlier delivery still queued goes first; while it cannot, AFAS is not read.
+		err = r.sendQueue(rctx)
 	}
 	if err == nil {
 		err = r.execute(rctx, couplings)
@@ -477,6 +485,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	for _, d := range pl.diffs {
 		r.rec.StateWrites += d.staged
 	}
+	r.rec.Upload = r.queuedUpload() // committed queued: the commit itself queues the delivery
 	if err := r.sess.Commit(r.rec, r.logs, r.changes, &store.Pending{Temp: folder.Temp, Final: folder.Final}, bounds); err != nil {
 		return fmt.Errorf("commit run: %w", err)
 	}
@@ -498,6 +507,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		// stream still carries it.
 		_ = r.sess.RecordRun(r.rec, r.logs, r.changes)
 	}
+	r.uploadOwn(ctx)
 	return nil
 }
 
@@ -583,7 +593,10 @@ func mutationFile(p *profile.Profile, entity string) bool {
 func failure(err error) (string, []string) {
 	var ae *afas.Error
 	var pe *fs.PathError
+	var qe *QueueError
 	switch {
+	case errors.As(err, &qe):
+		return qe.code()
 	case errors.As(err, &ae):
 		msg := ae.Message
 		if msg == "" && ae.Err != nil {

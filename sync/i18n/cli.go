@@ -13,8 +13,8 @@ var cliMessages = map[string][2]string{
 		"Without a command koppel opens the terminal UI: customer accounts, the wizard, runs and history.\nEverything the UI does can be done without it too: for schedulers (cron, systemd timers) and scripts.",
 	},
 	"cli.cmd.root.footer": {
-		"Omgeving:\n  KOPPEL_DB    het opslagbestand (zoals --db)\n  KOPPEL_LANG  nl of en (zoals --lang)\n  KOPPEL_KEY   de sleutel van de opslag (64 hexadecimale tekens) in plaats van het sleutelbestand ernaast\n  NO_COLOR     de terminal-UI zonder kleur\n\nExitcodes: 0 gelukt; 1 run of controle mislukt (ook: opslag beschadigd of in gebruik); 2 fout in gebruik of profiel;\n3 tegengehouden door de verwijderbeveiliging, niets geleverd.",
-		"Environment:\n  KOPPEL_DB    the store file (as --db)\n  KOPPEL_LANG  nl or en (as --lang)\n  KOPPEL_KEY   the store's key (64 hexadecimal characters) instead of the key file beside it\n  NO_COLOR     the terminal UI without colour\n\nExit codes: 0 success; 1 the run or check failed (also: store damaged or in use); 2 usage or profile error;\n3 stopped by the deletion guard, nothing delivered.",
+		"Omgeving:\n  KOPPEL_DB    het opslagbestand (zoals --db)\n  KOPPEL_LANG  nl of en (zoals --lang)\n  KOPPEL_KEY   de sleutel van de opslag (64 hexadecimale tekens) in plaats van het sleutelbestand ernaast\n  NO_COLOR     de terminal-UI zonder kleur\n\nExitcodes: 0 gelukt; 1 run of controle mislukt (ook: opslag beschadigd of in gebruik); 2 fout in gebruik of profiel;\n3 tegengehouden door de verwijderbeveiliging, niets geleverd; 4 geleverd in de outbox, (nog) niet geüpload via SFTP.",
+		"Environment:\n  KOPPEL_DB    the store file (as --db)\n  KOPPEL_LANG  nl or en (as --lang)\n  KOPPEL_KEY   the store's key (64 hexadecimal characters) instead of the key file beside it\n  NO_COLOR     the terminal UI without colour\n\nExit codes: 0 success; 1 the run or check failed (also: store damaged or in use); 2 usage or profile error;\n3 stopped by the deletion guard, nothing delivered; 4 delivered to the outbox, not (yet) uploaded over SFTP.",
 	},
 	"cli.cmd.demo": {"start de AFAS-simulator met demogegevens, een demoprofiel en de terminal-UI", "start the AFAS simulator with demo data, a demo profile and the terminal UI"},
 	"cli.cmd.demo.long": {
@@ -46,8 +46,8 @@ var cliMessages = map[string][2]string{
 	},
 	"cli.cmd.verify": {"controleer token, GetConnectoren en outbox van een profiel", "check a profile's token, GetConnectors and outbox"},
 	"cli.cmd.verify.long": {
-		"Per GetConnector: geïnstalleerd, geautoriseerd, elk verplicht veld aanwezig (en de salariskolom) en geen\nveld buiten de whitelist. De outbox moet leveringen kunnen aannemen. Exitcode 0 alleen als alles in orde is.",
-		"Per GetConnector: installed, authorised, every required field present (and the salary column) and no\nfield beyond the whitelist. The outbox must be able to take deliveries. Exit code 0 only when all is well.",
+		"Per GetConnector: geïnstalleerd, geautoriseerd, elk verplicht veld aanwezig (en de salariskolom) en geen\nveld buiten de whitelist. De outbox moet leveringen kunnen aannemen. Met delivery.sftp: hostsleutel, sleutel\nen schrijfrecht op de SFTP-server (een testbestand geschreven en verwijderd).\nExitcode 0 alleen als alles in orde is.",
+		"Per GetConnector: installed, authorised, every required field present (and the salary column) and no\nfield beyond the whitelist. The outbox must be able to take deliveries. With delivery.sftp: host key, key and\nwrite access on the SFTP server (a probe file written and removed).\nExit code 0 only when all is well.",
 	},
 	"cli.cmd.run": {"draai de koppelingen van een profiel: AFAS lezen, mappen, vergelijken, leveren", "run a profile's couplings: read AFAS, map, compare, deliver"},
 	"cli.cmd.run.long": {
@@ -55,8 +55,8 @@ var cliMessages = map[string][2]string{
 		"Every run is in the history afterwards (koppel runs), a failed one or a dry run (--dry-run) too.\nWith --json: one JSON object per line (progress, log), the last one the summary.",
 	},
 	"cli.cmd.run.footer": {
-		"Exitcodes: 0 gelukt; 1 run mislukt; 2 fout in gebruik of profiel; 3 tegengehouden door de verwijderbeveiliging.",
-		"Exit codes: 0 success; 1 the run failed; 2 usage or profile error; 3 stopped by the deletion guard.",
+		"Exitcodes: 0 gelukt; 1 run mislukt; 2 fout in gebruik of profiel; 3 tegengehouden door de verwijderbeveiliging; 4 geleverd, (nog) niet geüpload via SFTP.",
+		"Exit codes: 0 success; 1 the run failed; 2 usage or profile error; 3 stopped by the deletion guard; 4 delivered, not (yet) uploaded over SFTP.",
 	},
 	"cli.cmd.runs":        {"toon de historie: alle runs, of die van één profiel", "show the history: all runs, or one profile's"},
 	"cli.cmd.runs.show":   {"toon één run: samenvatting, tellingen, logboek en wijzigingen", "show one run: summary, counts, log and changes"},

@@ -111,6 +111,8 @@ type Delivery struct {
 	// MutationColumn names the first column of a mutaties file (default Mutatie); "none" leaves
 	// it out: such a delivery carries new and changed rows only.
 	MutationColumn string `yaml:"mutation_column,omitempty" json:"mutation_column,omitempty"`
+	// SFTP, when set, uploads every delivery to Xpert Suite's SFTP server (sftp.go).
+	SFTP *SFTP `yaml:"sftp,omitempty" json:"sftp,omitempty"`
 }
 
 // NoMutationColumn is the mutation_column value that leaves the column out.
@@ -317,6 +319,9 @@ func Parse(data []byte, baseDir string, getenv func(string) string) (*Profile, e
 			return nil, Errors{{Key: "account.token_env", Code: "token_env_empty", Value: p.Account.TokenEnv}}
 		}
 		p.Account.TokenEnv = ""
+	}
+	if err := p.resolveSFTP(baseDir, getenv); err != nil {
+		return nil, err
 	}
 	if p.Delivery.Outbox != "" && !filepath.IsAbs(p.Delivery.Outbox) && baseDir != "" {
 		p.Delivery.Outbox = filepath.Join(baseDir, p.Delivery.Outbox)
@@ -525,6 +530,7 @@ func (p *Profile) Validate() error {
 		add("guard.max_delete_percent", "guard", strconv.FormatFloat(*g, 'f', -1, 64))
 	}
 	es = append(es, p.Flex.validate()...)
+	es = append(es, p.validateSFTP()...)
 	if len(es) == 0 {
 		return nil
 	}

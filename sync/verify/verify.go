@@ -53,11 +53,13 @@ type Report struct {
 	// Outbox says why the profile's outbox cannot take deliveries; empty when it can (or when
 	// the check did not cover it).
 	Outbox string `json:"outbox_problem,omitempty"`
+	// SFTP is the check of the SFTP upload (sftp.go); nil when the profile has none.
+	SFTP *SFTP `json:"sftp,omitempty"`
 }
 
 // OK reports whether everything checked is in order.
 func (r *Report) OK() bool {
-	if !r.TokenOK || r.Outbox != "" {
+	if !r.TokenOK || r.Outbox != "" || (r.SFTP != nil && !r.SFTP.OK) {
 		return false
 	}
 	for _, c := range r.Connectors {
@@ -295,6 +297,9 @@ func Profile(ctx context.Context, p *profile.Profile) (*Report, error) {
 	}
 	if err := CheckOutbox(p.Delivery.Outbox); err != nil {
 		rep.Outbox = err.Error()
+	}
+	if p.Delivery.SFTP != nil {
+		rep.SFTP = CheckSFTP(ctx, p.Delivery.SFTP)
 	}
 	return rep, nil
 }
