@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/koppel-nl/koppel/sync/connectors"
 )
 
 // These tests build the real binary and run it as a consultant or a scheduler would.
@@ -282,7 +284,7 @@ func TestConnectorsDocumentsTheSpec(t *testing.T) {
 	}
 	out, _, _ = c.run("connectors", "--json")
 	var v []map[string]any
-	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != 4 {
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != len(connectors.Standard()) {
 		t.Errorf("connectors --json: %v", err)
 	}
 }

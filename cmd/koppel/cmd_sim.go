@@ -50,6 +50,7 @@ func (a *app) simFlags(fs *pflag.FlagSet, o *afassim.Options) {
 	f.durationVar(&o.Latency, "latency", 0, "cli.flag.sim.latency")
 	f.durationVar(&o.RowCost, "row-cost", 0, "cli.flag.sim.row_cost")
 	f.intVar(&o.ChurnRows, "churn", 0, "cli.flag.sim.churn")
+	f.boolVar(&o.Documents, "documents", "", "cli.flag.sim.documents")
 }
 
 func (a *app) simCommand() *cobra.Command {

@@ -62,6 +62,9 @@ type Options struct {
 	// the connector asked for are deleted, inserted and changed (each), at positions on both sides
 	// of the middle of its key order. Server.Stable tells which rows it left alone.
 	ChurnRows int
+	// Documents fills Koppel_Dossieritems and serves their attachments (AppConnectorSubject.asmx);
+	// without it that connector is not installed.
+	Documents bool
 }
 
 // Faults inject failures, each a share of requests from 0 to 1.
@@ -112,6 +115,8 @@ type Server struct {
 
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
+
+	attachmentCalls int
 }
 
 // DefaultToken is the token data the simulator accepts for a seed when none is given.
@@ -153,6 +158,11 @@ func New(o Options) *Server {
 	}
 	for _, f := range o.Extra {
 		s.addField(f)
+	}
+	if o.Documents {
+		s.addDocuments()
+	} else {
+		delete(s.data.Tables, DossierConnector)
 	}
 	for i := 1; i <= o.Revision; i++ {
 		s.revise(i)
@@ -338,6 +348,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
 			break
 		}
+	}
+	if strings.EqualFold(r.URL.Path, SubjectPath) {
+		s.serveSubject(w, r)
+		return
 	}
 	if !strings.EqualFold(r.URL.Path, Path) {
 		http.NotFound(w, r)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koppel-nl/koppel/sync/documents"
 	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
@@ -24,6 +25,7 @@ const (
 	Employments = "employments"
 	Absences    = "absences"
 	Users       = "users"
+	Documents   = documents.Entity
 )
 
 // Files maps the delivered entities to their files, in delivery order.
@@ -32,6 +34,7 @@ var files = []struct{ Entity, File string }{
 	{Employments, "medewerkers.csv"},
 	{Users, "gebruikers.csv"},
 	{Absences, "verzuim.csv"},
+	{Documents, documents.File},
 }
 
 // FileOf returns the file an entity is delivered in.
@@ -66,6 +69,8 @@ func KeyColumns(entity string) []string {
 		return []string{"VerzuimId", "VerloopId"}
 	case Users:
 		return []string{"Inlognaam"}
+	case Documents:
+		return documents.KeyColumns()
 	}
 	return nil
 }
@@ -79,6 +84,8 @@ func Columns(entity string) []string {
 		return strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
 	case Absences:
 		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet;ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd", ";")
+	case Documents:
+		return documents.Columns()
 	case Users:
 		return strings.Split("Gebruikersgroep;Inlognaam;Personeelsnummer;Achternaam;Tussenvoegsels;Voorletters;Roepnaam;Geslacht;Emailadres;Telefoonnummer;WerkgeverCode;Afdelingen;Status", ";")
 	}
