@@ -56,7 +56,7 @@ func (a *app) runCommand() *cobra.Command {
 		}
 		switch coupling {
 		case "":
-		case "werknemer", "verzuim":
+		case "werknemer", "verzuim", "documenten":
 			opts.Couplings = []string{coupling}
 		default:
 			return usageFor(c, a.t("cli.run.coupling", coupling))

@@ -102,7 +102,12 @@ func SafeName(name string) string {
 }
 
 // Path is where an item's attachment lies inside the delivery: documenten/<DocumentId>-<safe name>.
-func Path(it Item) string { return Folder + "/" + ID(it) + "-" + SafeName(it.Bestandsnaam) }
+func Path(it Item) string { return FolderPath(ID(it), it.Bestandsnaam) }
+
+// FolderPath is the path inside the delivery of a document's attachment named name.
+func FolderPath(documentID, name string) string {
+	return Folder + "/" + documentID + "-" + SafeName(name)
+}
 
 // attachmentID is the form of a Bijlage_id koppel accepts: AFAS's codes are GUID-like. Anything
 // else (a separator, "..") could reach the file name, so such an item is Uitval.

@@ -17,3 +17,15 @@ var documentMessages = map[string][2]string{
 	"cli.conn.dossieritems.Bestandsnaam":      {"bestandsnaam van de bijlage", "the attachment's file name"},
 	"cli.conn.dossieritems.Gewijzigd_op":      {"laatste wijziging", "last modification"},
 }
+
+// documentProfileMessages are the profile problems of couplings.documenten.
+var documentProfileMessages = map[string][2]string{
+	"profile.doc_types":            {"geen dossieritemtypen gekozen", "no dossier item types chosen"},
+	"profile.doc_types.form":       {"minstens één code van een type dossieritem, bijvoorbeeld types: [PVA, ZMF]", "at least one dossier item type code, e.g. types: [PVA, ZMF]"},
+	"profile.doc_type":             {"%[1]q is geen code van een type dossieritem", "%[1]q is not a dossier item type code"},
+	"profile.doc_type.form":        {"een code van letters, cijfers, '.', '-' of '_', hoogstens 20 tekens, zoals AFAS die toont (Type_dossieritem)", "a code of letters, digits, '.', '-' or '_', at most 20 characters, as AFAS shows it (Type_dossieritem)"},
+	"profile.doc_type_twice":       {"type %[1]q staat er twee keer", "type %[1]q is listed twice"},
+	"profile.doc_type_twice.form":  {"elk type één keer", "each type once"},
+	"profile.doc_max_file_mb":      {"%[1]s MB kan niet", "%[1]s MB is not possible"},
+	"profile.doc_max_file_mb.form": {"een aantal MB van 1 tot 1024 (standaard 25)", "a number of MB from 1 to 1024 (default 25)"},
+}

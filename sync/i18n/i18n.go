@@ -79,7 +79,7 @@ func Has(code string) bool {
 // catalogs are the parts of the catalog, one file each: the engine and rules (this file), the
 // TUI, profile validation, the command line, the first-sync matching, the SFTP upload.
 func catalogs() []map[string][2]string {
-	return []map[string][2]string{messages, tuiMessages, profileMessages, cliMessages, matchMessages, sftpMessages, documentMessages}
+	return []map[string][2]string{messages, tuiMessages, profileMessages, cliMessages, matchMessages, sftpMessages, documentMessages, documentProfileMessages}
 }
 
 func lookup(code string) ([2]string, bool) {
