@@ -261,3 +261,14 @@ func Medical(code, description string) bool {
 	}
 	return false
 }
+
+// SizeText renders a number of bytes for people: bytes, kB or MB (1000-based, one decimal).
+func SizeText(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1000_000:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + " kB"
+	}
+	return strconv.FormatFloat(float64(n)/1000_000, 'f', 1, 64) + " MB"
+}

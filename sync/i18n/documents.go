@@ -28,4 +28,17 @@ var documentProfileMessages = map[string][2]string{
 	"profile.doc_type_twice.form":  {"elk type één keer", "each type once"},
 	"profile.doc_max_file_mb":      {"%[1]s MB kan niet", "%[1]s MB is not possible"},
 	"profile.doc_max_file_mb.form": {"een aantal MB van 1 tot 1024 (standaard 25)", "a number of MB from 1 to 1024 (default 25)"},
+
+	"entity.documents":        {"Documenten", "Documents"},
+	"tui.coupling.documenten": {"Documenten", "Documenten"},
+	"doc.bytes":               {"Documenten: %[1]s verzonden", "Documents: %[1]s sent"},
+
+	"doc.types":           {"dossieritems gelezen van de typen %[1]s; andere typen worden niet opgevraagd", "dossier items read of the types %[1]s; other types are not requested"},
+	"doc.other_types":     {"%[1]s dossieritems van een type buiten de lijst overgeslagen", "%[1]s dossier items of a type outside the list skipped"},
+	"doc.not_delivered":   {"dossieritem van medewerker %[1]s, die niet geleverd wordt: overgeslagen", "dossier item of employee %[1]s, who is not delivered: skipped"},
+	"doc.bad_key":         {"Dossieritem of Bijlage_id is geen gewone code; verwacht: een positief getal en een code van letters, cijfers, '-' of '_'", "Dossieritem or Bijlage_id is not a plain code; expected: a positive number and a code of letters, digits, '-' or '_'"},
+	"doc.too_large":       {"bijlage groter dan %[1]s MB (couplings.documenten.max_file_mb): niet geleverd", "attachment larger than %[1]s MB (couplings.documenten.max_file_mb): not delivered"},
+	"doc.missing":         {"bijlage bestaat niet in AFAS: %[1]s", "attachment does not exist in AFAS: %[1]s"},
+	"doc.not_base64":      {"AFAS gaf de bijlage niet als base64: niet geleverd", "AFAS did not send the attachment as base64: not delivered"},
+	"doc.download_failed": {"bijlage niet opgehaald: %[1]s", "attachment not fetched: %[1]s"},
 }
