@@ -41,4 +41,17 @@ var documentProfileMessages = map[string][2]string{
 	"doc.missing":         {"bijlage bestaat niet in AFAS: %[1]s", "attachment does not exist in AFAS: %[1]s"},
 	"doc.not_base64":      {"AFAS gaf de bijlage niet als base64: niet geleverd", "AFAS did not send the attachment as base64: not delivered"},
 	"doc.download_failed": {"bijlage niet opgehaald: %[1]s", "attachment not fetched: %[1]s"},
+
+	"tui.step.documents":     {"Documenten", "Documents"},
+	"tui.stephelp.documents": {"AFAS Documenten levert bijlagen van dossieritems aan het verzuimdossier. Vink de typen aan die geleverd mogen worden (spatie: aan/uit); andere typen leest koppel nooit.", "AFAS Documenten delivers the attachments of dossier items to the absence file. Tick the types that may be delivered (space: on/off); koppel never reads other types."},
+	"tui.f.documenten":       {"AFAS Documenten", "AFAS Documenten"},
+	"tui.f.doc_type":         {"type", "type"},
+	"tui.f.doc_max_mb":       {"Grootste bijlage (MB)", "Largest attachment (MB)"},
+	"tui.doc.count":          {"(%[1]s bijlagen)", "(%[1]s attachments)"},
+	"tui.doc.medical":        {"de naam wijst op medische gegevens: die horen niet in het verzuimdossier van de werkgever (AVG) — alleen aanvinken als dat zeker niet zo is", "the name suggests medical data: that does not belong in the employer's absence file (GDPR) — tick only if it certainly is not"},
+	"tui.doc.reading":        {"dossieritemtypen worden uit AFAS gelezen (geen bestanden)…", "reading the dossier item types from AFAS (no files)…"},
+	"tui.doc.not_found":      {"(nu geen dossieritems van dit type in AFAS)", "(no dossier items of this type in AFAS now)"},
+	"tui.doc.none":           {"Koppel_Dossieritems heeft (nog) geen dossieritems.", "Koppel_Dossieritems has no dossier items (yet)."},
+	"tui.doc.read_failed":    {"de typen konden niet gelezen worden: %[1]s", "the types could not be read: %[1]s"},
+	"tui.doc.privacy":        {"Een document wordt één keer verzonden; een gewijzigd document opnieuw. Alleen van medewerkers die AFAS Werknemer levert.", "A document is sent once; a changed document again. Only for employees AFAS Werknemer delivers."},
 }

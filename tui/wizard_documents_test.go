@@ -1,0 +1,56 @@
+package tui
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/koppel-nl/koppel/sync/afassim"
+)
+
+// The documents step lists the dossier item types AFAS has, with their counts, read without a
+// download; a medical-sounding type is flagged; the ticked types become the profile's whitelist.
+func TestWizardDocumentsStep(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 7, Employees: 40, Documents: true})
+	f.addProfile("acme")
+	tm := f.start("")
+	waitFor(t, tm, "acme")
+	press(tm, "e")
+	waitFor(t, tm, "bewerken", "1/9")
+	press(tm, "enter", "enter", "enter", "enter")
+	waitFor(t, tm, "2/9")
+	press(tm, "enter")
+	waitFor(t, tm, "3/9", "Koppel_Dossieritems")
+	press(tm, "enter")
+	waitFor(t, tm, "4/9")
+	press(tm, "enter", "enter", "enter", "enter")
+	waitFor(t, tm, "5/9")
+	press(tm, "enter", "enter")
+	waitFor(t, tm, "6/9")
+	press(tm, "enter")
+	waitFor(t, tm, "beëindigde dienstverbanden")
+	press(tm, "enter")
+	waitFor(t, tm, "7/9")
+	press(tm, "enter", "enter", "enter", "enter", "enter", "enter", "enter")
+	waitFor(t, tm, "8/9", "AFAS Documenten", "PVA", "Plan van aanpak (", "bijlagen)", "Medische informatie bedrijfsarts", "medische gegevens")
+	// Fields: the switch, AOK, LBS, MED, PVA, ZMF, the cap.
+	press(tm, "space")
+	waitFor(t, tm, "[x]")
+	press(tm, "enter")
+	waitFor(t, tm, "geen dossieritemtypen gekozen") // said at the switch as it is left
+	press(tm, "enter", "enter", "enter", "space", "enter", "enter", "enter")
+	waitFor(t, tm, "9/9")
+	press(tm, "enter")
+	waitFor(t, tm, "klantaccount acme opgeslagen")
+	quit(t, tm)
+	p, err := f.st.Profile("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Couplings.Documenten
+	if !d.Enabled || !slices.Equal(d.Types, []string{"PVA"}) || d.MaxFileMB != 25 {
+		t.Errorf("documenten %+v", d)
+	}
+	if n := f.sim.AttachmentCalls(); n != 0 {
+		t.Errorf("the wizard downloaded %d attachments", n)
+	}
+}
