@@ -110,6 +110,10 @@ func TestIDAndRow(t *testing.T) {
 	if got := Removed([]string{"a"}); !slices.Equal(got, []string{"a"}) {
 		t.Errorf("Removed of a short row = %q", got)
 	}
+	short := []string{"0", "1", "2", "3", "4", "5", "6"} // up to the column before Bestand
+	if got := Removed(short); !slices.Equal(got, short) {
+		t.Errorf("Removed of a row without Bestand = %q", got)
+	}
 }
 
 func TestUnchangedByGewijzigdOp(t *testing.T) {

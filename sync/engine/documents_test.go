@@ -369,3 +369,25 @@ func TestDocumentsUnderTheDeletionGuard(t *testing.T) {
 		t.Errorf("with --allow-deletes: %s %+v, want %d deleted", res3.Run.Status, c, len(drop))
 	}
 }
+
+// explain reads an employee's dossier items of the whitelisted types only.
+func TestExplainReadsOnlyWhitelistedDossierItems(t *testing.T) {
+	e := newDocEnv(t, profile.ModeCompleet)
+	var nr string
+	for _, d := range simDocs(e) {
+		if d.typ == "MED" && d.medewerker != "99999" {
+			nr = d.medewerker
+		}
+	}
+	x, err := e.eng.Explain(t.Context(), "acme", nr, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range x.Read {
+		for _, row := range rr.Rows {
+			if typ, ok := row["Type_dossieritem"]; ok && !slices.Contains(docTypes, typ) {
+				t.Errorf("explain read a dossier item of type %s", typ)
+			}
+		}
+	}
+}

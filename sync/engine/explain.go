@@ -99,6 +99,9 @@ func (e *Engine) Explain(ctx context.Context, name, medewerker string, opts Opti
 		if con.DateFilter != "" {
 			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
+		if con.TypeFilter != "" {
+			q.Filters = afas.AnyOf(con.TypeFilter, p.Couplings.Documenten.Types) // other types are never requested
+		}
 		if con.Role != connectors.Organisatie {
 			q.Filters = and(q.Filters, afas.Cond{Field: connectors.FMedewerker, Op: afas.OpEqual, Value: medewerker})
 		}
