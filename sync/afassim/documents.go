@@ -146,14 +146,25 @@ func (s *Server) addDocuments() {
 			att  *Attachment
 		}{n, &Attachment{Size: int64(50 + len(n)), Seed: uint64(len(n)) + 10}})
 	}
-	// The special cases belong to employees with an open employment, so that a run delivers them.
+	// The special cases belong to employees a run delivers: one employment, begun, open-ended, in
+	// a department that exists.
 	dv := d.Tables["Koppel_Dienstverbanden"]
-	var open []string
-	seen := map[string]bool{}
+	org := d.Tables["Koppel_Organisatie"]
+	units := map[string]bool{}
+	for _, row := range org.Rows {
+		units[row[org.Col("Organisatorische_eenheid")]] = true
+	}
+	rows := map[string]int{}
+	good := map[string]bool{}
 	for _, row := range dv.Rows {
 		nr := row[dv.Col("Medewerker")]
-		if row[dv.Col("Einddatum_contract")] == "" && !seen[nr] {
-			seen[nr] = true
+		rows[nr]++
+		good[nr] = row[dv.Col("Einddatum_contract")] == "" && !parseDay(row[dv.Col("Begindatum_contract")]).After(d.Ref) &&
+			units[row[dv.Col("Organisatorische_eenheid_code")]]
+	}
+	var open []string
+	for _, nr := range nrs {
+		if good[nr] && rows[nr] == 1 {
 			open = append(open, nr)
 		}
 	}
