@@ -52,7 +52,13 @@ type docStage struct {
 	err       error
 	otherType int
 	dirMade   bool
+	fetched   int   // downloads finished (or failed), for the progress line
+	read      int64 // bytes downloaded, sent or not
 }
+
+// subjectProgress is the progress line of the downloads: GetAttachment calls, beside the
+// connectors' lines.
+const subjectProgress = "GetAttachment"
 
 func (pl *pipeline) newDocStage(client *afas.Client, slots int) *docStage {
 	p := pl.r.p.Couplings.Documenten
@@ -96,6 +102,10 @@ func (pl *pipeline) documents(ctx context.Context, ready chan struct{}) error {
 		ds.r.log(runlog.Log{Level: runlog.Metadata, Entity: documents.Entity, Code: "doc.other_types", Args: []string{strconv.Itoa(ds.otherType)}})
 	}
 	ds.d.c.Bytes = ds.bytes
+	if ds.fetched > 0 {
+		ds.r.emit(Event{Type: "progress", Connector: subjectProgress, Pages: ds.fetched, Rows: ds.fetched, Done: true})
+		ds.r.log(runlog.Log{Level: runlog.Metadata, Entity: documents.Entity, Code: "doc.fetched", Args: []string{strconv.Itoa(ds.fetched), documents.SizeText(ds.read)}})
+	}
 	return ds.d.finish()
 }
 
@@ -222,6 +232,12 @@ func (ds *docStage) download(ctx context.Context, it documents.Item, old []strin
 	rel := documents.Path(it)
 	path := filepath.Join(folder.Temp, filepath.FromSlash(rel))
 	att, err := ds.client.DownloadAttachment(ctx, int(it.Dossieritem), it.BijlageID, path, int64(ds.maxMB)<<20)
+	ds.mu.Lock()
+	ds.fetched++
+	ds.read += att.Size
+	n := ds.fetched
+	ds.mu.Unlock()
+	ds.r.emit(Event{Type: "progress", Connector: subjectProgress, Pages: n, Rows: n})
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

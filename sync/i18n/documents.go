@@ -33,6 +33,7 @@ var documentProfileMessages = map[string][2]string{
 	"tui.coupling.documenten": {"Documenten", "Documenten"},
 	"doc.bytes":               {"Documenten: %[1]s verzonden", "Documents: %[1]s sent"},
 
+	"doc.fetched":         {"%[1]s bijlagen opgehaald uit AFAS (%[2]s)", "%[1]s attachments fetched from AFAS (%[2]s)"},
 	"doc.types":           {"dossieritems gelezen van de typen %[1]s; andere typen worden niet opgevraagd", "dossier items read of the types %[1]s; other types are not requested"},
 	"doc.other_types":     {"%[1]s dossieritems van een type buiten de lijst overgeslagen", "%[1]s dossier items of a type outside the list skipped"},
 	"doc.not_delivered":   {"dossieritem van medewerker %[1]s, die niet geleverd wordt: overgeslagen", "dossier item of employee %[1]s, who is not delivered: skipped"},
