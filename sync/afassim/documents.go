@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -279,4 +280,28 @@ func clipID(s string) string {
 		return s[:64]
 	}
 	return s
+}
+
+// reviseDocuments applies change round i to the documents: one attachment gets new content and
+// a new Gewijzigd_op, as when an employer replaces a signed plan. It is one of the items with an
+// awkward name: of type PVA, of an employee a run delivers.
+func (s *Server) reviseDocuments(i int) {
+	t := s.data.Tables[DossierConnector]
+	var withContent []int
+	for r, row := range t.Rows {
+		subject, _ := strconv.ParseInt(row[t.Col("Dossieritem")], 10, 64)
+		if a := s.data.Attachments[AttachmentKey(subject, row[t.Col("Bijlage_id")])]; a != nil && slices.Contains(AwkwardNames, row[t.Col("Bestandsnaam")]) {
+			withContent = append(withContent, r)
+		}
+	}
+	if len(withContent) == 0 {
+		return
+	}
+	row := t.Rows[withContent[(i-1)%len(withContent)]]
+	subject, _ := strconv.ParseInt(row[t.Col("Dossieritem")], 10, 64)
+	a := s.data.Attachments[AttachmentKey(subject, row[t.Col("Bijlage_id")])]
+	changed := *a
+	changed.Seed += 1000 * uint64(i)
+	s.data.Attachments[AttachmentKey(subject, row[t.Col("Bijlage_id")])] = &changed
+	row[t.Col("Gewijzigd_op")] = day(s.data.Ref.Add(time.Duration(i) * time.Hour))
 }

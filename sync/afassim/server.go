@@ -166,6 +166,9 @@ func New(o Options) *Server {
 	}
 	for i := 1; i <= o.Revision; i++ {
 		s.revise(i)
+		if o.Documents {
+			s.reviseDocuments(i)
+		}
 	}
 	// Renames last: the options above name the standard connectors and fields.
 	for _, r := range o.Rename {
