@@ -22,7 +22,7 @@ const (
 func dossieritems() Connector {
 	s, i, dt := afas.String, afas.Int, afas.Date
 	return Connector{
-		Role: Dossieritems, ID: "Koppel_Dossieritems", Purpose: "dossier items, one row per attachment; no subject line or free text",
+		Role: Dossieritems, ID: "Koppel_Dossieritems", Purpose: "dossier items, one row per attachment (AFAS Documenten only); no subject line or free text",
 		Sort: []string{FDossieritem, FBijlageID}, Entity: mapping.Documents, TypeFilter: FTypeDossieritem,
 		Needed: func(sel Selection) bool { return sel.Documenten },
 		Decode: func(r afas.Row, _ string) any { return DossierItemFrom(r) },

@@ -7,7 +7,7 @@ var documentMessages = map[string][2]string{
 	"cli.afas.attachment-missing":             {"bijlage bestaat niet in AFAS", "attachment does not exist in AFAS"},
 	"cli.afas.not-base64":                     {"bijlage is geen base64", "attachment is not base64"},
 	"cli.afas.file-too-large":                 {"bijlage te groot", "attachment too large"},
-	"cli.conn.dossieritems.purpose":           {"dossieritems, één rij per bijlage; geen onderwerp of vrije tekst", "dossier items, one row per attachment; no subject line or free text"},
+	"cli.conn.dossieritems.purpose":           {"dossieritems, één rij per bijlage (alleen voor AFAS Documenten); geen onderwerp of vrije tekst", "dossier items, one row per attachment (AFAS Documenten only); no subject line or free text"},
 	"cli.conn.dossieritems.Dossieritem":       {"id van het dossieritem (AFAS SubjectId)", "dossier item id (AFAS SubjectId)"},
 	"cli.conn.dossieritems.Bijlage_id":        {"id van de bijlage (een GUID-achtige code)", "attachment id (a GUID-like code)"},
 	"cli.conn.dossieritems.Medewerker":        {"de medewerker van het dossieritem", "the employee the item belongs to"},
