@@ -364,6 +364,8 @@ type EntityCounts struct {
 	Changed   int `json:"changed"`
 	Unchanged int `json:"unchanged"`
 	Deleted   int `json:"deleted"`
+	// Bytes are the bytes of the files delivered (AFAS Documenten).
+	Bytes int64 `json:"bytes,omitempty"`
 }
 
 // GuardHit is an entity the deletion guard stopped.

@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/documents"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
 // runEntities are the entities in file order.
-var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements}
+var runEntities = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements, mapping.Documents}
 
 // runStatus names a run's outcome: a preview is a preview, whatever it found.
 func runStatus(e *env, r *store.Run) string {
@@ -110,6 +111,9 @@ func countsTable(e *env, counts map[string]store.EntityCounts, delivered bool) s
 			b.WriteString(" " + cell)
 		}
 		b.WriteString("\n")
+	}
+	if c, ok := counts[mapping.Documents]; ok && c.Bytes > 0 && delivered {
+		b.WriteString(e.st.dim.Render(e.t("doc.bytes", documents.SizeText(c.Bytes))) + "\n")
 	}
 	return b.String()
 }

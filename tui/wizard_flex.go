@@ -77,10 +77,11 @@ func (w *wizard) selection(couplings ...string) connectors.Selection {
 	return sel
 }
 
-// checkRoles are the connectors the wizard checks: every one any coupling needs.
+// checkRoles are the connectors the wizard checks: every one any coupling needs (the
+// placements only with flex on: the Flex step checks them when it is switched on).
 func (w *wizard) checkRoles() []string {
 	var roles []string
-	for _, c := range connectors.Needed(w.selection(connectors.CouplingWerknemer, connectors.CouplingVerzuim)) {
+	for _, c := range connectors.Needed(w.selection(connectors.CouplingWerknemer, connectors.CouplingVerzuim, connectors.CouplingDocumenten)) {
 		roles = append(roles, c.Role)
 	}
 	return roles

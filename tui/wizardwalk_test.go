@@ -6,17 +6,29 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/koppel-nl/koppel/sync/profile"
 )
 
+// probeWizard is a wizard as the UI opens it on the fixture's profile name ("": a new account),
+// to read its steps.
+func probeWizard(t *testing.T, f *fixture, name string) *wizard {
+	t.Helper()
+	var p *profile.Profile
+	if name != "" {
+		var err error
+		if p, err = f.st.Profile(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return newWizard(New(context.Background(), f.deps, "").env, p)
+}
+
 // stepNo is the step counter the wizard shows on step code ("7/10") when it edits the fixture's
-// profile name, so a flow through the UI needs no change when a coupling adds a step.
+// profile name ("": a new account), so a flow through the UI needs no change when a coupling
+// adds a step.
 func stepNo(t *testing.T, f *fixture, name, code string) string {
 	t.Helper()
-	p, err := f.st.Profile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWizard(New(context.Background(), f.deps, "").env, p)
+	w := probeWizard(t, f, name)
 	i, _ := w.stepOf(code)
 	if i < 0 {
 		t.Fatalf("no wizard step %q", code)
@@ -29,18 +41,14 @@ func stepNo(t *testing.T, f *fixture, name, code string) string {
 var leaveAsIs = map[string][]string{
 	"sftp":      {"enter"},          // no URL: no SFTP
 	"flex":      {"enter", "enter"}, // off, no employer
-	"documents": {"enter"},
+	"documents": {"enter", "enter"}, // off, default size (an AFAS without dossier items)
 }
 
 // walkPast presses through the steps after step from up to step to (exclusive), leaving
 // them as they are, and waits for step to showing wants.
 func walkPast(t *testing.T, tm *teatest.TestModel, f *fixture, name, from, to string, wants ...string) {
 	t.Helper()
-	p, err := f.st.Profile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWizard(New(context.Background(), f.deps, "").env, p)
+	w := probeWizard(t, f, name)
 	i, _ := w.stepOf(from)
 	j, _ := w.stepOf(to)
 	for _, s := range w.steps[i+1 : j] {

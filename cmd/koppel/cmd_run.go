@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/documents"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/runlog"
@@ -56,7 +57,7 @@ func (a *app) runCommand() *cobra.Command {
 		}
 		switch coupling {
 		case "":
-		case "werknemer", "verzuim":
+		case "werknemer", "verzuim", "documenten":
 			opts.Couplings = []string{coupling}
 		default:
 			return usageFor(c, a.t("cli.run.coupling", coupling))
@@ -280,7 +281,7 @@ func (a *app) textEvents() func(engine.Event) {
 	}
 }
 
-var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements}
+var entityOrder = []string{mapping.Departments, mapping.Employees, mapping.Employments, mapping.Absences, mapping.Users, mapping.Placements, mapping.Documents}
 
 // deliveredText is a delivered count, or "—" for a run that delivered nothing (failed, blocked,
 // preview): a count there would read as delivered.
@@ -317,6 +318,9 @@ func (a *app) printSummary(w io.Writer, r *store.Run, errText string) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", a.t("entity."+e), c.Fetched, deliveredText(r, c.Delivered), c.Rejected, c.New, c.Changed, c.Unchanged, c.Deleted)
 	}
 	tw.Flush()
+	if c := r.Entities[mapping.Documents]; c != nil && c.Bytes > 0 && r.HasDelivery() {
+		fmt.Fprintln(w, a.t("doc.bytes", documents.SizeText(c.Bytes)))
+	}
 	for _, b := range r.Blocked {
 		fmt.Fprintf(w, "%s: %s\n", a.t("entity."+b.Entity), a.t("run.guard", fmt.Sprint(b.Deleted), fmt.Sprint(b.Previous), strconv.FormatFloat(b.Limit, 'f', -1, 64)))
 	}

@@ -51,6 +51,7 @@ func (a *app) simFlags(fs *pflag.FlagSet, o *afassim.Options) {
 	f.durationVar(&o.RowCost, "row-cost", 0, "cli.flag.sim.row_cost")
 	f.intVar(&o.ChurnRows, "churn", 0, "cli.flag.sim.churn")
 	f.boolVar(&o.Flex, "flex", "", "cli.flag.sim.flex")
+	f.boolVar(&o.Documents, "documents", "", "cli.flag.sim.documents")
 }
 
 func (a *app) simCommand() *cobra.Command {

@@ -18,6 +18,7 @@ import (
 	"github.com/hooklift/gowsdl/soap"
 
 	"github.com/koppel-nl/koppel/sync/afas/soapgen"
+	"github.com/koppel-nl/koppel/sync/afas/subjectgen"
 	"github.com/koppel-nl/koppel/sync/token"
 )
 
@@ -70,7 +71,9 @@ type Client struct {
 	cfg   Config
 	token string
 	svc   soapgen.AppConnectorGetSoap
-	pool  *Pool
+	// subject is AppConnectorSubject.asmx, beside AppConnectorGet.asmx: attachments.
+	subject subjectgen.AppConnectorSubjectSoap
+	pool    *Pool
 }
 
 // New returns a client for one AFAS environment.
@@ -114,7 +117,8 @@ func New(cfg Config) (*Client, error) {
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	doer := &doer{hc: &noRedirect, auth: token.AuthorizationHeader(tok), maxBytes: cfg.MaxAnswerBytes}
 	sc := soap.NewClient(cfg.URL, soap.WithHTTPClient(doer))
-	return &Client{cfg: cfg, token: tok, svc: soapgen.NewAppConnectorGetSoap(sc), pool: pool}, nil
+	sub := soap.NewClient(SubjectURL(cfg.URL), soap.WithHTTPClient(doer))
+	return &Client{cfg: cfg, token: tok, svc: soapgen.NewAppConnectorGetSoap(sc), subject: subjectgen.NewAppConnectorSubjectSoap(sub), pool: pool}, nil
 }
 
 // NewHTTPClient returns an HTTP client with a pooled, keep-alive transport fit for AFAS over TLS.
@@ -142,6 +146,11 @@ type callKey struct{}
 type callState struct {
 	retryAfter time.Duration
 	decode     *decodeJob // nil: let gowsdl decode (no data expected)
+	// stream, when set, reads the answer itself (an attachment) instead of decode; op names
+	// the operation for the empty response gowsdl then parses, maxBytes the answer's own cap.
+	stream   func(io.Reader) error
+	op       string
+	maxBytes int64
 }
 
 // decodeJob is what the doer decodes a data answer with, and what it found.
@@ -179,7 +188,21 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		res.Body = io.NopCloser(bytes.NewReader(body))
 		return res, nil
 	}
-	capped := &capReader{r: res.Body, left: d.maxBytes, limit: d.maxBytes}
+	limit := d.maxBytes
+	if st != nil && st.maxBytes > 0 {
+		limit = st.maxBytes
+	}
+	capped := &capReader{r: res.Body, left: limit, limit: limit}
+	if st != nil && st.stream != nil {
+		err := st.stream(capped)
+		res.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		res.Body = io.NopCloser(strings.NewReader(fmt.Sprintf(emptyResponse, st.op)))
+		res.ContentLength = -1
+		return res, nil
+	}
 	if st == nil || st.decode == nil {
 		res.Body = struct {
 			io.Reader
@@ -531,15 +554,23 @@ func (c *Client) Schema(ctx context.Context, connector string) ([]SchemaField, e
 // decoded by job as it arrives. reset is called before every attempt, so what a failed attempt
 // decoded is dropped.
 func (c *Client) call(ctx context.Context, connector, filters string, take int, opts string, job *decodeJob, reset func()) error {
+	return c.retry(ctx, connector, func(timeout time.Duration) error {
+		reset()
+		return c.once(ctx, connector, filters, take, opts, timeout, job)
+	})
+}
+
+// retry makes one call (attempt, given its timeout) with retries for temporary failures, with
+// backoff, within MaxAttempts and MaxRetryTime; name is what OnRetry is told.
+func (c *Client) retry(ctx context.Context, name string, attempt func(timeout time.Duration) error) error {
 	start := time.Now()
 	deadline := start.Add(c.cfg.MaxRetryTime)
-	for attempt := 1; ; attempt++ {
+	for n := 1; ; n++ {
 		timeout := c.cfg.RequestTimeout
-		if left := time.Until(deadline); attempt > 1 && left < timeout {
+		if left := time.Until(deadline); n > 1 && left < timeout {
 			timeout = left // a retry never runs past the call's deadline
 		}
-		reset()
-		err := c.once(ctx, connector, filters, take, opts, timeout, job)
+		err := attempt(timeout)
 		if err == nil {
 			return nil
 		}
@@ -547,15 +578,15 @@ func (c *Client) call(ctx context.Context, connector, filters string, take int, 
 		if !errors.As(err, &ae) || !ae.Temporary() || ctx.Err() != nil {
 			return err
 		}
-		if attempt >= c.cfg.MaxAttempts {
-			return fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+		if n >= c.cfg.MaxAttempts {
+			return fmt.Errorf("gave up after %d attempts: %w", n, err)
 		}
-		wait := c.backoff(attempt, ae.RetryAfter)
+		wait := c.backoff(n, ae.RetryAfter)
 		if time.Now().Add(wait + c.cfg.RetryBase).After(deadline) {
-			return fmt.Errorf("gave up after %d attempts in %s: %w", attempt, time.Since(start).Round(time.Second), err)
+			return fmt.Errorf("gave up after %d attempts in %s: %w", n, time.Since(start).Round(time.Second), err)
 		}
 		if c.cfg.OnRetry != nil {
-			c.cfg.OnRetry(connector, attempt, wait, err)
+			c.cfg.OnRetry(name, n, wait, err)
 		}
 		t := time.NewTimer(wait)
 		select {

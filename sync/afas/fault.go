@@ -17,21 +17,24 @@ type FaultKind int
 // The kinds of AFAS failures. The first four are functional: retrying cannot help, the customer's
 // AFAS administrator or the consultant must act.
 const (
-	FaultOther            FaultKind = iota // a SOAP fault AFAS did not explain further
-	FaultInvalidToken                      // the token was refused
-	FaultConnectorMissing                  // the GetConnector does not exist
-	FaultNotAuthorized                     // the GetConnector is not in the App Connector, or blocked
-	FaultFieldNotFound                     // a filter or sort names a field the connector lacks
-	FaultEndpoint                          // HTTP 404/405: the URL is not an AppConnectorGet service
-	FaultUnavailable                       // HTTP 503: maintenance; may carry a retry hint
-	FaultTransport                         // connection refused/reset, timeout, truncated or garbled response
-	FaultRedirect                          // AFAS answered with a redirect: the URL is wrong (never followed)
-	FaultTooLarge                          // an answer above the byte cap
-	FaultProtocol                          // answers no real AFAS gives: the same rows again, too many rows
+	FaultOther             FaultKind = iota // a SOAP fault AFAS did not explain further
+	FaultInvalidToken                       // the token was refused
+	FaultConnectorMissing                   // the GetConnector does not exist
+	FaultNotAuthorized                      // the GetConnector is not in the App Connector, or blocked
+	FaultFieldNotFound                      // a filter or sort names a field the connector lacks
+	FaultEndpoint                           // HTTP 404/405: the URL is not an AppConnectorGet service
+	FaultUnavailable                        // HTTP 503: maintenance; may carry a retry hint
+	FaultTransport                          // connection refused/reset, timeout, truncated or garbled response
+	FaultRedirect                           // AFAS answered with a redirect: the URL is wrong (never followed)
+	FaultTooLarge                           // an answer above the byte cap
+	FaultProtocol                           // answers no real AFAS gives: the same rows again, too many rows
+	FaultAttachmentMissing                  // GetAttachment: the dossier item or attachment does not exist
+	FaultNotBase64                          // GetAttachment: the answer's text is not base64
+	FaultFileTooLarge                       // GetAttachment: the attachment is above the file cap
 )
 
 func (k FaultKind) String() string {
-	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "wrong-endpoint", "unavailable", "transport", "redirect", "too-large", "protocol"}[k]
+	return [...]string{"afas-fault", "invalid-token", "connector-missing", "not-authorized", "field-not-found", "wrong-endpoint", "unavailable", "transport", "redirect", "too-large", "protocol", "attachment-missing", "not-base64", "file-too-large"}[k]
 }
 
 // Error is a failed AFAS call. Message is AFAS's own text where it gave one.
@@ -62,7 +65,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // (see FaultKind), maintenance, and transport failures.
 func (e *Error) Temporary() bool {
 	switch e.Kind {
-	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound, FaultEndpoint, FaultRedirect, FaultTooLarge, FaultProtocol:
+	case FaultInvalidToken, FaultConnectorMissing, FaultNotAuthorized, FaultFieldNotFound, FaultEndpoint, FaultRedirect, FaultTooLarge, FaultProtocol,
+		FaultAttachmentMissing, FaultNotBase64, FaultFileTooLarge:
 		return false
 	}
 	return true

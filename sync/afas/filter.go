@@ -46,6 +46,15 @@ func OnOrAfterOrEmpty(field, day string) []Filter {
 	}
 }
 
+// AnyOf is field equal to one of the values: one Filter per value (AFAS ORs them).
+func AnyOf(field string, values []string) []Filter {
+	out := make([]Filter, 0, len(values))
+	for _, v := range values {
+		out = append(out, Filter{{Field: field, Op: OpEqual, Value: v}})
+	}
+	return out
+}
+
 // FiltersXML renders filters as AFAS's filtersXml. No filters gives the empty string.
 func FiltersXML(fs []Filter) string {
 	if len(fs) == 0 {

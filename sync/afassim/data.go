@@ -66,6 +66,8 @@ type Dataset struct {
 	Employers []string
 	// Ref is the simulated "today".
 	Ref time.Time
+	// Attachments are the dossier items' files, by AttachmentKey (see Options.Documents).
+	Attachments map[string]*Attachment
 }
 
 // RefDate is the simulator's fixed "today", so that the same seed gives the same data on any day.

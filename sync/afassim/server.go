@@ -64,6 +64,9 @@ type Options struct {
 	ChurnRows int
 	// Flex serves an AFAS Flex environment: Koppel_Plaatsingen and flex workers (flex.go).
 	Flex bool
+	// Documents fills Koppel_Dossieritems and serves their attachments (AppConnectorSubject.asmx);
+	// without it that connector is not installed.
+	Documents bool
 }
 
 // Faults inject failures, each a share of requests from 0 to 1.
@@ -114,6 +117,8 @@ type Server struct {
 
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
+
+	attachmentCalls int
 }
 
 // DefaultToken is the token data the simulator accepts for a seed when none is given.
@@ -159,8 +164,16 @@ func New(o Options) *Server {
 	for _, f := range o.Extra {
 		s.addField(f)
 	}
+	if o.Documents {
+		s.addDocuments()
+	} else {
+		delete(s.data.Tables, DossierConnector)
+	}
 	for i := 1; i <= o.Revision; i++ {
 		s.revise(i)
+		if o.Documents {
+			s.reviseDocuments(i)
+		}
 	}
 	// Renames last: the options above name the standard connectors and fields.
 	for _, r := range o.Rename {
@@ -343,6 +356,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
 			break
 		}
+	}
+	if strings.EqualFold(r.URL.Path, SubjectPath) {
+		s.serveSubject(w, r)
+		return
 	}
 	if !strings.EqualFold(r.URL.Path, Path) {
 		http.NotFound(w, r)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,4 +107,33 @@ func unsortedKeys(t *testing.T, s *Server) string {
 		t.Errorf("Outputoptions 3 should write empty elements")
 	}
 	return string(doc)
+}
+
+func TestRevisionChangesOneDocument(t *testing.T) {
+	a, b := New(Options{Seed: 2, Employees: 40, Documents: true}), New(Options{Seed: 2, Employees: 40, Documents: true, Revision: 1})
+	ta, tb := a.data.Tables[DossierConnector], b.data.Tables[DossierConnector]
+	if len(ta.Rows) != len(tb.Rows) || len(ta.Rows) < 10 {
+		t.Fatalf("%d and %d rows", len(ta.Rows), len(tb.Rows))
+	}
+	diff := 0
+	for r := range ta.Rows {
+		ra, rb := ta.Rows[r], tb.Rows[r]
+		subject, _ := strconv.ParseInt(ra[ta.Col("Dossieritem")], 10, 64)
+		k := AttachmentKey(subject, ra[ta.Col("Bijlage_id")])
+		x, y := a.data.Attachments[k], b.data.Attachments[k]
+		if ra[ta.Col("Gewijzigd_op")] != rb[tb.Col("Gewijzigd_op")] {
+			diff++
+			if x == nil || y == nil || x.Seed == y.Seed {
+				t.Errorf("row %d: modified without new content", r)
+			}
+		} else if x != nil && y != nil && *x != *y {
+			t.Errorf("row %d: new content without a new Gewijzigd_op", r)
+		}
+	}
+	if diff != 1 {
+		t.Errorf("revision 1 changed %d documents, want 1", diff)
+	}
+	if _, ok := New(Options{Seed: 2, Employees: 40}).data.Tables[DossierConnector]; ok {
+		t.Error("without --documents Koppel_Dossieritems is installed")
+	}
 }

@@ -20,6 +20,7 @@ const (
 	Dienstverbanden = "dienstverbanden"
 	Verzuim         = "verzuim"
 	Plaatsingen     = "plaatsingen"
+	Dossieritems    = "dossieritems"
 )
 
 // Field is one whitelisted field.
@@ -34,6 +35,8 @@ type Field struct {
 const (
 	CouplingWerknemer = "werknemer"
 	CouplingVerzuim   = "verzuim"
+	// CouplingDocumenten is AFAS Documenten: dossier items' attachments (documents.md).
+	CouplingDocumenten = "documenten"
 )
 
 // Selection is what a run (or a check) covers: the couplings and the profile switches that
@@ -41,12 +44,14 @@ const (
 type Selection struct {
 	Werknemer, Verzuim bool
 	// Flex is the profile's flex switch: the placements are read.
-	Flex bool
+	Flex       bool
+	Documenten bool
 }
 
 // SelectionOf builds a selection from coupling names.
 func SelectionOf(couplings []string) Selection {
-	return Selection{Werknemer: slices.Contains(couplings, CouplingWerknemer), Verzuim: slices.Contains(couplings, CouplingVerzuim)}
+	return Selection{Werknemer: slices.Contains(couplings, CouplingWerknemer), Verzuim: slices.Contains(couplings, CouplingVerzuim),
+		Documenten: slices.Contains(couplings, CouplingDocumenten)}
 }
 
 // Connector is one row of the connector table.
@@ -71,6 +76,9 @@ type Connector struct {
 	Needed func(Selection) bool
 	// Decode turns a decoded row into the rules' typed record (mapping.Unit, Employee, …).
 	Decode func(r afas.Row, salaryColumn string) any
+	// TypeFilter is the field a read filters on the profile's whitelist of types (equal to one
+	// of them): rows of other types are never requested.
+	TypeFilter string
 }
 
 // Whitelist returns the connector's decodable fields, plus the salary column when set.
@@ -156,7 +164,7 @@ const (
 // Standard returns the connector table, in the order koppel documents and reads them.
 func Standard() []Connector {
 	s, i, d, b, dt := afas.String, afas.Int, afas.Decimal, afas.Bool, afas.Date
-	always := func(sel Selection) bool { return sel.Werknemer || sel.Verzuim }
+	always := func(sel Selection) bool { return sel.Werknemer || sel.Verzuim || sel.Documenten }
 	return []Connector{
 		{
 			Role: Organisatie, ID: "Koppel_Organisatie", Purpose: "organisational units (departments), one row per unit",
@@ -239,6 +247,7 @@ func Standard() []Connector {
 			},
 		},
 		flexConnector(),
+		dossieritems(),
 	}
 }
 

@@ -34,6 +34,8 @@ type File struct {
 	Name   string `json:"name"`
 	Rows   int    `json:"rows"`
 	SHA256 string `json:"sha256"`
+	// Size is set for an attachment (documenten/…), a file without rows.
+	Size int64 `json:"size,omitempty"`
 }
 
 // ManifestName is the manifest's file name.
@@ -104,6 +106,9 @@ func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]st
 	f.files = append(f.files, File{Name: name, Rows: n, SHA256: hex.EncodeToString(h.Sum(nil))})
 	return file.Close()
 }
+
+// AddFiles lists files written into the folder otherwise (the attachments) in the manifest.
+func (f *Folder) AddFiles(files []File) { f.files = append(f.files, files...) }
 
 // Seal writes the manifest and flushes the folder to disk. After Seal the folder only needs its
 // rename.

@@ -166,6 +166,10 @@ type run struct {
 	changeMu   sync.Mutex
 	abortFn    context.CancelCauseFunc
 	pushed     []UploadEvent // what sendQueue tried (upload.go)
+	// The delivery folder, created at the first download or at the delivery stage (outFolder).
+	out     *delivery.Folder
+	outOnce sync.Once
+	outErr  error
 }
 
 func (r *run) emit(ev Event) {
@@ -379,6 +383,15 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 		maxRows = afas.DefaultMaxRows
 	}
 	rd := &reader{r: r, client: client, pool: pool, dateFrom: dateFrom, maxRows: maxRows}
+	if sel.Documenten {
+		pl.docs = pl.newDocStage(client, pool.Size())
+	}
+	committed := false
+	defer func() {
+		if !committed && r.out != nil {
+			r.out.Discard()
+		}
+	}()
 
 	r.stage(StageFetch)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -447,18 +460,18 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	}
 
 	r.stage(StageDeliver)
-	folder, err := delivery.Create(p.Delivery.Outbox, p.Name, r.rec.ID)
+	folder, err := r.outFolder()
 	if err != nil {
 		return err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			folder.Discard()
-		}
-	}()
 	for _, ent := range pl.entities() {
-		if err := r.writeFile(ctx, folder, ent); err != nil {
+		write := r.writeFile
+		if ent == mapping.Documents {
+			write = func(ctx context.Context, f *delivery.Folder, _ string) error {
+				return r.writeDocuments(ctx, f, pl.docs)
+			}
+		}
+		if err := write(ctx, folder, ent); err != nil {
 			return err
 		}
 	}

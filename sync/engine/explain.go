@@ -117,6 +117,9 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		if con.DateFilter != "" {
 			q.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
+		if con.TypeFilter != "" {
+			q.Filters = afas.AnyOf(con.TypeFilter, p.Couplings.Documenten.Types) // other types are never requested
+		}
 		if con.Role != connectors.Organisatie && !(sel.Flex && con.Role == connectors.Medewerkers) {
 			// In flex mode the person's records are found first (all employees are read), then
 			// every other connector asks for all of them.

@@ -25,6 +25,8 @@ type pipeline struct {
 	diffs map[string]*diff      // per delivered entity
 
 	werknemer, verzuim, managers, flex bool
+	documenten                         bool
+	docs                               *docStage
 
 	closeMu sync.Mutex
 	closed  map[string]bool
@@ -32,7 +34,8 @@ type pipeline struct {
 
 func newPipeline(r *run, sess Session, m *mapping.Mapper, roles []string, sel connectors.Selection) *pipeline {
 	pl := &pipeline{r: r, sess: sess, m: m, pages: map[string]chan []any{}, diffs: map[string]*diff{}, closed: map[string]bool{},
-		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers, flex: sel.Flex}
+		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers, flex: sel.Flex,
+		documenten: sel.Documenten}
 	for _, role := range roles {
 		// One page of slack per connector; a range that finds the channel full waits without
 		// holding a call slot.
@@ -62,6 +65,9 @@ func (pl *pipeline) entities() []string {
 	}
 	if pl.werknemer && pl.flex {
 		out = append(out, mapping.Placements)
+	}
+	if pl.documenten {
+		out = append(out, mapping.Documents)
 	}
 	return out
 }
@@ -268,6 +274,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 		{[]string{connectors.Plaatsingen}, func() error { // placements (flex), streamed once the delivered persons are known
 			return pl.placements(ctx, wait(deliveredReady), drain)
 		}},
+		{[]string{connectors.Dossieritems}, func() error { return pl.documents(ctx, deliveredReady) }}, // documents, once the delivered employees are known
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(stages))

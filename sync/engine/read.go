@@ -99,6 +99,9 @@ func (rd *reader) read(ctx context.Context, cons []connectors.Connector, prev fu
 		if con.DateFilter != "" {
 			base.Filters = afas.OnOrAfterOrEmpty(con.DateFilter, rd.dateFrom.AddDate(0, 0, -con.HistoryDays).Format("2006-01-02"))
 		}
+		if con.TypeFilter != "" {
+			base.Filters = afas.AnyOf(con.TypeFilter, p.Couplings.Documenten.Types) // other types are never requested
+		}
 		for i, rg := range cr.ranges {
 			q := base
 			q.Range = rg

@@ -85,6 +85,7 @@ func catalogs() []map[string][2]string {
 		explainMessages,
 		columnsMessages,
 		flexMessages,
+		documentMessages, documentProfileMessages,
 	}
 }
 

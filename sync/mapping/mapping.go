@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koppel-nl/koppel/sync/documents"
 	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
@@ -25,6 +26,7 @@ const (
 	Absences    = "absences"
 	Users       = "users"
 	Placements  = "placements" // flex mode only (flex.go)
+	Documents   = documents.Entity
 )
 
 // Files maps the delivered entities to their files, in delivery order.
@@ -34,6 +36,7 @@ var files = []struct{ Entity, File string }{
 	{Users, "gebruikers.csv"},
 	{Absences, "verzuim.csv"},
 	{Placements, "plaatsingen.csv"},
+	{Documents, documents.File},
 }
 
 // FileOf returns the file an entity is delivered in.
@@ -70,6 +73,8 @@ func KeyColumns(entity string) []string {
 		return []string{"Inlognaam"}
 	case Placements:
 		return []string{"PlaatsingId"}
+	case Documents:
+		return documents.KeyColumns()
 	}
 	return nil
 }
@@ -85,6 +90,8 @@ func Columns(entity string) []string {
 		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet;ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd", ";")
 	case Placements:
 		return strings.Split("WerkgeverCode;Personeelsnummer;PlaatsingId;OpdrachtgeverCode;OpdrachtgeverNaam;Begindatum;Einddatum;Functie;UrenPerWeek", ";")
+	case Documents:
+		return documents.Columns()
 	case Users:
 		return strings.Split("Gebruikersgroep;Inlognaam;Personeelsnummer;Achternaam;Tussenvoegsels;Voorletters;Roepnaam;Geslacht;Emailadres;Telefoonnummer;WerkgeverCode;Afdelingen;Status", ";")
 	}

@@ -79,6 +79,8 @@ type Rewrite struct {
 type Couplings struct {
 	Werknemer Werknemer `yaml:"werknemer" json:"werknemer"`
 	Verzuim   Verzuim   `yaml:"verzuim" json:"verzuim"`
+	// Documenten is AFAS Documenten (documents.md): the attachments of whitelisted dossier items.
+	Documenten Documenten `yaml:"documenten,omitempty" json:"documenten"`
 }
 
 // Werknemer is AFAS Werknemer: departments and employees, manager accounts optional.
@@ -214,8 +216,9 @@ func (g Guard) DeleteShare() float64 {
 
 // Coupling names as used on the command line.
 const (
-	CouplingWerknemer = connectors.CouplingWerknemer
-	CouplingVerzuim   = connectors.CouplingVerzuim
+	CouplingWerknemer  = connectors.CouplingWerknemer
+	CouplingVerzuim    = connectors.CouplingVerzuim
+	CouplingDocumenten = connectors.CouplingDocumenten
 )
 
 // Modes of delivery.
@@ -388,6 +391,7 @@ func (p *Profile) Defaults() {
 	if p.Delivery.Outbox == "" {
 		p.Delivery.Outbox = "outbox"
 	}
+	p.Couplings.Documenten.defaults()
 	if p.Couplings.Werknemer.UserGroup == "" {
 		p.Couplings.Werknemer.UserGroup = "Leidinggevenden"
 	}
@@ -443,7 +447,8 @@ func (p *Profile) Validate() error {
 	if _, err := values.ParseDay(p.DateFrom); err != nil {
 		add("date_from", "date", p.DateFrom)
 	}
-	if !p.Couplings.Werknemer.Enabled && !p.Couplings.Verzuim.Enabled {
+	es = append(es, p.Couplings.Documenten.validate()...)
+	if !p.Couplings.Werknemer.Enabled && !p.Couplings.Verzuim.Enabled && !p.Couplings.Documenten.Enabled {
 		add("couplings", "couplings", "")
 	}
 	if s := p.Couplings.Werknemer.Salary; s != nil {
@@ -613,6 +618,9 @@ func (p *Profile) Enabled() []string {
 	}
 	if p.Couplings.Verzuim.Enabled {
 		cs = append(cs, CouplingVerzuim)
+	}
+	if p.Couplings.Documenten.Enabled {
+		cs = append(cs, CouplingDocumenten)
 	}
 	return cs
 }
