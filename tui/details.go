@@ -28,7 +28,7 @@ func newDetails(e *env, p *profile.Profile, last *store.Run) *details {
 
 func (d *details) keys() []key.Binding {
 	km := d.e.km
-	return []key.Binding{km.Run, km.Preview, km.Edit, km.Verify, km.History, km.Back}
+	return []key.Binding{km.Run, km.Preview, km.Edit, km.Verify, km.History, km.Match, km.Back}
 }
 
 func (d *details) update(msg tea.Msg) (screen, tea.Cmd) {
@@ -62,6 +62,12 @@ func (d *details) update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, e.push(newVerifyScreen(e, d.p))
 		case key.Matches(m, km.History):
 			return d, e.push(newHistory(e, d.p.Name))
+		case key.Matches(m, km.Match):
+			if d.p.Draft {
+				d.err = e.t("run.draft", d.p.Name)
+				return d, nil
+			}
+			return d, e.push(newMatchScreen(e, d.p.Name))
 		}
 	}
 	return d, nil

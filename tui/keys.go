@@ -23,6 +23,8 @@ type keyMap struct {
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
 	// Verify and the wizard.
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken key.Binding
+	// The first-sync match.
+	Match, MatchStart, Accept, Reject, Outcome, WriteTable key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
 }
@@ -82,6 +84,13 @@ func newKeyMap(e *env) keyMap {
 		SaveRun:   k("tui.key.save_run", "r"),
 		SaveDraft: k("tui.key.save_draft", "ctrl+s"),
 		ShowToken: k("tui.key.show_token", "ctrl+t"),
+
+		Match:      k("tui.key.match", "m"),
+		MatchStart: k("tui.key.match_start", "enter"),
+		Accept:     k("tui.key.accept", "a"),
+		Reject:     k("tui.key.reject", "x"),
+		Outcome:    k("tui.key.outcome", "t"),
+		WriteTable: k("tui.key.write_table", "w"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

@@ -71,7 +71,7 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 	w.base = p
 	w.steps = []step{
 		newAccountStep(w, p), newTokenStep(w, p), newConnectorsStep(w), newCouplingsStep(w, p),
-		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p), newSummaryStep(w),
+		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p), newMatchStep(w), newSummaryStep(w),
 	}
 	w.start = w.fingerprint()
 	return w
