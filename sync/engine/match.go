@@ -18,6 +18,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/matching/xsexport"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/token"
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
@@ -169,6 +170,16 @@ func (e *Engine) MatchRead(ctx context.Context, name string, files MatchFiles, o
 	d.Stored = fromStored(stored)
 	emitStage(StageFetch)
 	d.Input.AFAS, d.Logs, d.couplings, err = e.readForMatch(ctx, p, held, opts, d.Input.WithAbsences, emit)
+	if err != nil && ctx.Err() == nil {
+		// A match that could not read AFAS is on record like a failed run; a cancelled one
+		// leaves nothing.
+		rec := &store.Run{ID: NewRunID(d.started), Profile: name, Kind: store.KindMatch, Status: StatusFailed, Mode: p.Delivery.Mode,
+			DateFrom: p.DateFrom, Started: d.started.UTC(), Finished: opts.Now().UTC(), Error: token.Clean(err.Error(), 4<<10)}
+		rec.ErrorCode, rec.ErrorArgs = failure(err)
+		if serr := held.RecordRun(rec, d.Logs, nil); serr != nil {
+			return nil, errors.Join(err, serr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
