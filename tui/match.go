@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/matching"
@@ -108,7 +109,7 @@ func (s *matchScreen) keys() []key.Binding {
 	case s.phase == matchPickFiles:
 		return []key.Binding{km.MatchStart, km.FieldNext, km.Back}
 	case s.phase == matchReading || s.phase == matchWriting:
-		return []key.Binding{km.Back}
+		return nil // it ends by itself; ctrl+c quits koppel
 	case s.searching:
 		return []key.Binding{km.SearchDone, km.SearchClear}
 	}
@@ -466,3 +467,11 @@ func (s *matchScreen) listView() string {
 }
 
 func sourceName(e *env, s matching.Source) string { return e.t("tui.match.source." + string(s)) }
+
+// runCouplings names what a run in the history did: its couplings, or the first-sync match.
+func runCouplings(e *env, r *store.Run) string {
+	if r.Kind == store.KindMatch {
+		return e.t("cli.run_kind.match")
+	}
+	return couplingNames(e, r.Couplings)
+}

@@ -152,3 +152,48 @@ func wantKoppeltabel(ex *afassim.XSExport) []string {
 	slices.Sort(body)
 	return append([]string{"Entiteit;WerkgeverCodeXS;PersoneelsnummerXS;VerzuimIdXS;WerkgeverCode;Personeelsnummer;VerzuimId;Methode"}, body...)
 }
+
+// The wizard asks a new account whether Xpert Suite already holds the customer; when it does,
+// saving opens the match screen.
+func TestWizardOpensTheMatchForAnExistingCustomer(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 7, Employees: 80})
+	tm := f.start("")
+	waitFor(t, tm, "Nog geen klantaccounts")
+	press(tm, "n")
+	waitFor(t, tm, "1/9")
+	tm.Type("acme")
+	press(tm, "enter")
+	tm.Type("Acme Zorg BV")
+	press(tm, "enter")
+	tm.Type("12345")
+	press(tm, "enter", "right", "enter")
+	tm.Type(f.url)
+	press(tm, "enter")
+	waitFor(t, tm, "2/9")
+	tm.Type(f.sim.Token())
+	press(tm, "enter")
+	waitFor(t, tm, "3/9", "token geaccepteerd")
+	press(tm, "enter")
+	waitFor(t, tm, "4/9")
+	press(tm, "enter", "enter", "enter", "enter")
+	waitFor(t, tm, "5/9")
+	press(tm, "right") // the salary column AFAS offers: otherwise its field is beyond the whitelist
+	waitFor(t, tm, "Voorbeeld uit AFAS")
+	press(tm, "enter", "enter")
+	waitFor(t, tm, "6/9")
+	tm.Type("2024-01-31")
+	press(tm, "enter")
+	waitFor(t, tm, "beëindigde dienstverbanden")
+	press(tm, "enter")
+	waitFor(t, tm, "7/9", "(codes uit AFAS)")
+	press(tm, "enter", "enter", "enter", "enter", "enter", "enter", "enter")
+	waitFor(t, tm, "8/9", "Bestaande klant?")
+	press(tm, "space", "enter")
+	waitFor(t, tm, "9/9")
+	press(tm, "enter")
+	waitFor(t, tm, "Koppelen met Xpert Suite — acme", "Medewerkerexport")
+	quit(t, tm)
+	if p, err := f.st.Profile("acme"); err != nil || p.Draft {
+		t.Fatalf("not saved: %+v %v", p, err)
+	}
+}
