@@ -137,7 +137,7 @@ func (a *app) matchReport(out *engine.MatchOutcome, probs []xsexport.Problem, js
 	}
 	if jsonOut {
 		for _, p := range probs {
-			_ = writeJSON(a.stdout, map[string]any{"event": "skipped", "file": p.File, "line": p.Line, "column": p.Column, "message": p.Msg})
+			_ = writeJSON(a.stdout, map[string]any{"event": "skipped", "file": p.File, "line": p.Line, "column": p.Column, "code": p.Code, "message": engine.ProblemText(a.lang, p)})
 		}
 		for _, l := range res.Logs {
 			if l.Level >= runlog.Waarschuwing {
@@ -148,7 +148,7 @@ func (a *app) matchReport(out *engine.MatchOutcome, probs []xsexport.Problem, js
 			Folder: out.Folder, Summary: res.Summary, Open: open, Skipped: skipped, Exit: exit})
 	} else {
 		for _, p := range probs {
-			fmt.Fprintf(a.stderr, "  %-12s %s\n", a.t("level.Waarschuwing"), p.Error())
+			fmt.Fprintf(a.stderr, "  %-12s %s\n", a.t("level.Waarschuwing"), engine.ProblemText(a.lang, p))
 		}
 		a.printMatch(a.stdout, out, open, skipped)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/connectors"
 	"github.com/koppel-nl/koppel/sync/delivery"
+	"github.com/koppel-nl/koppel/sync/i18n"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/matching"
 	"github.com/koppel-nl/koppel/sync/matching/xsexport"
@@ -104,6 +105,19 @@ func ReadExports(files MatchFiles) (emps []matching.XSEmployee, abs []matching.X
 		})
 	}
 	return emps, abs, probs, err
+}
+
+// ProblemText says a skipped row or a note about an export in a language: where, then what.
+func ProblemText(l i18n.Lang, p xsexport.Problem) string {
+	where := l.T("xs.where", p.File, strconv.Itoa(p.Line))
+	if p.Column != "" {
+		where = l.T("xs.where_column", p.File, strconv.Itoa(p.Line), strconv.Itoa(p.Pos), p.Column)
+	}
+	what := p.Msg
+	if p.Code != "" {
+		what = l.T(p.Code, p.Args...)
+	}
+	return where + ": " + what
 }
 
 // ReadDecisionsFile reads a --decisions file.
@@ -377,7 +391,9 @@ func (e *Engine) MatchDeliver(ctx context.Context, d *MatchData, res *matching.R
 	}
 	logs := append([]runlog.Log(nil), d.Logs...)
 	for _, pr := range d.Problems {
-		logs = append(logs, runlog.Log{Level: runlog.Waarschuwing, Code: "match.row_skipped", Args: []string{pr.File, strconv.Itoa(pr.Line), pr.Msg}})
+		// Said in the catalog's terms, so the match's log reads in any language; the entity
+		// is the file and the key its line.
+		logs = append(logs, runlog.Log{Level: runlog.Waarschuwing, Entity: pr.File, Key: strconv.Itoa(pr.Line), Code: pr.Code, Args: pr.Args})
 	}
 	logs = append(logs, res.Logs...)
 	out := &MatchOutcome{Run: rec, Result: res}

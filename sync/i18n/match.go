@@ -13,6 +13,18 @@ var matchMessages = map[string][2]string{
 	"match.decision_stale":         {"besluit vervallen: XS-medewerker of AFAS %[1]s bestaat niet meer", "decision dropped: the XS employee or AFAS %[1]s no longer exists"},
 	"match.decision_contradictory": {"besluit met AFAS %[1]s tegenstrijdig met een ander besluit: geen van beide toegepast", "decision with AFAS %[1]s contradicts another decision: neither applied"},
 	"match.decision_applied":       {"besluit toegepast: AFAS %[1]s", "decision applied: AFAS %[1]s"},
+	// Xpert Suite's exports and the decisions file (sync/matching/xsexport); never a BSN.
+	"xs.where":             {"%[1]s regel %[2]s", "%[1]s line %[2]s"},
+	"xs.where_column":      {"%[1]s regel %[2]s, kolom %[3]s (%[4]s)", "%[1]s line %[2]s, column %[3]s (%[4]s)"},
+	"xs.second_row":        {"tweede rij voor medewerker %[1]s (eerste op regel %[2]s); rij overgeslagen", "a second row for employee %[1]s (first on line %[2]s); row skipped"},
+	"xs.absence_first_day": {"verzuim %[1]s van medewerker %[2]s heeft op regel %[3]s een andere eerste verzuimdag; rij overgeslagen", "absence %[1]s of employee %[2]s has another first day on line %[3]s; row skipped"},
+	"xs.decision_half":     {"leeg terwijl %[1]s gevuld is; vul beide AFAS-kolommen om te koppelen, of laat beide leeg om XS-medewerker %[2]s niet te koppelen; rij overgeslagen", "empty while %[1]s is set; give both AFAS columns to match, or leave both empty to leave XS employee %[2]s unmatched; row skipped"},
+	"xs.decision_twice":    {"XS-medewerker %[1]s heeft op regel %[2]s een ander besluit; beide rijen overgeslagen, houd er één", "XS employee %[1]s has another decision on line %[2]s; both rows skipped, keep one"},
+	"xs.no_column":         {"geen kolom %[1]s: de rijen worden zonder gelezen", "no column %[1]s: the rows are read without it"},
+	"xs.key_empty":         {"leeg; elke rij heeft %[1]s nodig (de sleutel); rij overgeslagen", "empty; every row needs %[1]s (the key); row skipped"},
+	"xs.date":              {"%[1]s is geen datum; verwacht DD-MM-JJJJ of JJJJ-MM-DD; rij overgeslagen", "%[1]s is not a date; expected DD-MM-YYYY or YYYY-MM-DD; row skipped"},
+	"xs.csv":               {"niet te lezen als CSV (%[1]s); controleer de aanhalingstekens in deze rij; rij overgeslagen", "cannot be read as CSV (%[1]s); check the quotes in this row; row skipped"},
+	"xs.fields":            {"%[1]s velden, de kopregel heeft er %[2]s; controleer het scheidingsteken (%[3]s) en de aanhalingstekens in deze rij; rij overgeslagen", "%[1]s fields, the header row has %[2]s; check the separator (%[3]s) and the quotes in this row; row skipped"},
 	// The engine.
 	"match.row_skipped":          {"%[1]s regel %[2]s overgeslagen: %[3]s", "%[1]s line %[2]s skipped: %[3]s"},
 	"match.delivered":            {"koppeltabel geleverd in %[1]s", "link table delivered in %[1]s"},
