@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -411,8 +412,15 @@ func (s *matchScreen) listView() string {
 	if v := sum.Verzuim; v != nil {
 		b.WriteString(wrap(e.t("tui.match.absence_counts", itoa(v.Gekoppeld), itoa(v.Dubbelzinnig), itoa(v.AlleenAFAS), itoa(v.AlleenXS)), e.width) + "\n")
 	}
+	shownProblems := 0
 	if n := len(s.data.Problems); n > 0 {
-		b.WriteString(e.st.warn.Render(wrap(e.t("tui.match.skipped", itoa(n)), e.width)) + "\n")
+		b.WriteString(e.st.warn.Render(cut(e.t("tui.match.skipped", itoa(n)), e.width)) + "\n")
+		// The first ones by line, so an export to fix is seen at once; all are in the log.
+		for _, p := range s.data.Problems[:min(2, n)] {
+			p.File = filepath.Base(p.File)
+			b.WriteString(e.st.dim.Render(cut("  "+engine.ProblemText(e.Lang, p), e.width)) + "\n")
+			shownProblems++
+		}
 	}
 	open := m.Kandidaat + m.Conflict + m.Dubbelzinnig
 	if open > 0 {
@@ -436,7 +444,7 @@ func (s *matchScreen) listView() string {
 	const outW, srcW, keyW, methW = 13, 5, 15, 8
 	b.WriteString(e.st.dim.Render("  "+pad(e.t("tui.match.col.outcome"), outW)+" "+pad(e.t("tui.match.col.source"), srcW)+" "+pad(e.t("tui.match.col.key"), keyW)+" "+pad(e.t("tui.match.col.method"), methW)+" "+e.t("tui.match.col.other")) + "\n")
 	// Title, counts (3–4), filter, header; below: position, the selected record (3), messages (4).
-	start, end := s.list.window(e.height - 1 - 7 - 8)
+	start, end := s.list.window(e.height - 1 - 7 - 8 - shownProblems)
 	for i := start; i < end; i++ {
 		r := s.rows[i]
 		var others []string

@@ -83,7 +83,7 @@ var matchMessages = map[string][2]string{
 	"tui.match.reading":           {"%[1]s: %[2]s gelezen", "%[1]s: %[2]s read"},
 	"tui.match.counts":            {"Medewerkers: gekoppeld %[1]s · kandidaat %[2]s · conflict %[3]s · dubbelzinnig %[4]s · alleen AFAS %[5]s · alleen XS %[6]s", "Employees: matched %[1]s · candidate %[2]s · conflict %[3]s · ambiguous %[4]s · AFAS only %[5]s · XS only %[6]s"},
 	"tui.match.absence_counts":    {"Verzuim: gekoppeld %[1]s · dubbelzinnig %[2]s · alleen AFAS %[3]s · alleen XS %[4]s", "Absences: matched %[1]s · ambiguous %[2]s · AFAS only %[3]s · XS only %[4]s"},
-	"tui.match.skipped":           {"%[1]s melding(en) over de exports (overgeslagen rijen staan in het logboek van de koppeling)", "%[1]s note(s) about the exports (skipped rows are in the match's log)"},
+	"tui.match.skipped":           {"%[1]s melding(en) over de exports (alle in het logboek van de koppeling):", "%[1]s note(s) about the exports (all in the match's log):"},
 	"tui.match.open":              {"%[1]s record(s) wachten op een besluit (t: filter op uitkomst)", "%[1]s record(s) wait for a decision (t: filter by outcome)"},
 	"tui.match.none_open":         {"Niets wacht op een besluit: schrijf de koppeltabel (w)", "Nothing waits for a decision: write the link table (w)"},
 	"tui.match.filter":            {"Toon: %[1]s", "Showing: %[1]s"},
