@@ -150,6 +150,18 @@ func (a *app) matchReport(out *engine.MatchOutcome, probs []xsexport.Problem, js
 		for _, p := range probs {
 			fmt.Fprintf(a.stderr, "  %-12s %s\n", a.t("level.Waarschuwing"), engine.ProblemText(a.lang, p))
 		}
+		// The match's own warnings (XS only, absences XS would lose); the rest is in its log.
+		shown := 0
+		for _, l := range res.Logs {
+			if l.Level < runlog.Waarschuwing {
+				continue
+			}
+			if shown++; shown > 20 {
+				fmt.Fprintf(a.stderr, "  … %s\n", a.t("cli.more_in_log"))
+				break
+			}
+			fmt.Fprintf(a.stderr, "  %-12s%s %s\n", a.t("level."+l.Level.String()), a.logTag(l), a.logText(l))
+		}
 		a.printMatch(a.stdout, out, open, skipped)
 	}
 	if exit != exitOK {
