@@ -107,9 +107,11 @@ func (h *Session) MatchStatus() (*MatchStatus, error) {
 }
 
 // RecordMatch records a match in one transaction: its run record (Kind KindMatch) with its
-// log, the decisions that replace the stored ones, and its status. A preview (run.DryRun)
-// records only the run: decisions and status stay as they were.
-func (h *Session) RecordMatch(run *Run, logs []runlog.Log, decisions []MatchDecision, status MatchStatus) error {
+// log, the decisions that replace the stored ones, its status and, like a delivery's commit,
+// the pending rename of its folder (nil: none), which the next run completes should this
+// process die before the rename. A preview (run.DryRun) records only the run: decisions and
+// status stay as they were.
+func (h *Session) RecordMatch(run *Run, logs []runlog.Log, decisions []MatchDecision, status MatchStatus, pending *Pending) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {
@@ -160,6 +162,15 @@ func (h *Session) RecordMatch(run *Run, logs []runlog.Log, decisions []MatchDeci
 		meta, err := bucket(tx, bMeta)
 		if err != nil {
 			return err
+		}
+		if pending != nil {
+			pd, err := json.Marshal(pending)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put(kPending, pd); err != nil {
+				return err
+			}
 		}
 		return meta.Put(kMatchLast, data)
 	})

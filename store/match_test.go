@@ -27,12 +27,19 @@ func TestMatchDecisionsKeptPerProfile(t *testing.T) {
 	}
 	h := hold(t, s, "acme")
 	logs := []runlog.Log{{Level: runlog.Waarschuwing, Code: "match.xs_only", Key: "ACME/0099"}}
-	if err := h.RecordMatch(matchRun("m1", false), logs, ds, store.MatchStatus{Run: "m1", Open: 3}); err != nil {
+	if err := h.RecordMatch(matchRun("m1", false), logs, ds, store.MatchStatus{Run: "m1", Open: 3}, &store.Pending{Temp: "/out/.m1", Final: "/out/m1"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := h.MatchDecisions()
 	if err != nil || !slices.Equal(got, ds) {
 		t.Fatalf("decisions in the session: %v %v", got, err)
+	}
+	// The folder's rename is pending with the record, as a delivery's is.
+	if pend, _ := h.Pending(); pend == nil || pend.Final != "/out/m1" {
+		t.Errorf("pending rename: %+v", pend)
+	}
+	if err := h.ClearPending(); err != nil {
+		t.Fatal(err)
 	}
 	h.Close()
 
@@ -65,7 +72,7 @@ func TestMatchDecisionsKeptPerProfile(t *testing.T) {
 
 	// A preview records the run only; a new match replaces the decisions as a whole.
 	h = hold(t, s, "acme")
-	if err := h.RecordMatch(matchRun("m2", true), nil, nil, store.MatchStatus{Run: "m2"}); err != nil {
+	if err := h.RecordMatch(matchRun("m2", true), nil, nil, store.MatchStatus{Run: "m2"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := h.MatchDecisions(); !slices.Equal(got, ds) {
@@ -74,7 +81,7 @@ func TestMatchDecisionsKeptPerProfile(t *testing.T) {
 	if st, _ := h.MatchStatus(); st.Run != "m1" {
 		t.Errorf("a preview changed the status: %+v", st)
 	}
-	if err := h.RecordMatch(matchRun("m3", false), nil, ds[:1], store.MatchStatus{Run: "m3"}); err != nil {
+	if err := h.RecordMatch(matchRun("m3", false), nil, ds[:1], store.MatchStatus{Run: "m3"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := h.MatchDecisions(); !slices.Equal(got, ds[:1]) {
@@ -92,20 +99,20 @@ func TestMatchBadInputStoresNothing(t *testing.T) {
 	}
 	h := hold(t, s, "acme")
 	good := []store.MatchDecision{{XSWerkgeverCode: "ACME", XSPersoneelsnummer: "1", AFASWerkgeverCode: "ACME", AFASPersoneelsnummer: "1"}}
-	if err := h.RecordMatch(matchRun("m1", false), nil, good, store.MatchStatus{Run: "m1"}); err != nil {
+	if err := h.RecordMatch(matchRun("m1", false), nil, good, store.MatchStatus{Run: "m1"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for name, bad := range map[string]store.MatchDecision{
 		"half an AFAS key": {XSWerkgeverCode: "ACME", XSPersoneelsnummer: "2", AFASWerkgeverCode: "ACME"},
 		"no XS key":        {AFASWerkgeverCode: "ACME", AFASPersoneelsnummer: "2"},
 	} {
-		if err := h.RecordMatch(matchRun("m2", false), nil, []store.MatchDecision{bad}, store.MatchStatus{Run: "m2", Open: 1}); err == nil {
+		if err := h.RecordMatch(matchRun("m2", false), nil, []store.MatchDecision{bad}, store.MatchStatus{Run: "m2", Open: 1}, nil); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
 	run := matchRun("m3", false)
 	run.Kind = ""
-	if err := h.RecordMatch(run, nil, nil, store.MatchStatus{}); err == nil {
+	if err := h.RecordMatch(run, nil, nil, store.MatchStatus{}, nil); err == nil {
 		t.Errorf("a match recorded as a run")
 	}
 	if got, _ := h.MatchDecisions(); !slices.Equal(got, good) {

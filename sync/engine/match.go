@@ -417,15 +417,24 @@ func (e *Engine) MatchDeliver(ctx context.Context, d *MatchData, res *matching.R
 	}
 	m := res.Summary.Medewerkers
 	status := store.MatchStatus{Run: rec.ID, Finished: rec.Finished, Open: m.Kandidaat + m.Conflict + m.Dubbelzinnig}
-	if err := held.RecordMatch(rec, logs, toStored(keep), status); err != nil {
+	var pend *store.Pending
+	if folder != nil {
+		pend = &store.Pending{Temp: folder.Temp, Final: folder.Final}
+	}
+	if err := held.RecordMatch(rec, logs, toStored(keep), status, pend); err != nil {
 		if folder != nil {
 			folder.Discard()
 		}
 		return nil, err
 	}
 	if folder != nil {
+		// As after a delivery's commit: the rename is all that is left, and the next run
+		// completes it if this fails or the process dies first.
 		if err := delivery.Publish(folder.Temp, folder.Final); err != nil {
-			return nil, fmt.Errorf("match %s is recorded but its folder could not be renamed from %s: %w", rec.ID, folder.Temp, err)
+			return nil, fmt.Errorf("match %s is recorded but its folder could not be renamed from %s (the next run completes it): %w", rec.ID, folder.Temp, err)
+		}
+		if err := held.ClearPending(); err != nil {
+			return nil, err
 		}
 		out.Folder = folder.Final
 	}

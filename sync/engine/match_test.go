@@ -67,6 +67,31 @@ func TestMatchReadsWhatARunDelivers(t *testing.T) {
 	if d.Input.AFAS[0].BSN == "" {
 		t.Errorf("the match has no BSN to match on")
 	}
+
+	// Delivered like a delivery: published, nothing pending, nothing hidden left behind.
+	res2, keep, err := d.Match(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.eng.MatchDeliver(context.Background(), d, res2, keep, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out.Folder, "koppeltabel.csv")); err != nil {
+		t.Errorf("no link table: %v", err)
+	}
+	if pend, _ := e.store.PendingOf("acme"); pend != nil {
+		t.Errorf("the rename is still pending: %+v", pend)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out.Folder))
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), ".") {
+			t.Errorf("hidden leftover %s", en.Name())
+		}
+	}
+	if last, _ := e.store.LastDelivery("acme"); last == nil || last.ID != res.Run.ID {
+		t.Errorf("the match took the place of the last delivery: %+v", last)
+	}
 }
 
 func TestMatchOfUnknownOrUnusableInput(t *testing.T) {
