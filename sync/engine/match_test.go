@@ -12,6 +12,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/matching"
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
@@ -133,5 +134,36 @@ func TestMatchOfUnknownOrUnusableInput(t *testing.T) {
 	}
 	if st, _ := e.store.MatchStatusOf("acme"); st != nil {
 		t.Errorf("a failed match left a status")
+	}
+}
+
+// The decisions to keep: the stored ones with the newer ones over them, without those whose
+// records are gone.
+func TestMatchKeepsDecisionsWhileBothRecordsExist(t *testing.T) {
+	k := func(w, p string) matching.Key { return matching.Key{WerkgeverCode: w, Personeelsnummer: p} }
+	d := &engine.MatchData{
+		Input: matching.Input{
+			AFAS: []matching.Employee{{WerkgeverCode: "A", Personeelsnummer: "1"}, {WerkgeverCode: "A", Personeelsnummer: "2"}},
+			XS:   []matching.XSEmployee{{WerkgeverCode: "A", Personeelsnummer: "x1"}, {WerkgeverCode: "A", Personeelsnummer: "x2"}},
+		},
+		Stored: []matching.Decision{
+			{XS: k("A", "x1"), AFAS: k("A", "1")},
+			{XS: k("A", "x2"), AFAS: k("A", "2")},
+			{XS: k("A", "gone"), AFAS: k("A", "1")},  // the XS record left the export
+			{XS: k("A", "x2"), AFAS: k("A", "gone")}, // replaced below anyway
+		},
+	}
+	d.Stored = d.Stored[:3]
+	newer := []matching.Decision{{XS: k("A", "x2")}} // x2 now stays unmatched
+	res, keep, err := d.Match(newer, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []matching.Decision{{XS: k("A", "x1"), AFAS: k("A", "1")}, {XS: k("A", "x2")}}
+	if !slices.Equal(keep, want) {
+		t.Errorf("kept %v, want %v", keep, want)
+	}
+	if res.Summary.Medewerkers.PerMethode[matching.Besluit] != 1 || res.Summary.Medewerkers.AlleenAFAS != 1 {
+		t.Errorf("summary %+v", res.Summary.Medewerkers)
 	}
 }
