@@ -378,9 +378,12 @@ type GuardHit struct {
 
 // Run is one run's record.
 type Run struct {
-	ID        string    `json:"run"`
-	Profile   string    `json:"profile"`
-	Status    string    `json:"status"` // ok, failed, blocked
+	ID      string `json:"run"`
+	Profile string `json:"profile"`
+	Status  string `json:"status"` // ok, failed, blocked
+	// Kind is empty for a run; KindMatch for the first-sync match (koppel match), which is
+	// never a delivery of the coupling.
+	Kind      string    `json:"kind,omitempty"`
 	Mode      string    `json:"mode"`
 	Couplings []string  `json:"couplings"`
 	DateFrom  string    `json:"date_from"`
@@ -410,7 +413,7 @@ type Run struct {
 const StatusOK = "ok"
 
 // isDelivery tells whether a run is a delivery: ok and not a preview.
-func (r *Run) isDelivery() bool { return r.Status == StatusOK && !r.DryRun }
+func (r *Run) isDelivery() bool { return r.Status == StatusOK && !r.DryRun && r.Kind == "" }
 
 // Change is one record that differs from the last delivery, kept for the run history.
 type Change struct {

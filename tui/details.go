@@ -28,7 +28,7 @@ func newDetails(e *env, p *profile.Profile, last *store.Run) *details {
 
 func (d *details) keys() []key.Binding {
 	km := d.e.km
-	return []key.Binding{km.Run, km.Preview, km.Edit, km.Verify, km.History, km.Periods, km.Explain, km.Back}
+	return []key.Binding{km.Run, km.Preview, km.Edit, km.Verify, km.History, km.Periods, km.Explain, km.Match, km.Back}
 }
 
 func (d *details) update(msg tea.Msg) (screen, tea.Cmd) {
@@ -64,10 +64,13 @@ func (d *details) update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, e.push(newHistory(e, d.p.Name))
 		case key.Matches(m, km.Periods):
 			return d, e.push(newPeriodsScreen(e, d.p.Name))
-		case key.Matches(m, km.Explain):
+		case key.Matches(m, km.Explain), key.Matches(m, km.Match):
 			if d.p.Draft {
 				d.err = e.t("run.draft", d.p.Name)
 				return d, nil
+			}
+			if key.Matches(m, km.Match) {
+				return d, e.push(newMatchScreen(e, d.p.Name))
 			}
 			return d, e.push(newExplainScreen(e, d.p.Name, ""))
 		}

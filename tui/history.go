@@ -78,7 +78,7 @@ func (h *history) view() string {
 	start, end := h.list.window(e.height - 1 - 3 - 5)
 	for i := start; i < end; i++ {
 		r := h.runs[i]
-		b.WriteString(h.list.row(e, i, cols(r.Started.Local().Format("02-01 15:04"), couplingNames(e, r.Couplings), runStatus(e, r), fmtDuration(r))) + "\n")
+		b.WriteString(h.list.row(e, i, cols(r.Started.Local().Format("02-01 15:04"), runCouplings(e, r), runStatus(e, r), fmtDuration(r))) + "\n")
 	}
 	b.WriteString(h.list.position(e) + "\n\n")
 	r := h.runs[h.list.cursor]

@@ -24,6 +24,8 @@ type home struct {
 type homeRow struct {
 	p    *profile.Profile
 	last *store.Run
+	// matchOpen counts the records the profile's first-sync match still waits on (koppel match).
+	matchOpen int
 }
 
 func newHome(e *env, selected string) *home {
@@ -59,7 +61,11 @@ func (h *home) loadCmd() tea.Cmd {
 				out.err = err.Error()
 				continue
 			}
-			out.rows = append(out.rows, homeRow{p: p, last: lasts[n]})
+			row := homeRow{p: p, last: lasts[n]}
+			if ms, err := st.MatchStatusOf(n); err == nil && ms.Waiting() {
+				row.matchOpen = ms.Open
+			}
+			out.rows = append(out.rows, row)
 		}
 		return out
 	}
@@ -229,6 +235,8 @@ func (h *home) view() string {
 			}
 			if r.p.Draft {
 				status = e.t("tui.status.draft")
+			} else if r.matchOpen > 0 {
+				status = e.st.warn.Render(e.t("tui.status.match_open"))
 			}
 			b.WriteString(h.list.row(e, i, cols(r.p.Name, r.p.Account.Name, profileCouplings(e, r.p), last, status, delivered)) + "\n")
 		}
@@ -258,6 +266,8 @@ func (h *home) summary() string {
 	switch {
 	case r.p.Draft:
 		s = e.st.warn.Render(e.t("tui.home.draft", r.p.Name))
+	case r.matchOpen > 0:
+		s = e.st.warn.Render(e.t("tui.home.match_open", r.p.Name, strconv.Itoa(r.matchOpen)))
 	case r.last == nil:
 		s = e.t("tui.home.never_run", r.p.Name)
 	default:

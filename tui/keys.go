@@ -27,6 +27,8 @@ type keyMap struct {
 	Recheck, SaveDefs, Next, PrevStep, FieldNext, FieldPrev, Toggle, Choose, Save, SaveRun, SaveDraft, ShowToken, PinHostKey key.Binding
 	// The wizard's column editor (a ctrl key: letters are typed into its fields).
 	Columns key.Binding
+	// The first-sync match.
+	Match, MatchStart, Accept, Reject, Outcome, WriteTable key.Binding
 	// Confirmations.
 	ConfirmMove, ConfirmAnswer, ConfirmNo, ConfirmYes key.Binding
 	// The poortwachter view (from a profile's details and the run screen).
@@ -93,6 +95,13 @@ func newKeyMap(e *env) keyMap {
 		ShowToken:  k("tui.key.show_token", "ctrl+t"),
 		Columns:    k("tui.key.columns", "ctrl+o"),
 		PinHostKey: k("tui.key.pin_host_key", "ctrl+p"),
+
+		Match:      k("tui.key.match", "m"),
+		MatchStart: k("tui.key.match_start", "enter"),
+		Accept:     k("tui.key.accept", "a"),
+		Reject:     k("tui.key.reject", "x"),
+		Outcome:    k("tui.key.outcome", "t"),
+		WriteTable: k("tui.key.write_table", "w"),
 
 		ConfirmMove:   withHelp(k("tui.key.confirm_move", "left", "right", "tab", "shift+tab"), "←/→"),
 		ConfirmAnswer: k("tui.key.confirm_answer", "enter"),

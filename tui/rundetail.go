@@ -266,7 +266,7 @@ func (d *runDetail) view() string {
 	r := d.run
 	var b strings.Builder
 	b.WriteString(e.st.title.Render(e.t("tui.detail.title", r.ID)) + "  " + styledStatus(e, r) + "\n")
-	b.WriteString(cut(fmt.Sprintf("%s · %s · %s · %s", r.Profile, couplingNames(e, r.Couplings), r.Mode, r.Started.Local().Format("2006-01-02 15:04:05")), e.width) + "\n")
+	b.WriteString(cut(fmt.Sprintf("%s · %s · %s · %s", r.Profile, runCouplings(e, r), r.Mode, r.Started.Local().Format("2006-01-02 15:04:05")), e.width) + "\n")
 	switch {
 	case r.Delivery != "":
 		// The details are where the full path is shown.

@@ -188,7 +188,9 @@ func (s *deliveryStep) view(w *wizard) string {
 	}
 	e := w.e
 	p := w.profile()
-	return "\n" + e.st.dim.Render(hang(e.t("tui.wizard.outbox_is", p.Delivery.Outbox, p.Name), e.width, 2)) + "\n\n" + s.cols.summary(w)
+	// The folder on a line of its own, so its length never moves the label.
+	where := e.t("tui.wizard.outbox_is") + "\n  " + p.Delivery.Outbox + "/" + p.Name + "/<run>/"
+	return "\n" + e.st.dim.Render(where) + "\n\n" + s.cols.summary(w)
 }
 
 func (s *deliveryStep) apply(w *wizard, p *profile.Profile) {

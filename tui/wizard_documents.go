@@ -84,7 +84,8 @@ func (s *documentsStep) layout() {
 
 func (s *documentsStep) enter(w *wizard) tea.Cmd {
 	s.hint(w)
-	if s.loaded || s.reading {
+	// Without Koppel_Dossieritems at AFAS there are no types to read: the switch says why.
+	if s.loaded || s.reading || w.unavailable(profile.CouplingDocumenten) != "" {
 		return nil
 	}
 	s.reading, s.loadErr = true, ""

@@ -23,7 +23,7 @@ func TestWizardDocumentsStep(t *testing.T) {
 	press(tm, "enter", "enter", "enter", "enter")
 	waitFor(t, tm, no("token"))
 	press(tm, "enter")
-	waitFor(t, tm, no("connectors"), "Koppel_Dossieritems")
+	waitFor(t, tm, no("connectors"), "Koppel_Dossieritems", "token geaccepteerd") // enter waits for the check
 	press(tm, "enter")
 	waitFor(t, tm, no("couplings"))
 	press(tm, "enter", "enter", "enter", "enter")

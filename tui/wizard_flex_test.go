@@ -18,7 +18,7 @@ func toFlexStep(t *testing.T, f *fixture, tm *teatest.TestModel) {
 	press(tm, "enter", "enter", "enter", "enter")
 	waitFor(t, tm, no("token"))
 	press(tm, "enter")
-	waitFor(t, tm, no("connectors"), "Koppel_Verzuim")
+	waitFor(t, tm, no("connectors"), "Koppel_Verzuim", "token geaccepteerd") // enter waits for the check
 	press(tm, "enter")
 	waitFor(t, tm, no("couplings"))
 	press(tm, "enter", "enter", "enter", "enter")

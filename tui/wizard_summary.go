@@ -57,7 +57,9 @@ func (s *summaryStep) save(w *wizard, run bool) tea.Cmd {
 	}
 	e.pop()
 	e.send(savedMsg{name: p.Name, draft: p.Draft})
-	if run {
+	if w.matchFirst() {
+		e.push(newMatchScreen(e, p.Name))
+	} else if run {
 		e.push(newRunScreen(e, p.Name, false, false))
 	}
 	return nil

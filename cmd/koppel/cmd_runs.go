@@ -105,7 +105,11 @@ func (a *app) runs(name string, jsonOut bool) (incomplete error) {
 				counts = append(counts, fmt.Sprintf("%s %s", a.t("entity."+e), deliveredText(r, c.Delivered)))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Profile, r.Started.Local().Format("2006-01-02 15:04"), strings.Join(r.Couplings, ","), a.statusText(r)+a.uploadSuffix(r), r.Finished.Sub(r.Started).Round(1e7), strings.Join(counts, ", "))
+		couplings := strings.Join(r.Couplings, ",")
+		if r.Kind == store.KindMatch {
+			couplings, counts = a.t("cli.run_kind.match"), []string{a.matchDelivered(r)}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Profile, r.Started.Local().Format("2006-01-02 15:04"), couplings, a.statusText(r)+a.uploadSuffix(r), r.Finished.Sub(r.Started).Round(1e7), strings.Join(counts, ", "))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -55,12 +55,13 @@ func (a *app) simFlags(fs *pflag.FlagSet, o *afassim.Options) {
 }
 
 func (a *app) simCommand() *cobra.Command {
-	var addr string
+	var addr, xsDir string
 	var o afassim.Options
 	c := a.command("afas-sim", "afas-sim")
 	c.Args = a.nArgs(0, 0, "cli.args.none")
 	a.flags(c.Flags()).stringVar(&addr, "addr", "127.0.0.1:0", "addr", "cli.flag.sim.addr")
 	a.simFlags(c.Flags(), &o)
+	a.flags(c.Flags()).stringVar(&xsDir, "xs-export", "", "path", "cli.flag.sim.xs_export")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if o.Employees < 1 || o.Employees > 200_000 {
 			return usageFor(c, a.t("cli.employees", fmt.Sprint(o.Employees)))
@@ -75,13 +76,21 @@ func (a *app) simCommand() *cobra.Command {
 				return usageFor(c, a.t("cli.sim.share"))
 			}
 		}
-		return a.sim(addr, o)
+		return a.sim(addr, o, xsDir)
 	}
 	return c
 }
 
-func (a *app) sim(addr string, o afassim.Options) error {
+func (a *app) sim(addr string, o afassim.Options, xsDir string) error {
 	sim := afassim.New(o)
+	// The export is on disk before the address is printed: whoever reads it may use both.
+	var ex *afassim.XSExport
+	if xsDir != "" {
+		var err error
+		if ex, err = sim.WriteXSExport(xsDir); err != nil {
+			return failErr(err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return failMsg(a.t("cli.sim.listen", addr, err.Error()))
@@ -92,6 +101,9 @@ func (a *app) sim(addr string, o afassim.Options) error {
 	fmt.Fprintf(a.stdout, "token %s\n", sim.Token())
 	fmt.Fprintf(a.stdout, "url %s%s\n", base, afassim.Path)
 	fmt.Fprintln(a.stdout, a.t("cli.sim.data", strings.Join(sim.Employers(), ", "), fmt.Sprint(o.Employees), fmt.Sprint(o.Seed)))
+	if ex != nil {
+		fmt.Fprintln(a.stdout, a.t("cli.sim.xs_export", ex.Employees, ex.Absences, ex.Decisions))
+	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

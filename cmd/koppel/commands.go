@@ -30,7 +30,7 @@ func (a *app) commands() *cobra.Command {
 	root.SetUsageFunc(func(c *cobra.Command) error { a.writeUsage(c.OutOrStderr(), c); return nil })
 
 	root.AddCommand(a.demoCommand(), a.simCommand(), a.profileCommand(), a.verifyCommand(), a.runCommand(),
-		a.runsCommand(), a.pushCommand(), a.explainCommand(), a.periodsCommand(), a.columnsCommand(), a.connectorsCommand(), a.storeCommand(), a.completionCommand(root))
+		a.runsCommand(), a.pushCommand(), a.explainCommand(), a.matchCommand(), a.periodsCommand(), a.columnsCommand(), a.connectorsCommand(), a.storeCommand(), a.completionCommand(root))
 	root.SetHelpCommand(a.helpCommand(root))
 	var addHelp func(c *cobra.Command)
 	addHelp = func(c *cobra.Command) {

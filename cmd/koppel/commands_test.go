@@ -110,7 +110,7 @@ func TestSilentTerminal(t *testing.T) {
 var helpPaths = [][]string{
 	{}, {"demo"}, {"afas-sim"}, {"profile"}, {"profile", "import"}, {"profile", "list"}, {"profile", "show"},
 	{"profile", "export"}, {"profile", "delete"}, {"verify"}, {"run"}, {"runs"}, {"runs", "show"},
-	{"explain"}, {"periods"}, {"columns"}, {"push"}, {"connectors"}, {"store"}, {"store", "check"}, {"store", "backup"}, {"completion"}, {"help"},
+	{"explain"}, {"match"}, {"periods"}, {"columns"}, {"push"}, {"connectors"}, {"store"}, {"store", "check"}, {"store", "backup"}, {"completion"}, {"help"},
 }
 
 func goldenName(path []string, lang string) string {

@@ -264,6 +264,7 @@ func (e *Engine) Run(ctx context.Context, name string, opts Options, emit func(E
 		ID: NewRunID(start), Profile: name, Mode: p.Delivery.Mode, Couplings: couplings,
 		DateFrom: p.DateFrom, DryRun: opts.DryRun, Started: start.UTC(), Entities: map[string]*store.EntityCounts{},
 	}
+	r.warnOpenMatch()
 	rctx, cancel := runDeadline(ctx, opts.MaxRunTime)
 	defer cancel()
 	// From here every failure is on record: a run that cannot even use its outbox is a failed

@@ -228,7 +228,7 @@ var tuiMessages = map[string][2]string{
 	"tui.wizard.not_checked":          {"GetConnectoren niet gecontroleerd", "GetConnectors not checked"},
 	"tui.wizard.not_yet":              {"(GetConnector nog niet in orde)", "(GetConnector not ready yet)"},
 	"tui.wizard.employers_from_afas":  {"(codes uit AFAS)", "(codes from AFAS)"},
-	"tui.wizard.outbox_is":            {"Bestanden komen in %[1]s/%[2]s/<run>/", "Files go to %[1]s/%[2]s/<run>/"},
+	"tui.wizard.outbox_is":            {"Bestanden komen in", "Files go to"},
 	"tui.wizard.url_is":               {"GetConnectoren worden gevraagd op %[1]s", "GetConnectors are asked at %[1]s"},
 	"tui.wizard.token_unknown":        {"%[1]s tekens; nog geen token herkend (het hele XML-token of de 64 tekens)", "%[1]s characters; no token recognised yet (the whole XML token or the 64 characters)"},
 	"tui.wizard.salary_extra":         {"Koppel_Dienstverbanden heeft ook nog: %[1]s — buiten de whitelist (privacy): laat de AFAS-beheerder die velden verwijderen; tot dan wordt het een concept.", "Koppel_Dienstverbanden also has: %[1]s — beyond the whitelist (privacy): have the AFAS administrator remove those fields; until then it is a draft."},

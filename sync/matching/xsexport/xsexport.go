@@ -43,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,6 +90,10 @@ type Problem struct {
 	Column string // the column as documented, when the problem is in one field
 	Pos    int    // the column's position in the row, 1-based, when Column is set
 	Msg    string
+	// Code and Args say Msg in the catalog's terms (sync/i18n), so screens show it in their
+	// language; Args never hold a value that may be a BSN.
+	Code string
+	Args []string
 }
 
 func (p Problem) Error() string {
@@ -156,7 +161,7 @@ func ReadEmployees(r io.Reader, file string) ([]matching.XSEmployee, []Problem, 
 			return
 		}
 		if l, dup := first[x.Key()]; dup {
-			row.fail("", fmt.Sprintf("a second row for employee %s (first on line %d); row skipped", x.Key(), l))
+			row.fail("", fmt.Sprintf("a second row for employee %s (first on line %d); row skipped", x.Key(), l), "xs.second_row", x.Key().String(), strconv.Itoa(l))
 			return
 		}
 		first[x.Key()] = row.line
@@ -187,7 +192,7 @@ func ReadAbsences(r io.Reader, file string) ([]matching.XSAbsence, []Problem, er
 		ref := matching.AbsenceRef{Employee: a.Employee(), VerzuimID: a.VerzuimID}
 		if i, dup := first[ref]; dup {
 			if !out[i].EersteVerzuimdag.Equal(a.EersteVerzuimdag) {
-				row.fail(ColEersteVerzuimdag, fmt.Sprintf("absence %s of employee %s has another first day on line %d; row skipped", a.VerzuimID, a.Employee(), out[i].Line))
+				row.fail(ColEersteVerzuimdag, fmt.Sprintf("absence %s of employee %s has another first day on line %d; row skipped", a.VerzuimID, a.Employee(), out[i].Line), "xs.absence_first_day", a.VerzuimID, a.Employee().String(), strconv.Itoa(out[i].Line))
 			}
 			return
 		}
@@ -224,7 +229,7 @@ func ReadDecisions(r io.Reader, file string) ([]matching.Decision, []Problem, er
 			if d.AFAS.Personeelsnummer == "" {
 				empty, set = set, empty
 			}
-			row.fail(empty, fmt.Sprintf("empty while %s is set; give both AFAS columns to match, or leave both empty to leave XS employee %s unmatched; row skipped", set, d.XS))
+			row.fail(empty, fmt.Sprintf("empty while %s is set; give both AFAS columns to match, or leave both empty to leave XS employee %s unmatched; row skipped", set, d.XS), "xs.decision_half", set, d.XS.String())
 			return
 		}
 		s, dup := byXS[d.XS]
@@ -235,7 +240,7 @@ func ReadDecisions(r io.Reader, file string) ([]matching.Decision, []Problem, er
 		}
 		if s.d != d {
 			s.bad = true
-			row.fail("", fmt.Sprintf("XS employee %s has another decision on line %d; both rows skipped, keep one", d.XS, s.line))
+			row.fail("", fmt.Sprintf("XS employee %s has another decision on line %d; both rows skipped, keep one", d.XS, s.line), "xs.decision_twice", d.XS.String(), strconv.Itoa(s.line))
 		}
 	})
 	var out []matching.Decision
@@ -310,7 +315,7 @@ func open(r io.Reader, file string, required, optional []string) (*table, []Prob
 	var probs []Problem
 	for _, c := range optional {
 		if _, ok := t.pos[c]; !ok {
-			probs = append(probs, Problem{File: file, Line: 1, Msg: fmt.Sprintf("no column %s: the rows are read without it", c)})
+			probs = append(probs, Problem{File: file, Line: 1, Msg: fmt.Sprintf("no column %s: the rows are read without it", c), Code: "xs.no_column", Args: []string{c}})
 		}
 	}
 	return t, probs, nil
@@ -352,7 +357,8 @@ func (t *table) rows(fn func(*row)) error {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			t.problems = append(t.problems, Problem{File: t.file, Line: pe.StartLine,
-				Msg: fmt.Sprintf("cannot be read as CSV (%v); check the quotes in this row; row skipped", pe.Err)})
+				Msg:  fmt.Sprintf("cannot be read as CSV (%v); check the quotes in this row; row skipped", pe.Err),
+				Code: "xs.csv", Args: []string{pe.Err.Error()}})
 			continue
 		}
 		if err != nil {
@@ -364,7 +370,8 @@ func (t *table) rows(fn func(*row)) error {
 		}
 		if len(fields) != t.width {
 			t.problems = append(t.problems, Problem{File: t.file, Line: line,
-				Msg: fmt.Sprintf("%d fields, the header row has %d; check the separator (%q) and the quotes in this row; row skipped", len(fields), t.width, t.cr.Comma)})
+				Msg:  fmt.Sprintf("%d fields, the header row has %d; check the separator (%q) and the quotes in this row; row skipped", len(fields), t.width, t.cr.Comma),
+				Code: "xs.fields", Args: []string{strconv.Itoa(len(fields)), strconv.Itoa(t.width), string(t.cr.Comma)}})
 			continue
 		}
 		fn(&row{t: t, line: line, fields: fields})
@@ -390,8 +397,8 @@ func (r *row) get(col string) string {
 }
 
 // fail records a problem with the row; col may be "" for the row as a whole.
-func (r *row) fail(col, msg string) {
-	p := Problem{File: r.t.file, Line: r.line, Msg: msg}
+func (r *row) fail(col, msg, code string, args ...string) {
+	p := Problem{File: r.t.file, Line: r.line, Msg: msg, Code: code, Args: args}
 	if col != "" {
 		p.Column, p.Pos = col, r.t.pos[col]+1
 	}
@@ -402,7 +409,7 @@ func (r *row) fail(col, msg string) {
 func (r *row) key(cols ...string) bool {
 	for _, c := range cols {
 		if r.get(c) == "" {
-			r.fail(c, fmt.Sprintf("empty; every row needs %s (the key); row skipped", strings.Join(cols, " and ")))
+			r.fail(c, fmt.Sprintf("empty; every row needs %s (the key); row skipped", strings.Join(cols, " and ")), "xs.key_empty", strings.Join(cols, ", "))
 			return false
 		}
 	}
@@ -413,7 +420,7 @@ func (r *row) key(cols ...string) bool {
 func (r *row) date(col string) (time.Time, bool) {
 	t, err := ParseDate(r.get(col))
 	if err != nil {
-		r.fail(col, err.Error()+"; row skipped")
+		r.fail(col, err.Error()+"; row skipped", "xs.date", shown(r.get(col)), DateForms)
 		return time.Time{}, false
 	}
 	return t, true
