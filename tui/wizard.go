@@ -70,9 +70,9 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 	}
 	w.base = p
 	w.steps = []step{
-		newAccountStep(w, p), newTokenStep(w, p), newConnectorsStep(w), newCouplingsStep(w, p),
+		newAccountStep(w, p), newTokenStep(w, p), newConnectorsStep(w), newMatchStep(w), newCouplingsStep(w, p),
 		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p), newSFTPStep(w, p),
-		newFlexStep(w, p), newDocumentsStep(w, p), newMatchStep(w), newSummaryStep(w),
+		newFlexStep(w, p), newDocumentsStep(w, p), newSummaryStep(w),
 	}
 	w.start = w.fingerprint()
 	return w
@@ -83,6 +83,21 @@ func (w *wizard) init() tea.Cmd { return w.step().enter(w) }
 func (w *wizard) step() step { return w.steps[w.cur] }
 
 // stepOf finds a step by its code.
+// stepAs is the wizard's step of kind T: steps find each other by kind, never by position, so
+// a coupling adds its step without renumbering the others.
+func stepAs[T step](w *wizard) T {
+	for _, s := range w.steps {
+		if t, ok := s.(T); ok {
+			return t
+		}
+	}
+	var none T
+	return none
+}
+
+// indexOf is the position of step s.
+func (w *wizard) indexOf(s step) int { return slices.Index(w.steps, s) }
+
 func (w *wizard) stepOf(code string) (int, step) {
 	for i, s := range w.steps {
 		if s.code() == code {
@@ -276,7 +291,7 @@ func (w *wizard) profile() *profile.Profile {
 	for _, s := range w.steps {
 		s.apply(w, p)
 	}
-	if !w.steps[3].(*couplingsStep).werknemer() {
+	if !stepAs[*couplingsStep](w).werknemer() {
 		p.Couplings.Werknemer.Salary = nil
 	}
 	p.Defaults()

@@ -77,8 +77,8 @@ func (s *connectorsStep) checked(w *wizard) tea.Cmd {
 		return nil
 	}
 	rep := w.chk.rep
-	acc := w.steps[0].(*accountStep)
-	tok := w.steps[1].(*tokenStep)
+	acc := stepAs[*accountStep](w)
+	tok := stepAs[*tokenStep](w)
 	switch {
 	case rep.Unreachable != "":
 		at := acc.participant
@@ -86,17 +86,17 @@ func (s *connectorsStep) checked(w *wizard) tea.Cmd {
 			at = acc.url
 		}
 		at.err = e.t("verify.unreachable", rep.Unreachable)
-		cmd := w.goTo(0)
+		cmd := w.goTo(w.indexOf(acc))
 		acc.fm.focus = slices.Index(acc.fm.fields, at)
 		return tea.Batch(cmd, acc.fm.focusCmd())
 	case !rep.TokenOK:
 		tok.tok.err = e.t("tui.wizard.token_refused", rep.TokenMessage)
-		return w.goTo(1)
+		return w.goTo(w.indexOf(tok))
 	}
 	w.report = rep
-	w.steps[4].(*salaryStep).offer(w)
-	w.steps[3].(*couplingsStep).hints(w)
-	return w.steps[6].(*deliveryStep).loadEmployers(w)
+	stepAs[*salaryStep](w).offer(w)
+	stepAs[*couplingsStep](w).hints(w)
+	return stepAs[*deliveryStep](w).loadEmployers(w)
 }
 
 func (s *connectorsStep) view(w *wizard) string {
@@ -173,8 +173,8 @@ func (w *wizard) unavailable(coupling string) string {
 
 // salaryColumn is the salary column chosen on the salary step ("" for none).
 func (w *wizard) salaryColumn() string {
-	if !w.steps[3].(*couplingsStep).werknemer() {
+	if !stepAs[*couplingsStep](w).werknemer() {
 		return ""
 	}
-	return w.steps[4].(*salaryStep).column.value()
+	return stepAs[*salaryStep](w).column.value()
 }

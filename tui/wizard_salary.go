@@ -52,7 +52,7 @@ func newSalaryStep(w *wizard, p *profile.Profile) *salaryStep {
 
 func (s *salaryStep) code() string               { return "salary" }
 func (s *salaryStep) form() *form                { return &s.fm }
-func (s *salaryStep) skip(w *wizard) bool        { return !w.steps[3].(*couplingsStep).werknemer() }
+func (s *salaryStep) skip(w *wizard) bool        { return !stepAs[*couplingsStep](w).werknemer() }
 func (s *salaryStep) keys(*wizard) []key.Binding { return nil }
 
 // offer puts the candidates of the last check among the choices, keeping the one chosen.
