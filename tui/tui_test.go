@@ -1,13 +1,13 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,7 +78,77 @@ func (f *fixture) addProfile(name string) *profile.Profile {
 
 func (f *fixture) start(selected string) *teatest.TestModel {
 	f.t.Helper()
-	return teatest.NewTestModel(f.t, New(context.Background(), f.deps, selected), teatest.WithInitialTermSize(80, 24))
+	v := &lastView{}
+	tm := teatest.NewTestModel(f.t, recorder{New(context.Background(), f.deps, selected), v}, teatest.WithInitialTermSize(80, 24))
+	screens.Store(tm, v)
+	return tm
+}
+
+// screens holds, per program under test, the screen it drew last: waitFor reads the whole
+// screen as it is, not the renderer's stream, which leaves out the lines a frame did not change
+// and is gone once read.
+var screens sync.Map // *teatest.TestModel → *lastView
+
+type lastView struct {
+	mu         sync.Mutex
+	s          string
+	busy       bool // the wizard on top runs a live check (it ignores enter meanwhile)
+	sent, done int  // keys pressed, keys the program has handled
+}
+
+func (v *lastView) get() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.s
+}
+
+// recorder is the App under test, noting each screen it draws.
+type recorder struct {
+	tea.Model
+	v *lastView
+}
+
+func (r recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := r.Model.Update(msg)
+	if _, ok := msg.(tea.KeyMsg); ok {
+		r.v.mu.Lock()
+		r.v.done++
+		r.v.mu.Unlock()
+	}
+	return recorder{m, r.v}, cmd
+}
+
+func (r recorder) View() string {
+	s := r.Model.View()
+	busy := false
+	if a, ok := r.Model.(*App); ok {
+		if w, ok := a.top().(*wizard); ok {
+			busy = w.busy != "" || w.chk.busy
+		}
+	}
+	r.v.mu.Lock()
+	r.v.s, r.v.busy = s, busy
+	r.v.mu.Unlock()
+	return s
+}
+
+// waitIdle waits until the program has handled every key pressed and the wizard on screen runs
+// no live check.
+func waitIdle(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	v, _ := screens.Load(tm)
+	lv := v.(*lastView)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		lv.mu.Lock()
+		idle := !lv.busy && lv.done >= lv.sent
+		lv.mu.Unlock()
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the wizard is still busy after 15s:\n%s", lv.get())
+		}
+	}
 }
 
 func keyMsg(s string) tea.KeyMsg {
@@ -99,6 +169,12 @@ func keyMsg(s string) tea.KeyMsg {
 
 func press(tm *teatest.TestModel, keys ...string) {
 	for _, k := range keys {
+		if v, ok := screens.Load(tm); ok {
+			lv := v.(*lastView)
+			lv.mu.Lock()
+			lv.sent++
+			lv.mu.Unlock()
+		}
 		tm.Send(keyMsg(k))
 	}
 }
@@ -106,14 +182,21 @@ func press(tm *teatest.TestModel, keys ...string) {
 // waitFor waits until the screen shows every one of wants.
 func waitFor(t *testing.T, tm *teatest.TestModel, wants ...string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+	v, _ := screens.Load(tm)
+	shows := func() bool {
+		screen := v.(*lastView).get()
 		for _, w := range wants {
-			if !bytes.Contains(b, []byte(w)) {
+			if !strings.Contains(screen, w) {
 				return false
 			}
 		}
 		return true
-	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	for deadline := time.Now().Add(15 * time.Second); !shows(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waitFor %q: not on the screen after 15s; the screen:\n%s", wants, v.(*lastView).get())
+		}
+	}
 }
 
 func quit(t *testing.T, tm *teatest.TestModel) *App {
@@ -121,7 +204,7 @@ func quit(t *testing.T, tm *teatest.TestModel) *App {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*App)
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(recorder).Model.(*App)
 }
 
 // golden compares a screen with testdata/tui/NAME.golden.

@@ -11,26 +11,9 @@ import (
 // toFlexStep edits the fixture's profile acme up to the Flex step.
 func toFlexStep(t *testing.T, f *fixture, tm *teatest.TestModel) {
 	t.Helper()
-	no := func(code string) string { return stepNo(t, f, "acme", code) }
 	waitFor(t, tm, "acme")
 	press(tm, "e")
-	waitFor(t, tm, "bewerken", no("account"))
-	press(tm, "enter", "enter", "enter", "enter")
-	waitFor(t, tm, no("token"))
-	press(tm, "enter")
-	waitFor(t, tm, no("connectors"), "Koppel_Verzuim", "token geaccepteerd") // enter waits for the check
-	press(tm, "enter")
-	walkPast(t, tm, f, "acme", "connectors", "couplings")
-	press(tm, "enter", "enter", "enter", "enter")
-	waitFor(t, tm, no("salary"))
-	press(tm, "enter", "enter")
-	waitFor(t, tm, no("date"))
-	press(tm, "enter")
-	waitFor(t, tm, "beëindigde dienstverbanden")
-	press(tm, "enter")
-	waitFor(t, tm, no("delivery"))
-	press(tm, "enter", "enter", "enter", "enter", "enter", "enter", "enter")
-	walkPast(t, tm, f, "acme", "delivery", "flex", "AFAS Flex", "Flex-werkgevercode")
+	walkPast(t, tm, f, "acme", "", "flex", "AFAS Flex", "Flex-werkgevercode")
 }
 
 // Turning Flex on checks Koppel_Plaatsingen like the other connectors; missing at AFAS, the
