@@ -72,7 +72,7 @@ func newWizard(e *env, p *profile.Profile) *wizard {
 	w.steps = []step{
 		newAccountStep(w, p), newTokenStep(w, p), newConnectorsStep(w), newMatchStep(w), newCouplingsStep(w, p),
 		newSalaryStep(w, p), newDateStep(w, p), newDeliveryStep(w, p), newSFTPStep(w, p),
-		newFlexStep(w, p), newDocumentsStep(w, p), newSummaryStep(w),
+		newFlexStep(w, p), newDocumentsStep(w, p), newAdvancedStep(w, p), newSummaryStep(w),
 	}
 	w.start = w.fingerprint()
 	return w

@@ -25,7 +25,7 @@ func TestWizardDocumentsStep(t *testing.T) {
 	press(tm, "enter")
 	waitFor(t, tm, "geen dossieritemtypen gekozen") // said at the switch as it is left
 	press(tm, "enter", "enter", "enter", "space", "enter", "enter", "enter")
-	waitFor(t, tm, stepNo(t, f, "acme", "summary"))
+	walkPast(t, tm, f, "acme", "documents", "summary")
 	press(tm, "enter")
 	waitFor(t, tm, "klantaccount acme opgeslagen")
 	quit(t, tm)

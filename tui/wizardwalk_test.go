@@ -72,6 +72,7 @@ var leaveAsIs = map[string][]stage{
 	"sftp":       {{keys: enters(1)}}, // no URL: no SFTP
 	"flex":       {{keys: enters(2)}}, // off, no employer
 	"documents":  {{keys: enters(2)}}, // off, default size (an AFAS without dossier items)
+	"advanced":   {{keys: enters(4)}}, // the defaults
 }
 
 // leave walks past step code, waiting first for shown (what tells the step is on screen) and
