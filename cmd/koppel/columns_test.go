@@ -112,6 +112,9 @@ func TestColumnsCommandAndRoundTrip(t *testing.T) {
 	if !strings.Contains(showJSON, `"fields":[{"column":"Soort_salaris","before":"Bruto maandloon","after":"SV-loon"}]`) {
 		t.Errorf("runs show --json lacks the named fields: %.600s", showJSON)
 	}
+	if bsn := regexp.MustCompile(`[\[,]"\d{9}"[,\]]`).FindString(showJSON); bsn != "" {
+		t.Errorf("runs show --json shows a BSN in full: %s", bsn)
+	}
 
 	if _, errOut, code := c.run("columns", "nobody"); code != 2 || errOut == "" {
 		t.Errorf("unknown profile: exit %d %q", code, errOut)

@@ -24,7 +24,7 @@ func (a *app) changeColumns(s *store.Store, name string, changes []store.Change)
 	}
 	out := make([]changeJSON, len(changes))
 	for i, c := range changes {
-		out[i] = changeJSON{Change: c, Fields: engine.ChangedColumns(p, c)}
+		out[i] = changeJSON{Change: engine.MaskedChange(c), Fields: engine.ChangedColumns(p, c)}
 	}
 	return out
 }

@@ -221,6 +221,25 @@ type ColumnChange struct {
 	NotDelivered bool `json:"not_delivered,omitempty"`
 }
 
+// MaskedChange is a change as it may be shown: every BSN in its values masked.
+func MaskedChange(c store.Change) store.Change {
+	std := mapping.Columns(c.Entity)
+	mask := func(vals []string) []string {
+		if vals == nil {
+			return nil
+		}
+		out := slices.Clone(vals)
+		for i := range out {
+			if i < len(std) {
+				out[i] = maskIf(std[i], out[i])
+			}
+		}
+		return out
+	}
+	c.Before, c.After = mask(c.Before), mask(c.After)
+	return c
+}
+
 // ChangedColumns are the columns a Gewijzigd change touched, in the profile's names, the BSN
 // masked (nil for other kinds: all of a new or removed record's columns are its values).
 func ChangedColumns(p *profile.Profile, c store.Change) []ColumnChange {
