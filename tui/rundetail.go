@@ -476,7 +476,7 @@ func diffLines(e *env, c store.Change, n int, names columnNames) []string {
 			continue
 		}
 		if mapping.Columns(c.Entity)[i] == "BSN" { // the history shows that a BSN changed, never the number
-			before, after = maskBSN(before), maskBSN(after)
+			before, after = mapping.MaskBSN(before), mapping.MaskBSN(after)
 		}
 		if before == "" {
 			before = "—"
@@ -499,13 +499,6 @@ func diffLines(e *env, c store.Change, n int, names columnNames) []string {
 		return nil
 	}
 	return out
-}
-
-func maskBSN(s string) string {
-	if len(s) < 3 {
-		return s
-	}
-	return strings.Repeat("•", len(s)-2) + s[len(s)-2:]
 }
 
 // uitvalNote, on the Uitval level, compares the records counted as Uitval per entity with those
