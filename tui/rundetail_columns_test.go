@@ -28,6 +28,7 @@ func TestRunDetailNamesConfiguredColumns(t *testing.T) {
 		nr = tb.Rows[2][tb.Col("Medewerker")]
 	})
 	f.sim.Set("Koppel_Medewerkers", "Medewerker", nr, "Telefoonnr_werk", "030-7654321")
+	f.sim.Set("Koppel_Medewerkers", "Medewerker", nr, "BSN", "123456782")
 	p.Couplings.Werknemer.Salary.Kind = "svloon"
 	if err := f.st.PutProfile(p); err != nil {
 		t.Fatal(err)
@@ -46,5 +47,9 @@ func TestRunDetailNamesConfiguredColumns(t *testing.T) {
 	}
 	if !strings.Contains(lines, "Telefoon_werk") || !strings.Contains(lines, "SV-loon (niet geleverd)") || strings.Contains(lines, "TelefoonWerk") {
 		t.Errorf("change of %s:\n%s", nr, lines)
+	}
+	// That the BSN changed is shown, never the number.
+	if !strings.Contains(lines, "BSN") || !strings.Contains(lines, "******782") || strings.Contains(lines, "123456782") {
+		t.Errorf("BSN change of %s:\n%s", nr, lines)
 	}
 }
