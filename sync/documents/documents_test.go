@@ -222,3 +222,13 @@ func TestSizeText(t *testing.T) {
 		}
 	}
 }
+
+// The kept characters end exactly at their ranges' bounds.
+func TestSafeNameBounds(t *testing.T) {
+	if got := SafeName("azAZ09.-_"); got != "azAZ09.-_" {
+		t.Errorf("the bounds themselves: %q", got)
+	}
+	if got := SafeName("x`{@[/:"); got != "x______" {
+		t.Errorf("just outside the bounds: %q", got)
+	}
+}
