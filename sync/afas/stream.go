@@ -2,9 +2,11 @@ package afas
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -1413,20 +1415,29 @@ func (s *scanner) decodeOuter() error {
 				i++
 				lastCR = c == '\r'
 			default:
-				j := i + 1
-				end := len(win)
-				if end-i > limit-w {
-					end = i + limit - w
+				// Plain text, eight bytes at a time while no byte needs the slow path; dst
+				// has room for eight past limit.
+				for len(win)-i >= 8 && w < limit {
+					x := binary.LittleEndian.Uint64(win[i:])
+					binary.LittleEndian.PutUint64(dst[w:], x)
+					if m := outerSpecial(x); m != 0 {
+						n := bits.TrailingZeros64(m) >> 3
+						i += n
+						w += n
+						break
+					}
+					i += 8
+					w += 8
 				}
-				for j < end {
-					c := win[j]
+				for i < len(win) && w < limit {
+					c := win[i]
 					if c == '&' || c == '<' || c == '\r' || c == '\n' {
 						break
 					}
-					j++
+					dst[w] = c
+					w++
+					i++
 				}
-				w += copy(dst[w:], win[i:j])
-				i = j
 				lastCR = false
 			}
 		}
@@ -1457,6 +1468,15 @@ func (s *scanner) decodeOuter() error {
 	s.lastCR = lastCR
 	s.iw = w
 	return err
+}
+
+// outerSpecial returns a word with the high bit set in the byte of x (little endian) that is the
+// first '&', '<', CR or LF, zero if none is. Bytes above the first one found may be marked
+// wrongly (the borrow of the zero-byte test), so only the lowest mark counts.
+func outerSpecial(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
+	return zero(x^(lo*'&')) | zero(x^(lo*'<')) | zero(x^(lo*'\r')) | zero(x^(lo*'\n'))
 }
 
 // outerMarkup handles markup at '<' inside an envelope element's text: a comment or processing
@@ -2237,6 +2257,12 @@ func (s *scanner) row(d *doc, self bool) error {
 	d.pos = 0
 	if !self {
 		for {
+			if s.fastStart(d) {
+				if err := s.field(d, false); err != nil {
+					return err
+				}
+				continue
+			}
 			k, fself, err := s.nextMarkup("inside a row, outside its fields")
 			if err != nil {
 				return err
@@ -2251,6 +2277,27 @@ func (s *scanner) row(d *doc, self bool) error {
 	}
 	d.page.Rows++
 	return d.fn(*row)
+}
+
+// fastStart reads the start tag "<wire>" of the field the rows before predict (d.order[d.pos]),
+// AFAS's usual case, without the general tokenizer. Anything else (another name, a prefix,
+// attributes, whitespace, a self-closing tag, a tag split over the buffer's end) returns false
+// with nothing read, for markup to read as before.
+func (s *scanner) fastStart(d *doc) bool {
+	if d.pos >= len(d.order) || len(s.stkOff) >= maxDepth {
+		return false
+	}
+	wire := d.order[d.pos].wire
+	n := len(wire)
+	p := s.ib[s.ir:s.iw]
+	if len(p) < n+2 || p[0] != '<' || p[n+1] != '>' || !bytes.Equal(p[1:n+1], wire) {
+		return false
+	}
+	s.ir += n + 2
+	s.qn = append(s.qn[:0], wire...)
+	s.stkOff = append(s.stkOff, len(s.stk))
+	s.stk = append(s.stk, wire...)
+	return true
 }
 
 // lookup maps a field's wire name to its slot, predicting from the field order of the rows
