@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/internal/memlimit"
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
@@ -110,11 +111,15 @@ func measure(b *testing.B, st *store.Store, name string) measured {
 	base := heapInUse()
 	peak := sampler()
 	start := time.Now()
-	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks.
+	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks, and
+	// FILE.smaps the process's mappings then (what of the state files is resident).
 	var emit func(engine.Event)
 	if path := os.Getenv("KOPPEL_HEAPPROFILE"); path != "" {
 		emit = func(ev engine.Event) {
 			if ev.Type == "stage" && ev.Stage == engine.StageCompare {
+				if b, err := os.ReadFile("/proc/self/smaps"); err == nil {
+					_ = os.WriteFile(path+".smaps", b, 0o644)
+				}
 				if f, err := os.Create(path); err == nil {
 					_ = pprof.Lookup("heap").WriteTo(f, 0)
 					f.Close()
@@ -122,8 +127,12 @@ func measure(b *testing.B, st *store.Store, name string) measured {
 			}
 		}
 	}
-	res, err := engine.New(st).Run(context.Background(), name, engine.Options{}, emit)
+	// The memory limit the koppel binary sets for itself (cmd/koppel's main).
+	ctx, stop := context.WithCancel(context.Background())
+	memlimit.Start(ctx)
+	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
+	stop()
 	top := peak()
 	if err != nil {
 		b.Fatal(err)
