@@ -543,11 +543,12 @@ func (s *scanner) oskipUntil(end string) error {
 	}
 }
 
-// oskipComment skips a comment after its "<!--"; "--" inside is an error, as in encoding/xml.
-func (s *scanner) oskipComment() error {
+// skipComment skips a comment after its "<!--", reading from next (the envelope's bytes or the
+// document's); "--" inside is an error, as in encoding/xml.
+func skipComment(next func() (byte, error)) error {
 	var b0, b1 byte
 	for {
-		c, err := s.obyte()
+		c, err := next()
 		if err != nil {
 			return err
 		}
@@ -742,7 +743,7 @@ func (s *scanner) onext(skipText bool) (otok, error) {
 			switch {
 			case bytes.HasPrefix(p, []byte("!--")):
 				_, _ = s.br.Discard(3)
-				if err := s.oskipComment(); err != nil {
+				if err := skipComment(s.obyte); err != nil {
 					return 0, err
 				}
 				continue
@@ -1212,21 +1213,24 @@ func (s *scanner) oref() (r rune, legal bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
+	return charRef(c, s.obyte)
+}
+
+// charRef reads a reference whose first byte after the '&' is c, the rest from next (the
+// envelope's bytes or the document's).
+func charRef(c byte, next func() (byte, error)) (r rune, legal bool, err error) {
 	if c == '#' {
-		return numRef(s.obyte)
+		return numRef(next)
 	}
 	var name [8]byte
 	n := 0
-	for {
-		if c == ';' {
-			break
-		}
+	for c != ';' {
 		if !isNameByte(c) || n == len(name) {
 			return 0, false, malformed("invalid entity reference &%s", name[:n])
 		}
 		name[n] = c
 		n++
-		if c, err = s.obyte(); err != nil {
+		if c, err = next(); err != nil {
 			return 0, false, err
 		}
 	}
@@ -1498,7 +1502,7 @@ func (s *scanner) outerMarkup() (done bool, err error) {
 		switch {
 		case bytes.HasPrefix(p, []byte("<!--")):
 			_, _ = s.br.Discard(4)
-			return false, s.oskipComment()
+			return false, skipComment(s.obyte)
 		case bytes.HasPrefix(p, []byte("<![CDATA[")):
 			_, _ = s.br.Discard(9)
 			s.inCDATA = true
@@ -1695,23 +1699,6 @@ func (s *scanner) skipTo(end string) error {
 	}
 }
 
-func (s *scanner) skipComment() error {
-	var b0, b1 byte
-	for {
-		c, err := s.ibyte()
-		if err != nil {
-			return err
-		}
-		if b0 == '-' && b1 == '-' {
-			if c != '>' {
-				return malformed(`"--" inside a comment`)
-			}
-			return nil
-		}
-		b0, b1 = b1, c
-	}
-}
-
 type mk int
 
 const (
@@ -1769,7 +1756,7 @@ func (s *scanner) markup() (k mk, self bool, err error) {
 		switch {
 		case bytes.HasPrefix(p, []byte("<!--")):
 			s.ir += 4
-			return mkSkip, false, s.skipComment()
+			return mkSkip, false, skipComment(s.ibyte)
 		case bytes.HasPrefix(p, []byte("<![CDATA[")):
 			s.ir += 9
 			return mkCDATA, false, nil
@@ -1950,25 +1937,7 @@ func (s *scanner) iref() (r rune, legal bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if c == '#' {
-		return numRef(s.ibyte)
-	}
-	var name [8]byte
-	n := 0
-	for c != ';' {
-		if !isNameByte(c) || n == len(name) {
-			return 0, false, malformed("invalid entity reference &%s", name[:n])
-		}
-		name[n] = c
-		n++
-		if c, err = s.ibyte(); err != nil {
-			return 0, false, err
-		}
-	}
-	if r, ok := namedEntity(name[:n]); ok {
-		return r, true, nil
-	}
-	return 0, false, malformed("unknown entity &%s;", name[:n])
+	return charRef(c, s.ibyte)
 }
 
 func (s *scanner) push() error {
