@@ -2331,7 +2331,7 @@ func (s *scanner) field(d *doc, self bool) error {
 	s.val = s.val[:0]
 	var bad error
 	cleaned := false
-	if !self {
+	if !self && !s.fastText() {
 		var err error
 		if bad, cleaned, err = s.fieldText(); err != nil {
 			return err
@@ -2390,6 +2390,32 @@ func (d *doc) parse(sl *slot, b []byte) (Value, error) {
 		d.cached++
 	}
 	return v, err
+}
+
+// fastText reads the value of AFAS's usual field, printable ASCII without references followed by
+// the end tag of the open element, into s.val, without fieldText's general loop. Anything else
+// (a reference, a line break, CDATA, a nested element, a multi-byte character, a value running
+// past the buffered bytes) returns false with nothing read, for fieldText to read as before.
+func (s *scanner) fastText() bool {
+	p := s.ib[s.ir:s.iw]
+	i := 0
+	for i < len(p) && p[i] >= 0x20 && p[i] < utf8.RuneSelf && p[i] != '<' && p[i] != '&' {
+		i++
+	}
+	n := len(s.stkOff)
+	if n == 0 || i > MaxValueBytes {
+		return false
+	}
+	top := s.stk[s.stkOff[n-1]:]
+	end := p[i:]
+	if len(end) < len(top)+3 || end[0] != '<' || end[1] != '/' || end[len(top)+2] != '>' || !bytes.Equal(end[2:len(top)+2], top) {
+		return false
+	}
+	s.val = append(s.val[:0], p[:i]...)
+	s.ir += i + len(top) + 3
+	s.stk = s.stk[:s.stkOff[n-1]]
+	s.stkOff = s.stkOff[:n-1]
+	return true
 }
 
 // fieldText reads a whitelisted field's content after its start tag, through its end tag, into
