@@ -417,14 +417,22 @@ func (h *handle) guard(err *error) {
 func (h *handle) view(fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer h.guard(&err)
-	return h.db.View(fn)
+	return h.db.View(func(tx *bolt.Tx) error {
+		err := fn(tx)
+		h.releaseMapped(tx)
+		return err
+	})
 }
 
 // update runs a durable write transaction.
 func (h *handle) update(fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer h.guard(&err)
-	return h.db.Update(fn)
+	return h.db.Update(func(tx *bolt.Tx) error {
+		err := fn(tx)
+		h.releaseMapped(tx)
+		return err
+	})
 }
 
 // Profile file names: a profile name as koppel validates it is used as it is; any other name is

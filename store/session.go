@@ -348,7 +348,11 @@ func eachState(ph *handle, name, entity string, fn func(key string, vals []strin
 		if eb == nil {
 			return nil
 		}
+		n := 0
 		return eb.ForEach(func(k, v []byte) error {
+			if n++; n%releaseRecords == 0 {
+				ph.releaseMapped(tx)
+			}
 			vals, err := DecodeValues(v)
 			if err != nil {
 				return fmt.Errorf("state %s/%s %q: %w", name, entity, k, err)
@@ -456,14 +460,16 @@ func (h *Session) EachDelivered(entity string, fn func(key string, vals []string
 	return h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
 		if st == nil {
-			return merge(eb, nil, entity, fn)
+			return merge(eb, nil, entity, fn, func() { h.h.releaseMapped(tx) })
 		}
-		return st.view(func(stx *bolt.Tx) error { return merge(eb, stx.Bucket([]byte(entity)), entity, fn) })
+		return st.view(func(stx *bolt.Tx) error {
+			return merge(eb, stx.Bucket([]byte(entity)), entity, fn, func() { h.h.releaseMapped(tx); st.releaseMapped(stx) })
+		})
 	})
 }
 
-// merge walks state and stage side by side.
-func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []string, kind string) error) error {
+// merge walks state and stage side by side, calling release every releaseRecords records.
+func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []string, kind string) error, release func()) error {
 	var sc, gc *bolt.Cursor
 	var k1, v1, k2, v2 []byte
 	if state != nil {
@@ -474,7 +480,10 @@ func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []
 		gc = stage.Cursor()
 		k2, v2 = gc.First()
 	}
-	for k1 != nil || k2 != nil {
+	for n := 1; k1 != nil || k2 != nil; n++ {
+		if n%releaseRecords == 0 {
+			release()
+		}
 		var key []byte
 		var vals []string
 		var kind string
@@ -548,7 +557,14 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 	if h.stage != nil {
 		err := h.stage.view(func(tx *bolt.Tx) error {
 			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
-				rows += b.Stats().KeyN
+				// Counted by a cursor rather than b.Stats, so the walk can drop the pages it
+				// read from the resident set as it goes.
+				c := b.Cursor()
+				for k, _ := c.First(); k != nil; k, _ = c.Next() {
+					if rows++; rows%releaseRecords == 0 {
+						h.stage.releaseMapped(tx)
+					}
+				}
 				return nil
 			})
 		})

@@ -40,12 +40,10 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -459,20 +457,27 @@ func EncodeValues(vals []string) []byte {
 	return AppendValues(make([]byte, 0, n), vals)
 }
 
-// DecodeValues reads what EncodeValues wrote.
+// DecodeValues reads what EncodeValues wrote. The values share one copy of b (two allocations
+// a record, not two a value: a run decodes every stored record it compares).
 func DecodeValues(b []byte) ([]string, error) {
-	var out []string
-	r := bytes.NewReader(b)
-	for r.Len() > 0 {
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n > uint64(r.Len()) {
+	count := 0
+	for i := 0; i < len(b); count++ {
+		n, k := binary.Uvarint(b[i:])
+		if k <= 0 || n > uint64(len(b)-i-k) {
 			return nil, errors.New("corrupt value")
 		}
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, errors.New("corrupt value")
-		}
-		out = append(out, string(buf))
+		i += k + int(n)
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	all := string(b)
+	out := make([]string, 0, count)
+	for i := 0; i < len(b); {
+		n, k := binary.Uvarint(b[i:])
+		i += k
+		out = append(out, all[i:i+int(n)])
+		i += int(n)
 	}
 	return out, nil
 }

@@ -220,3 +220,25 @@ func TestStoreOfAnotherVersionIsRefused(t *testing.T) {
 		t.Errorf("open: %v", err)
 	}
 }
+
+func TestDecodeValuesRefusesBrokenLengths(t *testing.T) {
+	for _, b := range [][]byte{{0x80}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, {0x01, 'a', 0x02, 'b'}} {
+		if got, err := store.DecodeValues(b); err == nil {
+			t.Errorf("% x read as %q", b, got)
+		}
+	}
+}
+
+func BenchmarkDecodeValues(b *testing.B) {
+	vals := make([]string, 27)
+	for i := range vals {
+		vals[i] = strings.Repeat("v", i%12)
+	}
+	raw := store.EncodeValues(vals)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := store.DecodeValues(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

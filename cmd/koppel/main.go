@@ -11,11 +11,13 @@ import (
 
 	// First of all packages: keeps Bubble Tea's init from probing the terminal.
 	"github.com/koppel-nl/koppel/cmd/koppel/internal/quietterm"
+	"github.com/koppel-nl/koppel/internal/memlimit"
 )
 
 func main() {
 	quietterm.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	memlimit.Start(ctx)
 	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)

@@ -2,9 +2,11 @@ package afas
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -541,11 +543,12 @@ func (s *scanner) oskipUntil(end string) error {
 	}
 }
 
-// oskipComment skips a comment after its "<!--"; "--" inside is an error, as in encoding/xml.
-func (s *scanner) oskipComment() error {
+// skipComment skips a comment after its "<!--", reading from next (the envelope's bytes or the
+// document's); "--" inside is an error, as in encoding/xml.
+func skipComment(next func() (byte, error)) error {
 	var b0, b1 byte
 	for {
-		c, err := s.obyte()
+		c, err := next()
 		if err != nil {
 			return err
 		}
@@ -740,7 +743,7 @@ func (s *scanner) onext(skipText bool) (otok, error) {
 			switch {
 			case bytes.HasPrefix(p, []byte("!--")):
 				_, _ = s.br.Discard(3)
-				if err := s.oskipComment(); err != nil {
+				if err := skipComment(s.obyte); err != nil {
 					return 0, err
 				}
 				continue
@@ -1210,21 +1213,24 @@ func (s *scanner) oref() (r rune, legal bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
+	return charRef(c, s.obyte)
+}
+
+// charRef reads a reference whose first byte after the '&' is c, the rest from next (the
+// envelope's bytes or the document's).
+func charRef(c byte, next func() (byte, error)) (r rune, legal bool, err error) {
 	if c == '#' {
-		return numRef(s.obyte)
+		return numRef(next)
 	}
 	var name [8]byte
 	n := 0
-	for {
-		if c == ';' {
-			break
-		}
+	for c != ';' {
 		if !isNameByte(c) || n == len(name) {
 			return 0, false, malformed("invalid entity reference &%s", name[:n])
 		}
 		name[n] = c
 		n++
-		if c, err = s.obyte(); err != nil {
+		if c, err = next(); err != nil {
 			return 0, false, err
 		}
 	}
@@ -1413,20 +1419,29 @@ func (s *scanner) decodeOuter() error {
 				i++
 				lastCR = c == '\r'
 			default:
-				j := i + 1
-				end := len(win)
-				if end-i > limit-w {
-					end = i + limit - w
+				// Plain text, eight bytes at a time while no byte needs the slow path; dst
+				// has room for eight past limit.
+				for len(win)-i >= 8 && w < limit {
+					x := binary.LittleEndian.Uint64(win[i:])
+					binary.LittleEndian.PutUint64(dst[w:], x)
+					if m := outerSpecial(x); m != 0 {
+						n := bits.TrailingZeros64(m) >> 3
+						i += n
+						w += n
+						break
+					}
+					i += 8
+					w += 8
 				}
-				for j < end {
-					c := win[j]
+				for i < len(win) && w < limit {
+					c := win[i]
 					if c == '&' || c == '<' || c == '\r' || c == '\n' {
 						break
 					}
-					j++
+					dst[w] = c
+					w++
+					i++
 				}
-				w += copy(dst[w:], win[i:j])
-				i = j
 				lastCR = false
 			}
 		}
@@ -1459,6 +1474,15 @@ func (s *scanner) decodeOuter() error {
 	return err
 }
 
+// outerSpecial returns a word with the high bit set in the byte of x (little endian) that is the
+// first '&', '<', CR or LF, zero if none is. Bytes above the first one found may be marked
+// wrongly (the borrow of the zero-byte test), so only the lowest mark counts.
+func outerSpecial(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
+	return zero(x^(lo*'&')) | zero(x^(lo*'<')) | zero(x^(lo*'\r')) | zero(x^(lo*'\n'))
+}
+
 // outerMarkup handles markup at '<' inside an envelope element's text: a comment or processing
 // instruction is skipped, CDATA entered; at an end tag done is true and the tag is left unread.
 func (s *scanner) outerMarkup() (done bool, err error) {
@@ -1478,7 +1502,7 @@ func (s *scanner) outerMarkup() (done bool, err error) {
 		switch {
 		case bytes.HasPrefix(p, []byte("<!--")):
 			_, _ = s.br.Discard(4)
-			return false, s.oskipComment()
+			return false, skipComment(s.obyte)
 		case bytes.HasPrefix(p, []byte("<![CDATA[")):
 			_, _ = s.br.Discard(9)
 			s.inCDATA = true
@@ -1675,23 +1699,6 @@ func (s *scanner) skipTo(end string) error {
 	}
 }
 
-func (s *scanner) skipComment() error {
-	var b0, b1 byte
-	for {
-		c, err := s.ibyte()
-		if err != nil {
-			return err
-		}
-		if b0 == '-' && b1 == '-' {
-			if c != '>' {
-				return malformed(`"--" inside a comment`)
-			}
-			return nil
-		}
-		b0, b1 = b1, c
-	}
-}
-
 type mk int
 
 const (
@@ -1749,7 +1756,7 @@ func (s *scanner) markup() (k mk, self bool, err error) {
 		switch {
 		case bytes.HasPrefix(p, []byte("<!--")):
 			s.ir += 4
-			return mkSkip, false, s.skipComment()
+			return mkSkip, false, skipComment(s.ibyte)
 		case bytes.HasPrefix(p, []byte("<![CDATA[")):
 			s.ir += 9
 			return mkCDATA, false, nil
@@ -1930,25 +1937,7 @@ func (s *scanner) iref() (r rune, legal bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if c == '#' {
-		return numRef(s.ibyte)
-	}
-	var name [8]byte
-	n := 0
-	for c != ';' {
-		if !isNameByte(c) || n == len(name) {
-			return 0, false, malformed("invalid entity reference &%s", name[:n])
-		}
-		name[n] = c
-		n++
-		if c, err = s.ibyte(); err != nil {
-			return 0, false, err
-		}
-	}
-	if r, ok := namedEntity(name[:n]); ok {
-		return r, true, nil
-	}
-	return 0, false, malformed("unknown entity &%s;", name[:n])
+	return charRef(c, s.ibyte)
 }
 
 func (s *scanner) push() error {
@@ -2237,6 +2226,12 @@ func (s *scanner) row(d *doc, self bool) error {
 	d.pos = 0
 	if !self {
 		for {
+			if s.fastStart(d) {
+				if err := s.field(d, false); err != nil {
+					return err
+				}
+				continue
+			}
 			k, fself, err := s.nextMarkup("inside a row, outside its fields")
 			if err != nil {
 				return err
@@ -2251,6 +2246,27 @@ func (s *scanner) row(d *doc, self bool) error {
 	}
 	d.page.Rows++
 	return d.fn(*row)
+}
+
+// fastStart reads the start tag "<wire>" of the field the rows before predict (d.order[d.pos]),
+// AFAS's usual case, without the general tokenizer. Anything else (another name, a prefix,
+// attributes, whitespace, a self-closing tag, a tag split over the buffer's end) returns false
+// with nothing read, for markup to read as before.
+func (s *scanner) fastStart(d *doc) bool {
+	if d.pos >= len(d.order) || len(s.stkOff) >= maxDepth {
+		return false
+	}
+	wire := d.order[d.pos].wire
+	n := len(wire)
+	p := s.ib[s.ir:s.iw]
+	if len(p) < n+2 || p[0] != '<' || p[n+1] != '>' || !bytes.Equal(p[1:n+1], wire) {
+		return false
+	}
+	s.ir += n + 2
+	s.qn = append(s.qn[:0], wire...)
+	s.stkOff = append(s.stkOff, len(s.stk))
+	s.stk = append(s.stk, wire...)
+	return true
 }
 
 // lookup maps a field's wire name to its slot, predicting from the field order of the rows
@@ -2315,7 +2331,7 @@ func (s *scanner) field(d *doc, self bool) error {
 	s.val = s.val[:0]
 	var bad error
 	cleaned := false
-	if !self {
+	if !self && !s.fastText() {
 		var err error
 		if bad, cleaned, err = s.fieldText(); err != nil {
 			return err
@@ -2374,6 +2390,32 @@ func (d *doc) parse(sl *slot, b []byte) (Value, error) {
 		d.cached++
 	}
 	return v, err
+}
+
+// fastText reads the value of AFAS's usual field, printable ASCII without references followed by
+// the end tag of the open element, into s.val, without fieldText's general loop. Anything else
+// (a reference, a line break, CDATA, a nested element, a multi-byte character, a value running
+// past the buffered bytes) returns false with nothing read, for fieldText to read as before.
+func (s *scanner) fastText() bool {
+	p := s.ib[s.ir:s.iw]
+	i := 0
+	for i < len(p) && p[i] >= 0x20 && p[i] < utf8.RuneSelf && p[i] != '<' && p[i] != '&' {
+		i++
+	}
+	n := len(s.stkOff)
+	if n == 0 || i > MaxValueBytes {
+		return false
+	}
+	top := s.stk[s.stkOff[n-1]:]
+	end := p[i:]
+	if len(end) < len(top)+3 || end[0] != '<' || end[1] != '/' || end[len(top)+2] != '>' || !bytes.Equal(end[2:len(top)+2], top) {
+		return false
+	}
+	s.val = append(s.val[:0], p[:i]...)
+	s.ir += i + len(top) + 3
+	s.stk = s.stk[:s.stkOff[n-1]]
+	s.stkOff = s.stkOff[:n-1]
+	return true
 }
 
 // fieldText reads a whitelisted field's content after its start tag, through its end tag, into

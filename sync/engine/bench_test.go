@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/internal/memlimit"
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
@@ -65,6 +66,10 @@ func benchmarkScale(b *testing.B, employees int) {
 		b.ReportMetric(second.wall.Seconds()/fetchOnly.Seconds(), "2nd/fetch-only")
 		b.ReportMetric(second.heap, "2nd-heap-MiB")
 		b.ReportMetric(second.rss, "2nd-RSS-MiB")
+		b.ReportMetric(first.anon, "1st-RSS-anon-MiB")
+		b.ReportMetric(first.file, "1st-RSS-file-MiB")
+		b.ReportMetric(second.anon, "2nd-RSS-anon-MiB")
+		b.ReportMetric(second.file, "2nd-RSS-file-MiB")
 		b.ReportMetric(fetchOnly.Seconds(), "fetch-only-s")
 		if second.run.StateWrites != 0 {
 			b.Fatalf("a run with nothing changed wrote %d state records", second.run.StateWrites)
@@ -95,6 +100,8 @@ type measured struct {
 	run       *store.Run
 	wall      time.Duration
 	heap, rss float64
+	// anon and file are the peaks of the resident set's anonymous and file-backed parts.
+	anon, file float64
 }
 
 func measure(b *testing.B, st *store.Store, name string) measured {
@@ -104,11 +111,15 @@ func measure(b *testing.B, st *store.Store, name string) measured {
 	base := heapInUse()
 	peak := sampler()
 	start := time.Now()
-	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks.
+	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks, and
+	// FILE.smaps the process's mappings then (what of the state files is resident).
 	var emit func(engine.Event)
 	if path := os.Getenv("KOPPEL_HEAPPROFILE"); path != "" {
 		emit = func(ev engine.Event) {
 			if ev.Type == "stage" && ev.Stage == engine.StageCompare {
+				if b, err := os.ReadFile("/proc/self/smaps"); err == nil {
+					_ = os.WriteFile(path+".smaps", b, 0o644)
+				}
 				if f, err := os.Create(path); err == nil {
 					_ = pprof.Lookup("heap").WriteTo(f, 0)
 					f.Close()
@@ -116,13 +127,18 @@ func measure(b *testing.B, st *store.Store, name string) measured {
 			}
 		}
 	}
-	res, err := engine.New(st).Run(context.Background(), name, engine.Options{}, emit)
+	// The memory limit the koppel binary sets for itself (cmd/koppel's main).
+	ctx, stop := context.WithCancel(context.Background())
+	memlimit.Start(ctx)
+	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
+	stop()
 	top := peak()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return measured{run: res.Run, wall: wall, heap: float64(top-min(base, top)) / (1 << 20), rss: peakRSS()}
+	return measured{run: res.Run, wall: wall, heap: float64(top.heap-min(base, top.heap)) / (1 << 20), rss: peakRSS(),
+		anon: float64(top.anon) / (1 << 20), file: float64(top.file) / (1 << 20)}
 }
 
 // simProcess is `koppel afas-sim` running beside the benchmark.
@@ -291,10 +307,34 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// sampler records the highest heap in use until the returned function is called.
-func sampler() func() uint64 {
+// peaks are the highest heap in use and resident set parts a sampler saw (bytes).
+type peaks struct {
+	heap, anon, file uint64
+}
+
+// rssParts reads the anonymous (heap, stacks) and file-backed (the mapped state file, the
+// binary) parts of the resident set from /proc/self/status (Linux; zero elsewhere).
+func rssParts() (anon, file uint64) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		for name, dst := range map[string]*uint64{"RssAnon:": &anon, "RssFile:": &file} {
+			if v, ok := strings.CutPrefix(line, name); ok {
+				kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				*dst = kb << 10
+			}
+		}
+	}
+	return anon, file
+}
+
+// sampler records the highest heap in use and resident set parts until the returned function
+// is called.
+func sampler() func() peaks {
 	var mu sync.Mutex
-	var top uint64
+	var top peaks
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -303,8 +343,9 @@ func sampler() func() uint64 {
 		defer t.Stop()
 		for {
 			h := heapInUse()
+			anon, file := rssParts()
 			mu.Lock()
-			top = max(top, h)
+			top.heap, top.anon, top.file = max(top.heap, h), max(top.anon, anon), max(top.file, file)
 			mu.Unlock()
 			select {
 			case <-stop:
@@ -313,7 +354,7 @@ func sampler() func() uint64 {
 			}
 		}
 	}()
-	return func() uint64 {
+	return func() peaks {
 		close(stop)
 		<-done
 		mu.Lock()

@@ -92,3 +92,45 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// fastDate must agree with the layouts wherever it answers, and answer for AFAS's usual form.
+func TestFastDateMatchesLayouts(t *testing.T) {
+	for _, s := range []string{"2022-01-31T00:00:00", "2024-02-29T23:59:59", "0000-01-01T00:00:00", "1999-12-31T12:30:45"} {
+		got, ok := fastDate(s)
+		want, err := parseDateLayouts(s)
+		if !ok || err != nil || !got.Equal(want) || got.Location() != want.Location() {
+			t.Errorf("fastDate(%q) = %v, %v; layouts %v, %v", s, got, ok, want, err)
+		}
+	}
+	for _, s := range []string{"2023-02-29T00:00:00", "2022-13-01T00:00:00", "2022-00-10T00:00:00", "2022-01-00T00:00:00",
+		"2022-01-31T24:00:00", "2022-01-31T00:60:00", "2022-01-31T00:00:60", "2022-01-31 00:00:00", "2022-1-031T00:00:00",
+		"+022-01-31T00:00:00", "2022-01-31T00:00:0x", "2022-01-31T00:00:00.5", "2022-01-31"} {
+		if got, ok := fastDate(s); ok {
+			t.Errorf("fastDate(%q) = %v, want no answer", s, got)
+		}
+	}
+}
+
+func FuzzFastDate(f *testing.F) {
+	for _, s := range []string{"2022-01-31T00:00:00", "2024-02-29T23:59:59", "2023-02-29T00:00:00", "2022-01-31T24:00:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := fastDate(s)
+		if !ok {
+			return
+		}
+		want, err := parseDateLayouts(s)
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("fastDate(%q) = %v; layouts %v, %v", s, got, want, err)
+		}
+	})
+}
+
+func BenchmarkParseDate(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseDate("2022-01-31T00:00:00"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
