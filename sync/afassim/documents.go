@@ -201,32 +201,12 @@ type subjectRequest struct {
 // check, latency and injected faults as the GetConnectors. The base64 is written as it is
 // generated.
 func (s *Server) serveSubject(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		_, _ = w.Write(afas.SubjectWSDL)
+	inner, ok := s.soapBody(w, r, afas.SubjectWSDL)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return
-	}
-	if !pause(r, s.opts.Latency) {
-		return
-	}
-	if s.injectFault(w, r) {
-		return
-	}
-	var env envelope
 	var req subjectRequest
-	if err := xml.Unmarshal(body, &env); err != nil {
-		fault(w, http.StatusInternalServerError, "Server was unable to process request. ---> Data at the root level is invalid.")
-		return
-	}
-	if err := xml.Unmarshal(env.Body.Inner, &req); err != nil || req.XMLName.Local != "GetAttachment" {
+	if err := xml.Unmarshal(inner, &req); err != nil || req.XMLName.Local != "GetAttachment" {
 		fault(w, http.StatusInternalServerError, "Server did not recognize the value of HTTP Header SOAPAction: "+r.Header.Get("SOAPAction"))
 		return
 	}

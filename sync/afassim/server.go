@@ -365,33 +365,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		_, _ = w.Write(afas.WSDL)
+	inner, ok := s.soapBody(w, r, afas.WSDL)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	// The body is read first: only then does net/http notice a client that hangs up.
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return
-	}
-	if !pause(r, s.opts.Latency) {
-		return
-	}
-	if s.injectFault(w, r) {
-		return
-	}
-	var env envelope
 	var req request
-	if err := xml.Unmarshal(body, &env); err != nil {
-		fault(w, http.StatusInternalServerError, "Server was unable to process request. ---> Data at the root level is invalid.")
-		return
-	}
-	if err := xml.Unmarshal(env.Body.Inner, &req); err != nil {
+	if err := xml.Unmarshal(inner, &req); err != nil {
 		fault(w, http.StatusInternalServerError, "Server was unable to process request: no operation in body.")
 		return
 	}
@@ -553,4 +532,35 @@ func writeSchema(b *bytes.Buffer, id string, fields []afas.SchemaField) {
 		fmt.Fprintf(b, `<xs:element name="%s" type="%s" minOccurs="0" />`, f.Name, f.XSD)
 	}
 	b.WriteString(`</xs:sequence></xs:complexType></xs:element></xs:choice></xs:complexType></xs:element></xs:schema>`)
+}
+
+// soapBody is what both services do before their operation: the WSDL on ?WSDL, POST only, the
+// body read (only then does net/http notice a client that hangs up), the latency, the injected
+// faults and the SOAP envelope. It returns the envelope's body, or false when it answered.
+func (s *Server) soapBody(w http.ResponseWriter, r *http.Request, wsdl []byte) ([]byte, bool) {
+	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(wsdl)
+		return nil, false
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return nil, false
+	}
+	if !pause(r, s.opts.Latency) {
+		return nil, false
+	}
+	if s.injectFault(w, r) {
+		return nil, false
+	}
+	var env envelope
+	if err := xml.Unmarshal(body, &env); err != nil {
+		fault(w, http.StatusInternalServerError, "Server was unable to process request. ---> Data at the root level is invalid.")
+		return nil, false
+	}
+	return env.Body.Inner, true
 }
