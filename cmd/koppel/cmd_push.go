@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -19,11 +18,6 @@ import (
 
 // exitQueued: delivered to the outbox and recorded, but not (yet) uploaded over SFTP.
 const exitQueued = 4
-
-// stallEnv, set to "after-upload" (tests only), makes koppel stop for good right after an
-// upload is complete on the server and before the store records it: the moment a crash must
-// not make the next upload send twice. The end-to-end test kills the process there.
-const stallEnv = "KOPPEL_TEST_STALL"
 
 func (a *app) pushCommand() *cobra.Command {
 	var jsonOut bool
@@ -99,23 +93,6 @@ func (a *app) push(s *store.Store, name string, opts engine.Options, jsonOut boo
 		return &exitError{code: exitQueued, err: errors.New(errText)}
 	}
 	return nil
-}
-
-// stalling wraps an event function for the end-to-end test of a crash between upload and
-// record (stallEnv); otherwise it is emit itself.
-func (a *app) stalling(emit func(engine.Event)) func(engine.Event) {
-	if a.getenv(stallEnv) != "after-upload" {
-		return emit
-	}
-	return func(ev engine.Event) {
-		emit(ev)
-		if ev.Type == "upload" && ev.Upload.Status == engine.UploadSent {
-			if f, ok := a.stdout.(*os.File); ok {
-				_ = f.Sync()
-			}
-			<-a.ctx.Done() // until killed (or interrupted)
-		}
-	}
 }
 
 // uploadJSON is an upload event's wire form for --json.
