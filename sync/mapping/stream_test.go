@@ -211,8 +211,8 @@ func TestCleanedFieldsAreReported(t *testing.T) {
 }
 
 func TestBSNKeepsOnlyDigits(t *testing.T) {
-	// Separators go, every digit stays: 0 and 9 are the edges.
-	for in, want := range map[string]string{"1234/5678/2": "123456782", "12345678:2": "123456782", "123 456 782": "123456782", "099452741": "099452741", "99452741": "099452741"} {
+	// Separators go, every digit stays: 0 and 9 are the edges, a 0 inside too.
+	for in, want := range map[string]string{"1234/5678/2": "123456782", "12345678:2": "123456782", "123 456 782": "123456782", "099452741": "099452741", "99452741": "099452741", "100000009": "100000009"} {
 		got, _ := NormalizeBSN(in)
 		if got != want {
 			t.Errorf("NormalizeBSN(%q) = %q, want %q", in, got, want)
