@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/koppel-nl/koppel/sync/afas"
-	"github.com/koppel-nl/koppel/sync/token"
 )
 
 // SubjectPath is where AppConnectorSubject.asmx answers, beside Path, as on real AFAS.
@@ -210,13 +209,7 @@ func (s *Server) serveSubject(w http.ResponseWriter, r *http.Request) {
 		fault(w, http.StatusInternalServerError, "Server did not recognize the value of HTTP Header SOAPAction: "+r.Header.Get("SOAPAction"))
 		return
 	}
-	tok, ok := s.tokenOf(r.Header.Get("Authorization"), req.Token)
-	if !ok {
-		fault(w, http.StatusInternalServerError, "Server was unable to process request: the Authorization header is malformed.")
-		return
-	}
-	if token.TokenDataOf(tok) != s.token {
-		fault(w, http.StatusInternalServerError, "Invalid token: the token is not valid for this environment (AfasToken)")
+	if !s.authorized(w, r, req.Token) {
 		return
 	}
 	subject, _ := strconv.ParseInt(strings.TrimSpace(req.SubjectID), 10, 64)

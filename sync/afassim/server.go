@@ -379,13 +379,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault(w, http.StatusInternalServerError, "Server did not recognize the value of HTTP Header SOAPAction: "+r.Header.Get("SOAPAction"))
 		return
 	}
-	tok, ok := s.tokenOf(r.Header.Get("Authorization"), req.Token)
-	if !ok {
-		fault(w, http.StatusInternalServerError, "Server was unable to process request: the Authorization header is malformed.")
-		return
-	}
-	if token.TokenDataOf(tok) != s.token {
-		fault(w, http.StatusInternalServerError, "Invalid token: the token is not valid for this environment (AfasToken)")
+	if !s.authorized(w, r, req.Token) {
 		return
 	}
 	p, status, msg := s.query(req)
@@ -563,4 +557,19 @@ func (s *Server) soapBody(w http.ResponseWriter, r *http.Request, wsdl []byte) (
 		return nil, false
 	}
 	return env.Body.Inner, true
+}
+
+// authorized checks the token of a request (its Authorization header, else the token in the
+// body) as AFAS does, answering the fault itself when it is wrong.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, bodyToken string) bool {
+	tok, ok := s.tokenOf(r.Header.Get("Authorization"), bodyToken)
+	if !ok {
+		fault(w, http.StatusInternalServerError, "Server was unable to process request: the Authorization header is malformed.")
+		return false
+	}
+	if token.TokenDataOf(tok) != s.token {
+		fault(w, http.StatusInternalServerError, "Invalid token: the token is not valid for this environment (AfasToken)")
+		return false
+	}
+	return true
 }

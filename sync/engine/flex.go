@@ -13,21 +13,7 @@ import (
 // filled reads back the employment rows held in flex mode, gives each its person's fields and
 // compares them.
 func (pl *pipeline) filled(ctx context.Context, held *spill, d *diff) error {
-	var batch []mapping.Record
-	err := held.each(func(rec mapping.Record, _ mapping.AbsenceInfo) error {
-		pl.m.FillPerson(&rec)
-		batch = append(batch, rec)
-		if len(batch) >= stageBatch {
-			err := d.records(batch)
-			batch = batch[:0]
-			return err
-		}
-		return ctx.Err()
-	})
-	if err != nil {
-		return err
-	}
-	return d.records(batch)
+	return held.replay(ctx, d, func(rec *mapping.Record, _ mapping.AbsenceInfo) { pl.m.FillPerson(rec) })
 }
 
 // placements maps and compares Koppel_Plaatsingen once the delivered persons are known (waitErr

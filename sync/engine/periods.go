@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -153,6 +154,26 @@ func (s *spill) each(fn func(rec mapping.Record, info mapping.AbsenceInfo) error
 		}
 	}
 	return nil
+}
+
+// replay reads the held records back in order, completes each with fill and hands them to d
+// in staging batches.
+func (s *spill) replay(ctx context.Context, d *diff, fill func(*mapping.Record, mapping.AbsenceInfo)) error {
+	var batch []mapping.Record
+	err := s.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
+		fill(&rec, info)
+		batch = append(batch, rec)
+		if len(batch) >= stageBatch {
+			err := d.records(batch)
+			batch = batch[:0]
+			return err
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	return d.records(batch)
 }
 
 func (s *spill) close() {

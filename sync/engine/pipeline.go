@@ -252,21 +252,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			if err := keepHistory(pl.sess, idx.kept); err != nil {
 				return err
 			}
-			var batch []mapping.Record
-			err = sp.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
-				cols.fill(&rec, info)
-				batch = append(batch, rec)
-				if len(batch) >= stageBatch {
-					err := d.records(batch)
-					batch = batch[:0]
-					return err
-				}
-				return ctx.Err()
-			})
-			if err != nil {
-				return err
-			}
-			if err := d.records(batch); err != nil {
+			if err := sp.replay(ctx, d, cols.fill); err != nil {
 				return err
 			}
 			return d.finish()
