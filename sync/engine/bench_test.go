@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,12 +49,14 @@ func benchmarkScale(b *testing.B, employees int) {
 		b.StopTimer()
 		sim := startSimProcess(b, "--employees", strconv.Itoa(employees), "--seed", "1")
 		st, name := benchStore(b, sim)
-		fetchOnly := sim.fetchOnly(b, 4, 0)
+		sim0 := sim.cpu()
+		fetchOnly, answered := sim.fetchOnly(b, 4, 0)
+		fetchSim := sim.cpu() - sim0
 		b.StartTimer()
 
-		first := measure(b, st, name)
+		first := measure(b, sim, st, name)
 		b.StopTimer()
-		second := measure(b, st, name)
+		second := measure(b, sim, st, name)
 		rows := 0
 		for _, ent := range []string{"departments", "employees", "employments", "absences"} {
 			rows += first.run.Entities[ent].Fetched
@@ -71,6 +75,13 @@ func benchmarkScale(b *testing.B, employees int) {
 		b.ReportMetric(second.anon, "2nd-RSS-anon-MiB")
 		b.ReportMetric(second.file, "2nd-RSS-file-MiB")
 		b.ReportMetric(fetchOnly.Seconds(), "fetch-only-s")
+		b.ReportMetric(float64(answered)/1e6, "answers-MB")
+		// CPU seconds: koppel's and the simulator's during each run, the simulator's for the
+		// fetch-only client. Both share this machine's cores.
+		b.ReportMetric(first.cpu.Seconds(), "1st-cpu-s")
+		b.ReportMetric(first.simCPU.Seconds(), "1st-sim-cpu-s")
+		b.ReportMetric(second.cpu.Seconds(), "2nd-cpu-s")
+		b.ReportMetric(fetchSim.Seconds(), "fetch-only-sim-cpu-s")
 		if second.run.StateWrites != 0 {
 			b.Fatalf("a run with nothing changed wrote %d state records", second.run.StateWrites)
 		}
@@ -83,11 +94,11 @@ func BenchmarkSchedule20k(b *testing.B) {
 		b.StopTimer()
 		sim := startSimProcess(b, "--employees", "20000", "--seed", "1", "--latency", "500ms", "--row-cost", "20us")
 		st, name := benchStore(b, sim)
-		classic := sim.fetchOnly(b, 4, 0)
-		old := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
-		measure(b, st, name)             // the first run records the page boundaries
+		classic, _ := sim.fetchOnly(b, 4, 0)
+		old, _ := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
+		measure(b, sim, st, name)        // the first run records the page boundaries
 		b.StartTimer()
-		second := measure(b, st, name)
+		second := measure(b, sim, st, name)
 		b.StopTimer()
 		b.ReportMetric(second.wall.Seconds(), "koppel-s")
 		b.ReportMetric(classic.Seconds(), "classic-s")
@@ -97,19 +108,31 @@ func BenchmarkSchedule20k(b *testing.B) {
 }
 
 type measured struct {
-	run       *store.Run
-	wall      time.Duration
-	heap, rss float64
+	run  *store.Run
+	wall time.Duration
+	// cpu is this process's CPU time during the run, simCPU the simulator's.
+	cpu, simCPU time.Duration
+	heap, rss   float64
 	// anon and file are the peaks of the resident set's anonymous and file-backed parts.
 	anon, file float64
 }
 
-func measure(b *testing.B, st *store.Store, name string) measured {
+func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measured {
 	b.Helper()
 	runtime.GC()
 	resetPeakRSS()
 	base := heapInUse()
 	peak := sampler()
+	// KOPPEL_CPUPROFILE=FILE profiles the CPU of the first run measured (FILE), not the
+	// simulator's start or the fetch-only client.
+	if path := os.Getenv("KOPPEL_CPUPROFILE"); path != "" {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
+	cpu0, sim0 := selfCPU(), sim.cpu()
 	start := time.Now()
 	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks, and
 	// FILE.smaps the process's mappings then (what of the state files is resident).
@@ -130,20 +153,60 @@ func measure(b *testing.B, st *store.Store, name string) measured {
 	// The memory limit the koppel binary sets for itself (cmd/koppel's main).
 	ctx, stop := context.WithCancel(context.Background())
 	memlimit.Start(ctx)
+	// KOPPEL_STAGES=1 logs when each stage of the run began.
+	if os.Getenv("KOPPEL_STAGES") != "" {
+		inner := emit
+		emit = func(ev engine.Event) {
+			if ev.Type == "stage" {
+				b.Logf("%6.2fs %s", time.Since(start).Seconds(), ev.Stage)
+			}
+			if inner != nil {
+				inner(ev)
+			}
+		}
+	}
 	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
+	cpu, simCPU := selfCPU()-cpu0, sim.cpu()-sim0
 	stop()
 	top := peak()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return measured{run: res.Run, wall: wall, heap: float64(top.heap-min(base, top.heap)) / (1 << 20), rss: peakRSS(),
+	return measured{run: res.Run, wall: wall, cpu: cpu, simCPU: simCPU, heap: float64(top.heap-min(base, top.heap)) / (1 << 20), rss: peakRSS(),
 		anon: float64(top.anon) / (1 << 20), file: float64(top.file) / (1 << 20)}
 }
 
 // simProcess is `koppel afas-sim` running beside the benchmark.
 type simProcess struct {
 	url, token string
+	pid        int
+}
+
+// cpu is the simulator's CPU time so far (user and system, Linux; zero elsewhere).
+func (s *simProcess) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+	_, rest, _ := bytes.Cut(data, []byte(") "))
+	f := strings.Fields(string(rest))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // clock ticks of 1/100 s (USER_HZ)
+}
+
+// selfCPU is this process's CPU time so far (user and system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func startSimProcess(b *testing.B, args ...string) *simProcess {
@@ -162,7 +225,7 @@ func startSimProcess(b *testing.B, args ...string) *simProcess {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sim := &simProcess{}
+	sim := &simProcess{pid: cmd.Process.Pid}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		line := sc.Text()
@@ -212,7 +275,7 @@ func benchStore(b *testing.B, sim *simProcess) (*store.Store, string) {
 // fetchOnly reads the same pages a run reads — same connectors, fields, sort and date-from
 // filters, the guideline page size unless take is set — four connectors in parallel, each page
 // after the previous one (skip/take), and decodes nothing: the floor of what reading costs.
-func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) time.Duration {
+func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) (time.Duration, int64) {
 	b.Helper()
 	tok, _, err := token.NormalizeToken(s.token)
 	if err != nil {
@@ -222,6 +285,7 @@ func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) time.Duration {
 	hc := afas.NewHTTPClient()
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
+	var total atomic.Int64 // bytes of the answers
 	start := time.Now()
 	errs := make(chan error, 8)
 	for _, con := range connectors.Needed(connectors.Selection{Werknemer: true, Verzuim: true}) {
@@ -245,7 +309,8 @@ func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) time.Duration {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			for skip := 0; ; skip += n {
-				size, err := rawCall(hc, s.url, auth, con.ID, filters, opts, skip, n)
+				size, nbytes, err := rawCall(hc, s.url, auth, con.ID, filters, opts, skip, n)
+				total.Add(int64(nbytes))
 				if err != nil {
 					errs <- err
 					return
@@ -262,13 +327,13 @@ func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) time.Duration {
 		b.Fatal(err)
 	default:
 	}
-	return time.Since(start)
+	return time.Since(start), total.Load()
 }
 
 var rowTag = []byte("&lt;/Koppel_")
 
 // rawCall posts one GetDataWithOptions and counts the rows in the answer without decoding it.
-func rawCall(hc *http.Client, url, auth, connector, filters, opts string, skip, take int) (int, error) {
+func rawCall(hc *http.Client, url, auth, connector, filters, opts string, skip, take int) (rows, size int, err error) {
 	var body bytes.Buffer
 	body.WriteString(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetDataWithOptions xmlns="urn:Afas.Profit.Services">`)
 	fmt.Fprintf(&body, "<connectorId>%s</connectorId><filtersXml>%s</filtersXml><skip>%d</skip><take>%d</take><options>%s</options>",
@@ -276,25 +341,25 @@ func rawCall(hc *http.Client, url, auth, connector, filters, opts string, skip, 
 	body.WriteString(`</GetDataWithOptions></soap:Body></soap:Envelope>`)
 	req, err := http.NewRequest(http.MethodPost, url, &body)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("SOAPAction", "urn:Afas.Profit.Services/GetDataWithOptions")
 	req.Header.Set("Authorization", auth)
 	res, err := hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if res.StatusCode != 200 {
-		return 0, fmt.Errorf("%s: HTTP %d", connector, res.StatusCode)
+		return 0, 0, fmt.Errorf("%s: HTTP %d", connector, res.StatusCode)
 	}
 	// Row elements close as </Koppel_X> inside the escaped document (fields have other names).
-	return bytes.Count(data, rowTag), nil
+	return bytes.Count(data, rowTag), len(data), nil
 }
 
 func xmlText(s string) string {
