@@ -96,7 +96,7 @@ func BenchmarkSchedule20k(b *testing.B) {
 		st, name := benchStore(b, sim)
 		classic, _ := sim.fetchOnly(b, 4, 0)
 		old, _ := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
-		measure(b, sim, st, name)        // the first run records the page boundaries
+		measure(b, sim, st, name)           // the first run records the page boundaries
 		b.StartTimer()
 		second := measure(b, sim, st, name)
 		b.StopTimer()
