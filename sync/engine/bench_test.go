@@ -157,8 +157,11 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 	if os.Getenv("KOPPEL_STAGES") != "" {
 		inner := emit
 		emit = func(ev engine.Event) {
-			if ev.Type == "stage" {
+			switch {
+			case ev.Type == "stage":
 				b.Logf("%6.2fs %s", time.Since(start).Seconds(), ev.Stage)
+			case ev.Connector != "" && (ev.Done || ev.Pages == 1):
+				b.Logf("%6.2fs %s page %d, %d rows, done %v", time.Since(start).Seconds(), ev.Connector, ev.Pages, ev.Rows, ev.Done)
 			}
 			if inner != nil {
 				inner(ev)
