@@ -208,11 +208,6 @@ type nsBinding struct {
 	depth       int
 }
 
-type parsed struct {
-	v   Value
-	err error
-}
-
 // scanBytes are the backing arrays of a scanner's byte buffers, allocated in one piece that
 // holds no pointers (the garbage collector need not scan it).
 type scanBytes struct {
@@ -2023,6 +2018,7 @@ func (s *scanner) skipContent() error {
 type fieldInfo struct {
 	name string // koppel's name
 	kind Kind
+	col  int // its column in the Row
 }
 
 // doc is the state of decoding one result document.
@@ -2031,37 +2027,23 @@ type doc struct {
 	fields    Fields
 	names     map[string]string
 	fn        func(Row) error
-	row       Row
+	rb        *rowBuilder
 	page      Page
 	dropped   map[string]struct{}
 	// AFAS writes the fields of every row in the same order: order lists the wire names seen, in
 	// that order, with what they map to; pos is where the next field of a row is expected. With
 	// Outputoptions 2 a row may leave fields out, so a miss searches on from pos.
-	order  []slot
-	pos    int
-	cached int  // values in all slots' caches
-	spare  slot // the slot of a field beyond maxDepth distinct names
+	order []slot
+	pos   int
+	spare slot // the slot of a field beyond maxDepth distinct names
 }
 
-// slot is a field as the rows name it, with a cache of its parsed values.
+// slot is a field as the rows name it.
 type slot struct {
-	wire  []byte
-	info  fieldInfo
-	ok    bool
-	cache map[string]parsed
-	hits  int32
-	miss  int32
-	off   bool // the cache did not pay: too many distinct values
+	wire []byte
+	info fieldInfo
+	ok   bool
 }
-
-// Value cache. Fields with few distinct values (codes, booleans, dates of a shared start) are
-// parsed once per page; a field with mostly distinct values (ids, names) turns its cache off.
-// The cache starts after cacheAfterRows rows, so small pages do not pay for it.
-const (
-	cacheAfterRows   = 8
-	maxCacheTotal    = 16384
-	cacheProbeMisses = 128
-)
 
 // result decodes the text of the result element, whose start tag was just read, through the
 // element's end tag.
@@ -2072,7 +2054,7 @@ func (s *scanner) result(connector string, fields Fields, names map[string]strin
 		fields:    fields,
 		names:     names,
 		fn:        fn,
-		row:       Row{Values: make(map[string]Value, len(fields))},
+		rb:        newRowBuilder(fields),
 	}
 	s.textEnd, s.inCDATA, s.lastCR = false, false, false
 	s.ir, s.iw = 0, 0
@@ -2098,7 +2080,10 @@ func (d *doc) resolve(wire []byte) (fieldInfo, bool) {
 	if len(d.names) > 0 {
 		if f, ok := d.names[string(wire)]; ok {
 			k, ok := d.fields[f]
-			return fieldInfo{f, k}, ok
+			if !ok {
+				return fieldInfo{}, false
+			}
+			return fieldInfo{f, k, d.rb.lay.index(f)}, true
 		}
 		for w, f := range d.names {
 			if f == string(wire) && w != f {
@@ -2110,7 +2095,8 @@ func (d *doc) resolve(wire []byte) (fieldInfo, bool) {
 	if !ok {
 		return fieldInfo{}, false
 	}
-	return fieldInfo{string(wire), k}, true
+	name := string(wire)
+	return fieldInfo{name, k, d.rb.lay.index(name)}, true
 }
 
 // document decodes the result document up to the end of the result element's text.
@@ -2219,10 +2205,7 @@ func (s *scanner) rows(d *doc) error {
 }
 
 func (s *scanner) row(d *doc, self bool) error {
-	row := &d.row
-	clear(row.Values)
-	row.Errs = row.Errs[:0]
-	row.Cleaned = row.Cleaned[:0]
+	d.rb.reset()
 	d.pos = 0
 	if !self {
 		for {
@@ -2245,7 +2228,7 @@ func (s *scanner) row(d *doc, self bool) error {
 		}
 	}
 	d.page.Rows++
-	return d.fn(*row)
+	return d.fn(d.rb.finish())
 }
 
 // fastStart reads the start tag "<wire>" of the field the rows before predict (d.order[d.pos]),
@@ -2287,7 +2270,7 @@ func (s *scanner) lookup(d *doc, wire []byte) *slot {
 	info, ok := d.resolve(wire)
 	if len(d.order) >= maxDepth {
 		// A row with more distinct field names than any AFAS connector: no more slots.
-		d.spare = slot{info: info, ok: ok, off: true}
+		d.spare = slot{info: info, ok: ok}
 		return &d.spare
 	}
 	var name []byte
@@ -2337,21 +2320,18 @@ func (s *scanner) field(d *doc, self bool) error {
 			return err
 		}
 	}
-	row := &d.row
+	rb := d.rb
 	if bad != nil {
-		row.Errs = append(row.Errs, FieldError{Field: info.name, Err: bad})
-		row.Values[info.name] = Value{Kind: info.kind, Null: true}
+		rb.errs = append(rb.errs, FieldError{Field: info.name, Err: bad})
+		rb.null(info.col)
 		return nil
 	}
-	if cleaned && info.kind == String && !contains(row.Cleaned, info.name) {
-		row.Cleaned = append(row.Cleaned, info.name)
+	if cleaned && info.kind == String && !contains(rb.clean, info.name) {
+		rb.clean = append(rb.clean, info.name)
 	}
-	v, err := d.parse(sl, s.val)
-	if err != nil {
-		row.Errs = append(row.Errs, FieldError{Field: info.name, Err: err})
-		v = Value{Kind: info.kind, Null: true}
+	if err := rb.set(info.col, s.val); err != nil {
+		rb.errs = append(rb.errs, FieldError{Field: info.name, Err: err})
 	}
-	row.Values[info.name] = v
 	return nil
 }
 
@@ -2362,34 +2342,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// parse is values.ParseValue with the slot's cache of short values.
-func (d *doc) parse(sl *slot, b []byte) (Value, error) {
-	k := sl.info.kind
-	if sl.off || d.page.Rows < cacheAfterRows || len(b) > maxCachedValue {
-		return values.ParseValue(k, string(b))
-	}
-	if p, ok := sl.cache[string(b)]; ok {
-		sl.hits++
-		return p.v, p.err
-	}
-	str := string(b)
-	v, err := values.ParseValue(k, str)
-	sl.miss++
-	if sl.miss >= cacheProbeMisses && sl.hits < sl.miss {
-		d.cached -= len(sl.cache)
-		sl.off, sl.cache = true, nil
-		return v, err
-	}
-	if d.cached < maxCacheTotal {
-		if sl.cache == nil {
-			sl.cache = make(map[string]parsed, 16)
-		}
-		sl.cache[str] = parsed{v, err}
-		d.cached++
-	}
-	return v, err
 }
 
 // fastText reads the value of AFAS's usual field, printable ASCII without references followed by

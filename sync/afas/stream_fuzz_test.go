@@ -212,7 +212,7 @@ func FuzzStreamBody(f *testing.F) {
 		rows := 0
 		page, err := DecodeResponse(bytes.NewReader(body), "GetDataWithOptions", "C", stFuzzFields, stFuzzNames, func(r Row) error {
 			rows++
-			for name, v := range r.Values {
+			for name, v := range r.All() {
 				if _, ok := stFuzzFields[name]; !ok {
 					t.Fatalf("decoded %s, which is not whitelisted", name)
 				}

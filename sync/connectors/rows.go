@@ -9,7 +9,7 @@ import (
 
 // The row decoders of the table: a decoded GetConnector row to the rules' typed record.
 
-func str(r afas.Row, f string) string     { return r.Get(f, afas.String).Str }
+func str(r afas.Row, f string) string     { return r.Str(f) }
 func date(r afas.Row, f string) time.Time { return r.Get(f, afas.Date).Time }
 func errsOf(r afas.Row) []afas.FieldError {
 	if len(r.Errs) == 0 {
