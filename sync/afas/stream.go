@@ -180,6 +180,11 @@ type scanner struct {
 	lenient bool
 	inCDATA bool
 	lastCR  bool
+	// noRaw turns the fast path for rows off (tests compare it with the general path).
+	noRaw bool
+	// trickle makes decodeOuter stop after each "&gt;", so that the document tokenizer uses up
+	// the unescaped text at the end of a tag and rawRow can take the next row from the body.
+	trickle bool
 
 	// The unescaped result document, ib[ir:iw] not read yet.
 	ib     []byte
@@ -1320,6 +1325,7 @@ func (s *scanner) decodeOuter() error {
 	limit := len(dst) - 8 // room for one expanded reference
 	lastCR := s.lastCR
 	var err error
+	tagEnd := false
 	for w < limit && err == nil {
 		if w > start && s.br.Buffered() == 0 {
 			break
@@ -1394,6 +1400,10 @@ func (s *scanner) decodeOuter() error {
 						dst[w] = r
 						w++
 						i += n
+						if r == '>' && s.trickle {
+							tagEnd = true
+							break scan
+						}
 						continue
 					}
 				}
@@ -1441,6 +1451,9 @@ func (s *scanner) decodeOuter() error {
 			}
 		}
 		_, _ = s.br.Discard(i)
+		if tagEnd {
+			break
+		}
 		switch stop {
 		case '&':
 			_, _ = s.br.Discard(1)
@@ -2036,6 +2049,7 @@ type doc struct {
 	order []slot
 	pos   int
 	spare slot // the slot of a field beyond maxDepth distinct names
+	raw   rawState
 }
 
 // slot is a field as the rows name it.
@@ -2043,6 +2057,9 @@ type slot struct {
 	wire []byte
 	info fieldInfo
 	ok   bool
+	// plain: the wire name is a valid unprefixed ASCII name, which rawRow may match byte for
+	// byte; noted: the field is not whitelisted and Page.Dropped has seen it.
+	plain, noted bool
 }
 
 // result decodes the text of the result element, whose start tag was just read, through the
@@ -2058,7 +2075,9 @@ func (s *scanner) result(connector string, fields Fields, names map[string]strin
 	}
 	s.textEnd, s.inCDATA, s.lastCR = false, false, false
 	s.ir, s.iw = 0, 0
+	s.startRaw(d)
 	err := s.document(d)
+	s.trickle = false
 	for f := range d.dropped {
 		d.page.Dropped = append(d.page.Dropped, f)
 	}
@@ -2179,6 +2198,14 @@ func (s *scanner) skipSpaceOrEnd() error {
 // rows decodes the content of the AfasGetConnector element.
 func (s *scanner) rows(d *doc) error {
 	for {
+		if d.raw.on {
+			if ok, err := s.rawRow(d); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		k, self, err := s.nextMarkup("between rows")
 		if err != nil {
 			return err
@@ -2255,17 +2282,8 @@ func (s *scanner) fastStart(d *doc) bool {
 // lookup maps a field's wire name to its slot, predicting from the field order of the rows
 // before.
 func (s *scanner) lookup(d *doc, wire []byte) *slot {
-	for i := d.pos; i < len(d.order); i++ {
-		if bytes.Equal(d.order[i].wire, wire) {
-			d.pos = i + 1
-			return &d.order[i]
-		}
-	}
-	for i := 0; i < d.pos && i < len(d.order); i++ {
-		if bytes.Equal(d.order[i].wire, wire) {
-			d.pos = i + 1
-			return &d.order[i]
-		}
+	if sl := d.find(wire); sl != nil {
+		return sl
 	}
 	info, ok := d.resolve(wire)
 	if len(d.order) >= maxDepth {
@@ -2286,9 +2304,26 @@ func (s *scanner) lookup(d *doc, wire []byte) *slot {
 	}
 	d.order = append(d.order, slot{})
 	copy(d.order[d.pos+1:], d.order[d.pos:])
-	d.order[d.pos] = slot{wire: name, info: info, ok: ok}
+	d.order[d.pos] = slot{wire: name, info: info, ok: ok, plain: plainName(name)}
 	d.pos++
 	return &d.order[d.pos-1]
+}
+
+// find returns the slot of a wire name seen before, nil for a new one.
+func (d *doc) find(wire []byte) *slot {
+	for i := d.pos; i < len(d.order); i++ {
+		if bytes.Equal(d.order[i].wire, wire) {
+			d.pos = i + 1
+			return &d.order[i]
+		}
+	}
+	for i := 0; i < d.pos && i < len(d.order); i++ {
+		if bytes.Equal(d.order[i].wire, wire) {
+			d.pos = i + 1
+			return &d.order[i]
+		}
+	}
+	return nil
 }
 
 func (s *scanner) field(d *doc, self bool) error {
@@ -2296,16 +2331,7 @@ func (s *scanner) field(d *doc, self bool) error {
 	sl := s.lookup(d, wire)
 	info, ok := sl.info, sl.ok
 	if !ok {
-		if d.dropped == nil {
-			d.dropped = map[string]struct{}{}
-		}
-		if name, renamed := d.names[string(wire)]; renamed {
-			if len(d.dropped) < maxDropped {
-				d.dropped[name] = struct{}{}
-			}
-		} else if _, seen := d.dropped[string(wire)]; !seen && len(d.dropped) < maxDropped {
-			d.dropped[string(wire)] = struct{}{}
-		}
+		d.drop(wire)
 		if self {
 			return nil
 		}
@@ -2333,6 +2359,20 @@ func (s *scanner) field(d *doc, self bool) error {
 		rb.errs = append(rb.errs, FieldError{Field: info.name, Err: err})
 	}
 	return nil
+}
+
+// drop notes a field outside the whitelist for Page.Dropped, under koppel's name when renamed.
+func (d *doc) drop(wire []byte) {
+	if d.dropped == nil {
+		d.dropped = map[string]struct{}{}
+	}
+	if name, renamed := d.names[string(wire)]; renamed {
+		if len(d.dropped) < maxDropped {
+			d.dropped[name] = struct{}{}
+		}
+	} else if _, seen := d.dropped[string(wire)]; !seen && len(d.dropped) < maxDropped {
+		d.dropped[string(wire)] = struct{}{}
+	}
 }
 
 func contains(xs []string, x string) bool {
