@@ -2,6 +2,8 @@ package afas
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -159,15 +161,31 @@ func (s *scanner) scanRawRow(d *doc) (n int, st rawStatus) {
 			}
 			return i + len(d.raw.connEnd), rawOK
 		}
-		// The field's start tag: "&lt;" name "&gt;" or "&lt;" name "/&gt;".
+		// The field's start tag: "&lt;" name "&gt;" or "&lt;" name "/&gt;". Usually it is the
+		// field the rows before predict, which needs no scan for the name's end.
+		var sl *slot
 		j := i + 4
-		for j < len(p) && (isNameByte(p[j]) && p[j] < utf8.RuneSelf) {
-			j++
+		if d.pos < len(d.order) {
+			if w := d.order[d.pos].wire; len(p)-j >= len(w)+4 && bytes.Equal(p[j:j+len(w)], w) && string(p[j+len(w):j+len(w)+4]) == "&gt;" {
+				sl = &d.order[d.pos]
+				d.pos++
+				j += len(w)
+			}
 		}
-		if len(p)-j < 5 {
-			return 0, rawMore
+		if sl == nil {
+			for j < len(p) && (isNameByte(p[j]) && p[j] < utf8.RuneSelf) {
+				j++
+			}
+			if len(p)-j < 5 {
+				return 0, rawMore
+			}
+			if sl = d.find(p[i+4 : j]); sl == nil {
+				return 0, rawOther
+			}
 		}
-		name := p[i+4 : j]
+		if !sl.plain {
+			return 0, rawOther
+		}
 		self := false
 		switch {
 		case string(p[j:j+4]) == "&gt;":
@@ -176,10 +194,6 @@ func (s *scanner) scanRawRow(d *doc) (n int, st rawStatus) {
 			j += 5
 			self = true
 		default:
-			return 0, rawOther
-		}
-		sl := d.find(name)
-		if sl == nil || !sl.plain {
 			return 0, rawOther
 		}
 		var text []byte
@@ -208,7 +222,14 @@ func (s *scanner) rawValue(p []byte, i int, wire []byte) (text []byte, end int, 
 	start := i
 	copied := false
 	for {
-		// A run of plain printable characters.
+		// A run of plain printable characters, eight bytes at a time while there are no others.
+		for len(p)-i >= 8 {
+			if m := rawSpecial(binary.LittleEndian.Uint64(p[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(p) {
 			c := p[i]
 			if c == '&' || c < 0x20 || c == '<' {
@@ -327,6 +348,16 @@ func asciiRef(p []byte) (byte, int) {
 		return 0, 0
 	}
 	return byte(v), i + 1
+}
+
+// rawSpecial returns a word with the high bit set in the byte of x (little endian) that is the
+// first one rawValue must look at: '&', '<', a control character or a byte of a multi-byte
+// character. Bytes above the first one found may be marked wrongly (the borrow of the tests), so
+// only the lowest mark counts.
+func rawSpecial(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
+	return x&hi | (x-lo*0x20)&^x&hi | zero(x^(lo*'&')) | zero(x^(lo*'<'))
 }
 
 func skipRawSpace(p []byte, i int) int {

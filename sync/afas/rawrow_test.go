@@ -2,8 +2,10 @@ package afas
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 	"reflect"
 	"testing"
 )
@@ -100,4 +102,22 @@ func FuzzRawRowsMatchGeneralPath(f *testing.F) {
 		checkRawMatchesGeneral(t, body, "C", stFuzzFields, stFuzzNames)
 		checkRawMatchesGeneral(t, body, stConnector, stGenWhitelist(), nil)
 	})
+}
+
+// rawSpecial marks exactly the bytes rawValue must look at, the lowest first.
+func TestRawSpecialFindsTheFirstByteToLookAt(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			special := c == '&' || c == '<' || c < 0x20 || c >= 0x80
+			m := rawSpecial(binary.LittleEndian.Uint64(w))
+			switch {
+			case special && (m == 0 || bits.TrailingZeros64(m)>>3 != pos):
+				t.Fatalf("byte %#x at %d: mark %#x", c, pos, m)
+			case !special && m != 0:
+				t.Fatalf("plain byte %#x at %d marked: %#x", c, pos, m)
+			}
+		}
+	}
 }
