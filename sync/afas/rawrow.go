@@ -199,7 +199,7 @@ func (s *scanner) scanRawRow(d *doc) (n int, st rawStatus) {
 		var text []byte
 		if !self {
 			var k int
-			if text, k, st = s.rawValue(p, j, sl.wire); st != rawOK {
+			if text, k, st = s.rawValue(p, j, sl.wire, sl.ok); st != rawOK {
 				return 0, st
 			}
 			j = k
@@ -217,10 +217,11 @@ func (s *scanner) scanRawRow(d *doc) (n int, st rawStatus) {
 }
 
 // rawValue reads a field's value at p[i:] through its end tag "&lt;/" wire "&gt;": the text,
-// and where the end tag ends. The text is p's bytes when it holds no entity, else s.val.
-func (s *scanner) rawValue(p []byte, i int, wire []byte) (text []byte, end int, st rawStatus) {
+// and where the end tag ends. The text is p's bytes when it holds no entity, else s.val; it is
+// not collected unless keep (a field outside the whitelist is only checked and skipped).
+func (s *scanner) rawValue(p []byte, i int, wire []byte, keep bool) (text []byte, end int, st rawStatus) {
 	start := i
-	copied := false
+	copied := !keep // nothing to collect: as if the text were in s.val already
 	for {
 		// A run of plain printable characters, eight bytes at a time while there are no others.
 		for len(p)-i >= 8 {
@@ -257,7 +258,7 @@ func (s *scanner) rawValue(p []byte, i int, wire []byte) (text []byte, end int, 
 		if p[i] != '&' {
 			return nil, 0, rawOther // line breaks, tabs, control characters, markup
 		}
-		if copied {
+		if copied && keep {
 			s.val = append(s.val, p[start:i]...)
 		}
 		// The end tag, or an entity of the value.
@@ -273,7 +274,10 @@ func (s *scanner) rawValue(p []byte, i int, wire []byte) (text []byte, end int, 
 			if rest[4] != '/' || !bytes.Equal(rest[5:5+len(wire)], wire) || string(rest[5+len(wire):e]) != "&gt;" {
 				return nil, 0, rawOther // a nested element, or an end tag of another element
 			}
-			if !copied {
+			switch {
+			case !keep:
+				return nil, i + e, rawOK
+			case !copied:
 				return p[start:i], i + e, rawOK
 			}
 			return s.val, i + e, rawOK
@@ -286,7 +290,9 @@ func (s *scanner) rawValue(p []byte, i int, wire []byte) (text []byte, end int, 
 			copied = true
 			s.val = append(s.val[:0], p[start:i]...)
 		}
-		s.val = append(s.val, c)
+		if keep {
+			s.val = append(s.val, c)
+		}
 		i += n
 		start = i
 	}
