@@ -24,6 +24,9 @@ const (
 	// is read by the general path.
 	maxRawBufferBytes = 256 << 10
 	rawGiveUpAfter    = 64
+	// Short answers (a schema check, a preview, the last page) are read by the general path
+	// alone: trickling costs it a little, and only pays over many rows.
+	trickleAfterRows = 4
 )
 
 // rawState is the fast path's state for one result document.
@@ -42,9 +45,6 @@ func (s *scanner) startRaw(d *doc) {
 		return
 	}
 	d.raw.on = true
-	d.raw.conn = []byte("&lt;" + d.connector)
-	d.raw.connEnd = []byte("&lt;/" + d.connector + "&gt;")
-	s.trickle = true
 }
 
 // plainName reports whether n is a name the general tokenizer accepts as it is and whose local
@@ -75,6 +75,16 @@ const (
 
 // rawRow reads one row by the fast path and hands it to fn. ok is false when it read nothing.
 func (s *scanner) rawRow(d *doc) (ok bool, err error) {
+	if d.page.Rows < trickleAfterRows {
+		return false, nil
+	}
+	if !s.trickle {
+		// A long answer: from here on the general path leaves the document buffer empty at
+		// the end of each tag, so that the next row can be read from the body.
+		s.trickle = true
+		d.raw.conn = []byte("&lt;" + d.connector)
+		d.raw.connEnd = []byte("&lt;/" + d.connector + "&gt;")
+	}
 	if s.ir != s.iw || s.ierr != nil || s.textEnd || s.inCDATA {
 		return false, nil
 	}
@@ -185,6 +195,10 @@ func (s *scanner) scanRawRow(d *doc) (n int, st rawStatus) {
 		}
 		if !sl.plain {
 			return 0, rawOther
+		}
+		// .NET writes an empty element as "<Field />".
+		if j = skipRawSpace(p, j); len(p)-j < 5 {
+			return 0, rawMore
 		}
 		self := false
 		switch {

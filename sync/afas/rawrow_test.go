@@ -73,7 +73,7 @@ func TestRawRowsTakeTheUsualRows(t *testing.T) {
 	var doc bytes.Buffer
 	doc.WriteString("<AfasGetConnector>")
 	for i := range 100 {
-		fmt.Fprintf(&doc, "<C><A>a%d &amp; &quot;b&quot; 'c' &gt; é</A><I>%d</I><X>x</X><E/></C>", i, i)
+		fmt.Fprintf(&doc, "<C><A>a%d &amp; &quot;b&quot; 'c' &gt; é</A><I>%d</I><X>x</X><E/><D /><B\t/></C>", i, i)
 	}
 	doc.WriteString("<C><A>tab\there</A></C><C><A>&#233;</A></C></AfasGetConnector>")
 	s := newScanner(bytes.NewReader(stDocEnvelope(doc.String())))
@@ -87,8 +87,10 @@ func TestRawRowsTakeTheUsualRows(t *testing.T) {
 	if len(got) != 102 || got[5] != `a5 & "b" 'c' > é|5` || got[101] != "é|" {
 		t.Errorf("rows %q…", got[:min(len(got), 6)])
 	}
-	if s.d.raw.rows != 99 || s.d.raw.fallbacks != 3 {
-		t.Errorf("fast path read %d rows and left %d, want 99 and 3 (the first, a tab, a reference)", s.d.raw.rows, s.d.raw.fallbacks)
+	// The first rows are the general path's (an answer proves long, slots are learnt), and
+	// the ones with a tab or a reference it cannot take.
+	if s.d.raw.rows < 90 || s.d.raw.fallbacks != 2 {
+		t.Errorf("fast path read %d rows and left %d, want at least 90 and 2 (a tab, a reference)", s.d.raw.rows, s.d.raw.fallbacks)
 	}
 }
 

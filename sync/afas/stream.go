@@ -23,7 +23,8 @@ import (
 // references, CDATA, CR LF normalisation) into a fixed buffer, over which a tokenizer for AFAS's
 // document shape runs (root AfasGetConnector, optional xs:schema, rows named after the
 // connector, one element per field). Only whitelisted field values are copied out of that
-// buffer; everything else is skipped as it streams past.
+// buffer; everything else is skipped as it streams past. AFAS's usual rows take a shortcut:
+// rawRow (rawrow.go) reads them straight from the escaped body, in one pass.
 
 // Limits of the streaming decoder. They bound what one element can make the decoder hold; the
 // body as a whole is bounded by the caller's limiting reader.
@@ -42,8 +43,7 @@ const (
 	maxDropped = 1024
 	// maxFaultText is the length fault messages are cut to.
 	maxFaultText = 1024
-	// Value cache: short values seen often (dates, codes, booleans) are parsed once per page.
-	maxCachedValue   = 64
+	// innerBufferBytes is the buffer of the unescaped document.
 	innerBufferBytes = 4 << 10
 	// The body is read through a small buffer first, so that short answers (faults, empty
 	// pages) cost little, and through a larger one once it proves longer.
