@@ -52,15 +52,38 @@ func (r Row) Get(field string, k Kind) Value {
 
 // Str is Get(field, String).Str: a string field's text, "" when null or omitted.
 func (r Row) Str(field string) string {
+	if c, ok := r.set(field, String); ok {
+		return r.text[c.off : c.off+c.n]
+	}
+	return ""
+}
+
+// Time is Get(field, Date).Time: a date field's day (UTC midnight), zero when null or omitted.
+func (r Row) Time(field string) time.Time {
+	if c, ok := r.set(field, Date); ok {
+		return time.Unix(c.num, 0).UTC()
+	}
+	return time.Time{}
+}
+
+// Int is Get(field, Int).Int: an integer field's value, 0 when null or omitted.
+func (r Row) Int(field string) int64 {
+	if c, ok := r.set(field, Int); ok {
+		return c.num
+	}
+	return 0
+}
+
+// set returns the cell of a field of kind k that holds a value.
+func (r Row) set(field string, k Kind) (*cell, bool) {
 	if r.lay == nil {
-		return ""
+		return nil, false
 	}
 	i := r.lay.index(field)
-	if i < 0 || r.cells[i].state != cellSet || r.lay.kinds[i] != String {
-		return ""
+	if i < 0 || r.cells[i].state != cellSet || r.lay.kinds[i] != k {
+		return nil, false
 	}
-	c := &r.cells[i]
-	return r.text[c.off : c.off+c.n]
+	return &r.cells[i], true
 }
 
 // Lookup returns a field's value and whether the row had an element for it.

@@ -34,6 +34,16 @@ func checkSetMatchesParseValue(t *testing.T, text string) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s %q: %#v, ParseValue says %#v", k, text, got, want)
 		}
+		// The typed accessors read what Get reads, for a field of any kind.
+		rb := newRowBuilder(rowFields)
+		rb.reset()
+		_ = rb.set(rb.lay.index(f), []byte(text))
+		r := rb.finish()
+		for g := range rowFields {
+			if r.Str(g) != r.Get(g, String).Str || r.Int(g) != r.Get(g, Int).Int || r.Time(g) != r.Get(g, Date).Time {
+				t.Fatalf("%s %q: accessors of %s differ from Get", k, text, g)
+			}
+		}
 	}
 }
 
