@@ -42,7 +42,7 @@ func TestReadingUnderChangeLosesNothing(t *testing.T) {
 						}
 						key := strings.Join(parts, afassim.KeySep)
 						row := map[string]string{}
-						for f, v := range r.Values {
+						for f, v := range r.All() {
 							row[f] = v.Text()
 						}
 						mu.Lock()

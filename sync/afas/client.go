@@ -320,7 +320,7 @@ func PageTake(fields int) int {
 // on only once the whole page has arrived, so a retried call never repeats a row. The Row is
 // reused.
 func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, error) {
-	return ReadPages(ctx, c, q, func(r Row) Row { return r.clone() }, func(rows []Row) error {
+	return ReadPages(ctx, c, q, Row.Clone, func(rows []Row) error {
 		for _, r := range rows {
 			if err := fn(r); err != nil {
 				return err
@@ -328,16 +328,6 @@ func (c *Client) Read(ctx context.Context, q Query, fn func(Row) error) (Stats, 
 		}
 		return nil
 	})
-}
-
-func (r Row) clone() Row {
-	out := Row{Values: make(map[string]Value, len(r.Values))}
-	for k, v := range r.Values {
-		out.Values[k] = v
-	}
-	out.Errs = append(out.Errs, r.Errs...)
-	out.Cleaned = append(out.Cleaned, r.Cleaned...)
-	return out
 }
 
 // ReadPages reads a GetConnector by key, converting each row with conv as it is decoded and
@@ -388,28 +378,39 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 	var last []string         // key of the last row read
 	prev := map[string]bool{} // keys of the page before, to see AFAS repeat itself
 	var buf []T
+	// The keys of a page's rows, one after the other, and where each ends: one string per page
+	// instead of one per row.
+	var keyText []byte
+	var keyEnds []int
+	if len(q.Sort) > 0 {
+		n := min(take, 1<<16)
+		keyText, keyEnds = make([]byte, 0, 8*n), make([]int, 0, n)
+	}
 	for {
 		filters := FiltersXML(renamed(pageFilters(q, last), wire))
-		var keys []string
 		var pageFirst string
 		decode := &decodeJob{op: "GetDataWithOptions", connector: q.Connector, fields: fields, names: names}
 		decode.fn = func(r Row) error {
+			if buf == nil {
+				// A page is as long as asked, but for the last: no need to grow to it.
+				buf = make([]T, 0, min(take, 1<<16))
+			}
 			if len(q.Sort) == 0 {
 				buf = append(buf, conv(r))
 				return nil
 			}
-			k, err := keyOf(r, q.Sort)
-			if err != nil {
+			var err error
+			if keyText, err = appendKey(keyText, r, q.Sort); err != nil {
 				return err
 			}
-			if len(keys) == 0 {
-				pageFirst = r.Get(q.Sort[0], String).Text()
+			if len(keyEnds) == 0 {
+				pageFirst = strings.Clone(r.Get(q.Sort[0], String).Text())
 			}
-			keys = append(keys, k)
+			keyEnds = append(keyEnds, len(keyText))
 			buf = append(buf, conv(r))
 			return nil
 		}
-		reset := func() { buf, keys, pageFirst = buf[:0], keys[:0], "" }
+		reset := func() { buf, keyText, keyEnds, pageFirst = buf[:0], keyText[:0], keyEnds[:0], "" }
 		err := c.call(ctx, q.Connector, filters, take, opts, decode, reset)
 		st.Calls++
 		if err != nil {
@@ -432,20 +433,21 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 			}
 			return st, nil
 		}
-		if len(keys) == 0 {
+		keys := pageKeys{string(keyText), keyEnds}
+		if keys.len() == 0 {
 			if q.Progress != nil {
 				q.Progress(st)
 			}
 			return st, nil
 		}
-		for _, k := range keys {
-			if prev[k] {
+		for i := range keys.len() {
+			if k := keys.at(i); prev[k] {
 				return st, fmt.Errorf("read %s page %d: %w", q.Connector, st.Pages+1,
 					&Error{Kind: FaultProtocol, Connector: q.Connector, Message: "AFAS returns the same rows again (key " + displayKey(k) + "); the connector must be sorted on its unique key " + strings.Join(q.Sort, ", ")})
 			}
 		}
 		st.Pages++
-		st.Rows += len(keys)
+		st.Rows += keys.len()
 		st.Bounds = append(st.Bounds, pageFirst)
 		if st.Rows > c.cfg.MaxRows {
 			return st, fmt.Errorf("read %s: %w", q.Connector, &Error{Kind: FaultProtocol, Connector: q.Connector,
@@ -462,26 +464,57 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 			return st, nil
 		}
 		clear(prev)
-		for _, k := range keys {
-			prev[k] = true
+		for i := range keys.len() {
+			prev[keys.at(i)] = true
 		}
-		last = strings.Split(keys[len(keys)-1], keySep)
+		last = strings.Split(keys.at(keys.len()-1), keySep)
 	}
 }
 
 // keySep joins key parts; AFAS codes never hold it.
 const keySep = "\x1f"
 
-func keyOf(r Row, sort []string) (string, error) {
-	parts := make([]string, len(sort))
+// appendKey appends a row's key (its sort fields' texts joined by keySep) to b.
+func appendKey(b []byte, r Row, sort []string) ([]byte, error) {
 	for i, f := range sort {
 		v := r.Get(f, String)
 		if v.Null {
-			return "", &Error{Kind: FaultProtocol, Message: "a row without its key field " + f + "; the connector's key must always be filled"}
+			return b, &Error{Kind: FaultProtocol, Message: "a row without its key field " + f + "; the connector's key must always be filled"}
 		}
-		parts[i] = v.Text()
+		if i > 0 {
+			b = append(b, keySep...)
+		}
+		b = appendText(b, v)
 	}
-	return strings.Join(parts, keySep), nil
+	return b, nil
+}
+
+// appendText appends v.Text() to b, without a string of its own for the usual key kinds.
+func appendText(b []byte, v Value) []byte {
+	switch v.Kind {
+	case String:
+		return append(b, v.Str...)
+	case Int:
+		return strconv.AppendInt(b, v.Int, 10)
+	}
+	return append(b, v.Text()...)
+}
+
+// pageKeys are the keys of a page's rows: text holds them one after the other, ends where each
+// ends.
+type pageKeys struct {
+	text string
+	ends []int
+}
+
+func (p pageKeys) len() int { return len(p.ends) }
+
+func (p pageKeys) at(i int) string {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.text[start:p.ends[i]]
 }
 
 func displayKey(k string) string { return strings.ReplaceAll(k, keySep, "/") }

@@ -11,25 +11,6 @@ import (
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
-// Row is one decoded GetConnector row: the whitelisted fields that had a value or an empty
-// element, and the fields whose value could not be parsed (a data error in AFAS, reported per
-// record by the caller, never a reason to stop reading).
-type Row struct {
-	Values map[string]Value
-	Errs   []FieldError
-	// Cleaned names the fields whose control characters (CR, LF, TAB, …) were replaced by a
-	// space, so that every delivered CSV line is one record; the rules log a Melding for them.
-	Cleaned []string
-}
-
-// Get returns a field's value; a field AFAS omitted reads as null.
-func (r Row) Get(field string, k Kind) Value {
-	if v, ok := r.Values[field]; ok {
-		return v
-	}
-	return Value{Kind: k, Null: true}
-}
-
 // Fields is a connector's whitelist: field id to type. Only these fields are decoded.
 type Fields map[string]Kind
 
@@ -70,7 +51,7 @@ func decodeResult(doc, connector string, fields Fields, names map[string]string,
 	}
 	dec := xml.NewDecoder(strings.NewReader(doc))
 	dropped := map[string]bool{}
-	row := Row{Values: make(map[string]Value, len(fields))}
+	rb := newRowBuilder(fields)
 	depth := 0
 	inRow := false
 	var field string
@@ -105,8 +86,7 @@ func decodeResult(doc, connector string, fields Fields, names map[string]string,
 					return page, fmt.Errorf("%w: row element %s, expected %s", ErrMalformed, t.Name.Local, connector)
 				}
 				inRow = true
-				clear(row.Values)
-				row.Errs = row.Errs[:0]
+				rb.reset()
 			case depth == 3 && inRow:
 				field = t.Name.Local
 				if std, ok := names[field]; ok {
@@ -132,10 +112,10 @@ func decodeResult(doc, connector string, fields Fields, names map[string]string,
 				if k, ok := fields[field]; ok {
 					v, err := values.ParseValue(k, text.String())
 					if err != nil {
-						row.Errs = append(row.Errs, FieldError{Field: field, Err: err})
+						rb.errs = append(rb.errs, FieldError{Field: field, Err: err})
 						v = Value{Kind: k, Null: true}
 					}
-					row.Values[field] = v
+					rb.setValue(rb.lay.index(field), v)
 				} else {
 					dropped[field] = true
 				}
@@ -143,7 +123,7 @@ func decodeResult(doc, connector string, fields Fields, names map[string]string,
 			case depth == 2 && inRow:
 				inRow = false
 				page.Rows++
-				if err := fn(row); err != nil {
+				if err := fn(rb.finish()); err != nil {
 					return page, err
 				}
 			}

@@ -66,11 +66,7 @@ func readAll(t *testing.T, url string) ([]afas.Row, afas.Stats, error) {
 	}
 	var rows []afas.Row
 	st, err := c.Read(context.Background(), afas.Query{Connector: "Koppel_Dienstverbanden", Fields: dvFields}, func(r afas.Row) error {
-		cp := afas.Row{Values: map[string]afas.Value{}}
-		for k, v := range r.Values {
-			cp.Values[k] = v
-		}
-		rows = append(rows, cp)
+		rows = append(rows, r.Clone())
 		return nil
 	})
 	return rows, st, err
@@ -108,7 +104,7 @@ func TestDecodeBothOutputOptions(t *testing.T) {
 			if v := r1.Get("Dienstverband", afas.Int); v.Int != 2 {
 				t.Errorf("Dienstverband = %+v", v)
 			}
-			if _, ok := r0.Values["Opmerking"]; ok {
+			if _, ok := r0.Lookup("Opmerking"); ok {
 				t.Errorf("a field beyond the whitelist was decoded")
 			}
 			if strings.Join(st.Dropped, ",") != "Opmerking" {

@@ -15,7 +15,7 @@ func FuzzDecodeResult(f *testing.F) {
 		rows := 0
 		page, err := DecodeResult(doc, "C", fields, func(r Row) error {
 			rows++
-			for name, v := range r.Values {
+			for name, v := range r.All() {
 				if _, ok := fields[name]; !ok {
 					t.Fatalf("decoded %s, which is not whitelisted", name)
 				}

@@ -23,7 +23,8 @@ import (
 // references, CDATA, CR LF normalisation) into a fixed buffer, over which a tokenizer for AFAS's
 // document shape runs (root AfasGetConnector, optional xs:schema, rows named after the
 // connector, one element per field). Only whitelisted field values are copied out of that
-// buffer; everything else is skipped as it streams past.
+// buffer; everything else is skipped as it streams past. AFAS's usual rows take a shortcut:
+// rawRow (rawrow.go) reads them straight from the escaped body, in one pass.
 
 // Limits of the streaming decoder. They bound what one element can make the decoder hold; the
 // body as a whole is bounded by the caller's limiting reader.
@@ -42,8 +43,7 @@ const (
 	maxDropped = 1024
 	// maxFaultText is the length fault messages are cut to.
 	maxFaultText = 1024
-	// Value cache: short values seen often (dates, codes, booleans) are parsed once per page.
-	maxCachedValue   = 64
+	// innerBufferBytes is the buffer of the unescaped document.
 	innerBufferBytes = 4 << 10
 	// The body is read through a small buffer first, so that short answers (faults, empty
 	// pages) cost little, and through a larger one once it proves longer.
@@ -180,6 +180,11 @@ type scanner struct {
 	lenient bool
 	inCDATA bool
 	lastCR  bool
+	// noRaw turns the fast path for rows off (tests compare it with the general path).
+	noRaw bool
+	// trickle makes decodeOuter stop after each "&gt;", so that the document tokenizer uses up
+	// the unescaped text at the end of a tag and rawRow can take the next row from the body.
+	trickle bool
 
 	// The unescaped result document, ib[ir:iw] not read yet.
 	ib     []byte
@@ -206,11 +211,6 @@ type oattr struct{ name, value string }
 type nsBinding struct {
 	prefix, uri string
 	depth       int
-}
-
-type parsed struct {
-	v   Value
-	err error
 }
 
 // scanBytes are the backing arrays of a scanner's byte buffers, allocated in one piece that
@@ -1325,6 +1325,7 @@ func (s *scanner) decodeOuter() error {
 	limit := len(dst) - 8 // room for one expanded reference
 	lastCR := s.lastCR
 	var err error
+	tagEnd := false
 	for w < limit && err == nil {
 		if w > start && s.br.Buffered() == 0 {
 			break
@@ -1399,6 +1400,10 @@ func (s *scanner) decodeOuter() error {
 						dst[w] = r
 						w++
 						i += n
+						if r == '>' && s.trickle {
+							tagEnd = true
+							break scan
+						}
 						continue
 					}
 				}
@@ -1446,6 +1451,9 @@ func (s *scanner) decodeOuter() error {
 			}
 		}
 		_, _ = s.br.Discard(i)
+		if tagEnd {
+			break
+		}
 		switch stop {
 		case '&':
 			_, _ = s.br.Discard(1)
@@ -2023,6 +2031,7 @@ func (s *scanner) skipContent() error {
 type fieldInfo struct {
 	name string // koppel's name
 	kind Kind
+	col  int // its column in the Row
 }
 
 // doc is the state of decoding one result document.
@@ -2031,37 +2040,27 @@ type doc struct {
 	fields    Fields
 	names     map[string]string
 	fn        func(Row) error
-	row       Row
+	rb        *rowBuilder
 	page      Page
 	dropped   map[string]struct{}
 	// AFAS writes the fields of every row in the same order: order lists the wire names seen, in
 	// that order, with what they map to; pos is where the next field of a row is expected. With
 	// Outputoptions 2 a row may leave fields out, so a miss searches on from pos.
-	order  []slot
-	pos    int
-	cached int  // values in all slots' caches
-	spare  slot // the slot of a field beyond maxDepth distinct names
+	order []slot
+	pos   int
+	spare slot // the slot of a field beyond maxDepth distinct names
+	raw   rawState
 }
 
-// slot is a field as the rows name it, with a cache of its parsed values.
+// slot is a field as the rows name it.
 type slot struct {
-	wire  []byte
-	info  fieldInfo
-	ok    bool
-	cache map[string]parsed
-	hits  int32
-	miss  int32
-	off   bool // the cache did not pay: too many distinct values
+	wire []byte
+	info fieldInfo
+	ok   bool
+	// plain: the wire name is a valid unprefixed ASCII name, which rawRow may match byte for
+	// byte; noted: the field is not whitelisted and Page.Dropped has seen it.
+	plain, noted bool
 }
-
-// Value cache. Fields with few distinct values (codes, booleans, dates of a shared start) are
-// parsed once per page; a field with mostly distinct values (ids, names) turns its cache off.
-// The cache starts after cacheAfterRows rows, so small pages do not pay for it.
-const (
-	cacheAfterRows   = 8
-	maxCacheTotal    = 16384
-	cacheProbeMisses = 128
-)
 
 // result decodes the text of the result element, whose start tag was just read, through the
 // element's end tag.
@@ -2072,11 +2071,13 @@ func (s *scanner) result(connector string, fields Fields, names map[string]strin
 		fields:    fields,
 		names:     names,
 		fn:        fn,
-		row:       Row{Values: make(map[string]Value, len(fields))},
+		rb:        newRowBuilder(fields),
 	}
 	s.textEnd, s.inCDATA, s.lastCR = false, false, false
 	s.ir, s.iw = 0, 0
+	s.startRaw(d)
 	err := s.document(d)
+	s.trickle = false
 	for f := range d.dropped {
 		d.page.Dropped = append(d.page.Dropped, f)
 	}
@@ -2098,7 +2099,10 @@ func (d *doc) resolve(wire []byte) (fieldInfo, bool) {
 	if len(d.names) > 0 {
 		if f, ok := d.names[string(wire)]; ok {
 			k, ok := d.fields[f]
-			return fieldInfo{f, k}, ok
+			if !ok {
+				return fieldInfo{}, false
+			}
+			return fieldInfo{f, k, d.rb.lay.index(f)}, true
 		}
 		for w, f := range d.names {
 			if f == string(wire) && w != f {
@@ -2110,7 +2114,8 @@ func (d *doc) resolve(wire []byte) (fieldInfo, bool) {
 	if !ok {
 		return fieldInfo{}, false
 	}
-	return fieldInfo{string(wire), k}, true
+	name := string(wire)
+	return fieldInfo{name, k, d.rb.lay.index(name)}, true
 }
 
 // document decodes the result document up to the end of the result element's text.
@@ -2193,6 +2198,14 @@ func (s *scanner) skipSpaceOrEnd() error {
 // rows decodes the content of the AfasGetConnector element.
 func (s *scanner) rows(d *doc) error {
 	for {
+		if d.raw.on {
+			if ok, err := s.rawRow(d); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		k, self, err := s.nextMarkup("between rows")
 		if err != nil {
 			return err
@@ -2219,10 +2232,7 @@ func (s *scanner) rows(d *doc) error {
 }
 
 func (s *scanner) row(d *doc, self bool) error {
-	row := &d.row
-	clear(row.Values)
-	row.Errs = row.Errs[:0]
-	row.Cleaned = row.Cleaned[:0]
+	d.rb.reset()
 	d.pos = 0
 	if !self {
 		for {
@@ -2245,7 +2255,7 @@ func (s *scanner) row(d *doc, self bool) error {
 		}
 	}
 	d.page.Rows++
-	return d.fn(*row)
+	return d.fn(d.rb.finish())
 }
 
 // fastStart reads the start tag "<wire>" of the field the rows before predict (d.order[d.pos]),
@@ -2272,22 +2282,13 @@ func (s *scanner) fastStart(d *doc) bool {
 // lookup maps a field's wire name to its slot, predicting from the field order of the rows
 // before.
 func (s *scanner) lookup(d *doc, wire []byte) *slot {
-	for i := d.pos; i < len(d.order); i++ {
-		if bytes.Equal(d.order[i].wire, wire) {
-			d.pos = i + 1
-			return &d.order[i]
-		}
-	}
-	for i := 0; i < d.pos && i < len(d.order); i++ {
-		if bytes.Equal(d.order[i].wire, wire) {
-			d.pos = i + 1
-			return &d.order[i]
-		}
+	if sl := d.find(wire); sl != nil {
+		return sl
 	}
 	info, ok := d.resolve(wire)
 	if len(d.order) >= maxDepth {
 		// A row with more distinct field names than any AFAS connector: no more slots.
-		d.spare = slot{info: info, ok: ok, off: true}
+		d.spare = slot{info: info, ok: ok}
 		return &d.spare
 	}
 	var name []byte
@@ -2303,9 +2304,26 @@ func (s *scanner) lookup(d *doc, wire []byte) *slot {
 	}
 	d.order = append(d.order, slot{})
 	copy(d.order[d.pos+1:], d.order[d.pos:])
-	d.order[d.pos] = slot{wire: name, info: info, ok: ok}
+	d.order[d.pos] = slot{wire: name, info: info, ok: ok, plain: plainName(name)}
 	d.pos++
 	return &d.order[d.pos-1]
+}
+
+// find returns the slot of a wire name seen before, nil for a new one.
+func (d *doc) find(wire []byte) *slot {
+	for i := d.pos; i < len(d.order); i++ {
+		if bytes.Equal(d.order[i].wire, wire) {
+			d.pos = i + 1
+			return &d.order[i]
+		}
+	}
+	for i := 0; i < d.pos && i < len(d.order); i++ {
+		if bytes.Equal(d.order[i].wire, wire) {
+			d.pos = i + 1
+			return &d.order[i]
+		}
+	}
+	return nil
 }
 
 func (s *scanner) field(d *doc, self bool) error {
@@ -2313,16 +2331,7 @@ func (s *scanner) field(d *doc, self bool) error {
 	sl := s.lookup(d, wire)
 	info, ok := sl.info, sl.ok
 	if !ok {
-		if d.dropped == nil {
-			d.dropped = map[string]struct{}{}
-		}
-		if name, renamed := d.names[string(wire)]; renamed {
-			if len(d.dropped) < maxDropped {
-				d.dropped[name] = struct{}{}
-			}
-		} else if _, seen := d.dropped[string(wire)]; !seen && len(d.dropped) < maxDropped {
-			d.dropped[string(wire)] = struct{}{}
-		}
+		d.drop(wire)
 		if self {
 			return nil
 		}
@@ -2337,22 +2346,33 @@ func (s *scanner) field(d *doc, self bool) error {
 			return err
 		}
 	}
-	row := &d.row
+	rb := d.rb
 	if bad != nil {
-		row.Errs = append(row.Errs, FieldError{Field: info.name, Err: bad})
-		row.Values[info.name] = Value{Kind: info.kind, Null: true}
+		rb.errs = append(rb.errs, FieldError{Field: info.name, Err: bad})
+		rb.null(info.col)
 		return nil
 	}
-	if cleaned && info.kind == String && !contains(row.Cleaned, info.name) {
-		row.Cleaned = append(row.Cleaned, info.name)
+	if cleaned && info.kind == String && !contains(rb.clean, info.name) {
+		rb.clean = append(rb.clean, info.name)
 	}
-	v, err := d.parse(sl, s.val)
-	if err != nil {
-		row.Errs = append(row.Errs, FieldError{Field: info.name, Err: err})
-		v = Value{Kind: info.kind, Null: true}
+	if err := rb.set(info.col, s.val); err != nil {
+		rb.errs = append(rb.errs, FieldError{Field: info.name, Err: err})
 	}
-	row.Values[info.name] = v
 	return nil
+}
+
+// drop notes a field outside the whitelist for Page.Dropped, under koppel's name when renamed.
+func (d *doc) drop(wire []byte) {
+	if d.dropped == nil {
+		d.dropped = map[string]struct{}{}
+	}
+	if name, renamed := d.names[string(wire)]; renamed {
+		if len(d.dropped) < maxDropped {
+			d.dropped[name] = struct{}{}
+		}
+	} else if _, seen := d.dropped[string(wire)]; !seen && len(d.dropped) < maxDropped {
+		d.dropped[string(wire)] = struct{}{}
+	}
 }
 
 func contains(xs []string, x string) bool {
@@ -2362,34 +2382,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// parse is values.ParseValue with the slot's cache of short values.
-func (d *doc) parse(sl *slot, b []byte) (Value, error) {
-	k := sl.info.kind
-	if sl.off || d.page.Rows < cacheAfterRows || len(b) > maxCachedValue {
-		return values.ParseValue(k, string(b))
-	}
-	if p, ok := sl.cache[string(b)]; ok {
-		sl.hits++
-		return p.v, p.err
-	}
-	str := string(b)
-	v, err := values.ParseValue(k, str)
-	sl.miss++
-	if sl.miss >= cacheProbeMisses && sl.hits < sl.miss {
-		d.cached -= len(sl.cache)
-		sl.off, sl.cache = true, nil
-		return v, err
-	}
-	if d.cached < maxCacheTotal {
-		if sl.cache == nil {
-			sl.cache = make(map[string]parsed, 16)
-		}
-		sl.cache[str] = parsed{v, err}
-		d.cached++
-	}
-	return v, err
 }
 
 // fastText reads the value of AFAS's usual field, printable ASCII without references followed by

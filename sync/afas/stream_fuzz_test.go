@@ -29,6 +29,12 @@ func stFuzzSeeds() []string {
 		`<AfasGetConnector><C><A>&#0;</A><D>&#xD800;</D></C></AfasGetConnector>`,
 		`<?xml version="1.0"?><AfasGetConnector a="1"><C b='2'><A c="&amp;">v</A></C></AfasGetConnector>`,
 		`<AfasGetConnector><p:C><q:A>1</q:A></p:C></AfasGetConnector>`,
+		// Several rows, so that rows after the first four take the fast path (rawrow.go).
+		`<AfasGetConnector><C><A>1</A><B>2022-01-31T00:00:00</B><D>.5</D><E>true</E><I>7</I><X>s</X><B2>w</B2></C>` +
+			strings.Repeat(`<C><A>1</A><B>2022-01-31T00:00:00</B><D>.5</D><E>true</E><I>7</I><X>s</X><B2>w</B2></C>`, 4) +
+			`<C><A>x&amp;y&lt;z&gt;"'é</A><B>2022-13-01T00:00:00</B><D>1,5</D><E/><I>9</I><X>a&amp;b</X><B2></B2></C>` +
+			`<C> <A>Müller</A> <I>x</I><D> 2 </D></C><C><I>1</I><A>a` + "\t" + `b</A></C><C><A>&#233;&#39;</A><Q>1</Q></C><C/></AfasGetConnector>`,
+		`<AfasGetConnector>` + strings.Repeat(`<C><A>1</A><I>2</I></C>`, 5) + `<C><A>2</A><A>3</A><I>4</I></C><C><I>5</I><A>6</A></C><C><A>7<x/></A></C><C><A>8</A></C ></AfasGetConnector>`,
 	}
 }
 
@@ -212,7 +218,7 @@ func FuzzStreamBody(f *testing.F) {
 		rows := 0
 		page, err := DecodeResponse(bytes.NewReader(body), "GetDataWithOptions", "C", stFuzzFields, stFuzzNames, func(r Row) error {
 			rows++
-			for name, v := range r.Values {
+			for name, v := range r.All() {
 				if _, ok := stFuzzFields[name]; !ok {
 					t.Fatalf("decoded %s, which is not whitelisted", name)
 				}

@@ -34,8 +34,8 @@ type stRow struct {
 }
 
 func stCopy(r Row) stRow {
-	out := stRow{Values: make(map[string]Value, len(r.Values))}
-	for k, v := range r.Values {
+	out := stRow{Values: make(map[string]Value, r.Len())}
+	for k, v := range r.All() {
 		out.Values[k] = v
 	}
 	for _, e := range r.Errs {

@@ -3,6 +3,7 @@ package afassim
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -82,7 +83,7 @@ func TestFiltersSortAndOutputOptions(t *testing.T) {
 		if !end.Null {
 			ended++
 			if end.Time.Year() < 2025 || r.Get("Werkgever_code", afas.String).Str != "TZV" {
-				t.Errorf("row outside the filter: %v", r.Values)
+				t.Errorf("row outside the filter: %v", maps.Collect(r.All()))
 			}
 		}
 		return nil

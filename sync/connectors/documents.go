@@ -42,7 +42,7 @@ func dossieritems() Connector {
 // DossierItemFrom converts a decoded Koppel_Dossieritems row.
 func DossierItemFrom(r afas.Row) documents.Item {
 	return documents.Item{
-		Dossieritem: r.Get(FDossieritem, afas.Int).Int, BijlageID: str(r, FBijlageID), Medewerker: str(r, FMedewerker),
+		Dossieritem: r.Int(FDossieritem), BijlageID: str(r, FBijlageID), Medewerker: str(r, FMedewerker),
 		Type: str(r, FTypeDossieritem), TypeOmschrijving: str(r, FTypeOmschrijving), Datum: date(r, FDatum),
 		Bestandsnaam: str(r, FBestandsnaam), GewijzigdOp: date(r, FGewijzigd), Errs: errsOf(r),
 	}

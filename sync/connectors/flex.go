@@ -40,7 +40,7 @@ func flexConnector() Connector {
 // PlacementFrom converts a decoded Koppel_Plaatsingen row.
 func PlacementFrom(r afas.Row) mapping.Placement {
 	return mapping.Placement{
-		Plaatsing: r.Get(FPlaatsing, afas.Int).Int, Medewerker: str(r, FMedewerker),
+		Plaatsing: r.Int(FPlaatsing), Medewerker: str(r, FMedewerker),
 		Client: str(r, FOpdrachtgever), ClientName: str(r, FOpdrachtgeverNaam),
 		Begin: date(r, FBeginPlaatsing), Einde: date(r, FEindePlaatsing),
 		Functie: str(r, FFunctie), Uren: r.Get(FUren, afas.Decimal), Errs: errsOf(r), Cleaned: cleanedOf(r),

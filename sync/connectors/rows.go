@@ -9,8 +9,8 @@ import (
 
 // The row decoders of the table: a decoded GetConnector row to the rules' typed record.
 
-func str(r afas.Row, f string) string     { return r.Get(f, afas.String).Str }
-func date(r afas.Row, f string) time.Time { return r.Get(f, afas.Date).Time }
+func str(r afas.Row, f string) string     { return r.Str(f) }
+func date(r afas.Row, f string) time.Time { return r.Time(f) }
 func errsOf(r afas.Row) []afas.FieldError {
 	if len(r.Errs) == 0 {
 		return nil
@@ -34,7 +34,7 @@ func EmployeeFrom(r afas.Row) mapping.Employee {
 		Voorletters: str(r, FVoorletters), Voornaam: str(r, FVoornaam), Roepnaam: str(r, FRoepnaam),
 		Voorvoegsel: str(r, FVoorvoegsel), Geboortenaam: str(r, FGeboortenaam),
 		VoorvoegselPartner: str(r, FVoorvoegselPart), GeboortenaamPartner: str(r, FGeboortenaamPar),
-		Naamgebruik: r.Get(FNaamgebruik, afas.Int).Int, Geslacht: str(r, FGeslacht),
+		Naamgebruik: r.Int(FNaamgebruik), Geslacht: str(r, FGeslacht),
 		Geboortedatum: date(r, FGeboortedatum), Email: str(r, FEmail), Telefoon: str(r, FTelefoon),
 		Mobiel: str(r, FMobiel), Errs: errsOf(r), Cleaned: cleanedOf(r),
 	}
@@ -44,7 +44,7 @@ func EmployeeFrom(r afas.Row) mapping.Employee {
 // is kept apart: the rules make it a Waarschuwing, not an Uitval.
 func EmploymentFrom(r afas.Row, salaryColumn string) mapping.Employment {
 	e := mapping.Employment{
-		Medewerker: str(r, FMedewerker), Dienstverband: r.Get(FDienstverband, afas.Int).Int,
+		Medewerker: str(r, FMedewerker), Dienstverband: r.Int(FDienstverband),
 		Employer: str(r, FWerkgever), Begin: date(r, FBegin), Einde: date(r, FEinde),
 		Afdeling: str(r, FAfdeling), FunctieCode: str(r, FFunctieCode), Functie: str(r, FFunctie),
 		Uren: r.Get(FUren, afas.Decimal), Parttime: r.Get(FParttime, afas.Decimal),
@@ -66,7 +66,7 @@ func EmploymentFrom(r afas.Row, salaryColumn string) mapping.Employment {
 // AbsenceFrom converts a decoded Koppel_Verzuim row.
 func AbsenceFrom(r afas.Row) mapping.Absence {
 	return mapping.Absence{
-		VerzuimID: r.Get(FVerzuimID, afas.Int).Int, VerloopID: r.Get(FVerloopID, afas.Int).Int,
+		VerzuimID: r.Int(FVerzuimID), VerloopID: r.Int(FVerloopID),
 		Medewerker: str(r, FMedewerker), Employer: str(r, FWerkgever),
 		EersteDag: date(r, FEersteDag), Ziekmelding: date(r, FZiekmelding),
 		VerwachtHerstel: date(r, FVerwachtHerstel), Herstel: date(r, FHersteld),

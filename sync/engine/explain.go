@@ -364,8 +364,8 @@ func maskIf(col, v string) string {
 
 // shownRow is a read row as explain shows it: the whitelisted fields, the BSN masked.
 func shownRow(r afas.Row) map[string]string {
-	out := make(map[string]string, len(r.Values))
-	for f, v := range r.Values {
+	out := make(map[string]string, r.Len())
+	for f, v := range r.All() {
 		out[f] = v.Text()
 	}
 	if b, ok := out[connectors.FBSN]; ok {
