@@ -11,7 +11,7 @@ import (
 )
 
 // Kind is the AFAS field type of a GetConnector field.
-type Kind int
+type Kind uint8
 
 // The AFAS field types koppel reads. Blob fields are never part of koppel's whitelist.
 const (
@@ -71,12 +71,13 @@ func KindFromXSD(t string) Kind {
 
 // Value is one decoded field. Null is true when AFAS sent no value (an omitted or empty element).
 type Value struct {
+	// The small fields first, side by side: a Value is 64 bytes, not 80 (records hold several).
 	Kind Kind
 	Null bool
+	Bool bool      // Bool fields
 	Str  string    // String fields, verbatim
 	Int  int64     // Int fields
 	Dec  Dec       // Decimal fields
-	Bool bool      // Bool fields
 	Time time.Time // Date fields: the calendar date, in UTC at midnight
 }
 
