@@ -13,7 +13,7 @@ import (
 // filled reads back the employment rows held in flex mode, gives each its person's fields and
 // compares them.
 func (pl *pipeline) filled(ctx context.Context, held *spill, d *diff) error {
-	return held.replay(ctx, d, func(rec *mapping.Record, _ mapping.AbsenceInfo) { pl.m.FillPerson(rec) })
+	return held.replay(ctx, d.records, func(rec *mapping.Record, _ mapping.AbsenceInfo) { pl.m.FillPerson(rec) })
 }
 
 // placements maps and compares Koppel_Plaatsingen once the delivered persons are known (waitErr

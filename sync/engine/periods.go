@@ -158,13 +158,13 @@ func (s *spill) each(fn func(rec mapping.Record, info mapping.AbsenceInfo) error
 
 // replay reads the held records back in order, completes each with fill and hands them to d
 // in staging batches.
-func (s *spill) replay(ctx context.Context, d *diff, fill func(*mapping.Record, mapping.AbsenceInfo)) error {
+func (s *spill) replay(ctx context.Context, sink func([]mapping.Record) error, fill func(*mapping.Record, mapping.AbsenceInfo)) error {
 	var batch []mapping.Record
 	err := s.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
 		fill(&rec, info)
 		batch = append(batch, rec)
 		if len(batch) >= stageBatch {
-			err := d.records(batch)
+			err := sink(batch)
 			batch = batch[:0]
 			return err
 		}
@@ -173,10 +173,58 @@ func (s *spill) replay(ctx context.Context, d *diff, fill func(*mapping.Record, 
 	if err != nil {
 		return err
 	}
-	return d.records(batch)
+	return sink(batch)
 }
 
 func (s *spill) close() {
 	s.f.Close()
 	os.Remove(s.f.Name())
 }
+
+// absenceStage is the absence stage of a run: a first pass maps every row, notes what the
+// composite periods need and keeps the delivered records on disk; once the last row is read the
+// periods are computed, and a second pass completes the records and hands them on.
+type absenceStage struct {
+	m    *mapping.Mapper
+	idx  *periodIndex
+	sp   *spill
+	cols periodCols
+}
+
+func newAbsenceStage(m *mapping.Mapper) (*absenceStage, error) {
+	sp, err := newSpill()
+	if err != nil {
+		return nil, err
+	}
+	return &absenceStage{m: m, idx: newPeriodIndex(), sp: sp}, nil
+}
+
+// row takes one Koppel_Verzuim row (after EmploymentsDone).
+func (st *absenceStage) row(a mapping.Absence) error {
+	if st.m.IsHistory(a) {
+		if info, ok := st.m.History(a); ok {
+			st.idx.addHistory(info)
+		}
+		return nil
+	}
+	rec, ok := st.m.Absence(a)
+	if !ok {
+		return nil
+	}
+	info := st.m.Info(a)
+	st.idx.add(info)
+	return st.sp.add(rec, info)
+}
+
+// done computes the periods after the last row and returns the history absences to keep.
+func (st *absenceStage) done() []historyAbsence {
+	st.cols = st.idx.compute()
+	return st.idx.kept
+}
+
+// replay hands the delivered records, completed with their periods, to sink in staging batches.
+func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) error) error {
+	return st.sp.replay(ctx, sink, st.cols.fill)
+}
+
+func (st *absenceStage) close() { st.sp.close() }
