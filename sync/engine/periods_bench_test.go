@@ -103,17 +103,17 @@ func BenchmarkHeldRecords(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		sp, err := newSpill()
+		sp, err := newHeldRecords()
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, rec := range recs {
-			if err := sp.add(rec, mapping.AbsenceInfo{}); err != nil {
+			if err := sp.add(rec); err != nil {
 				b.Fatal(err)
 			}
 		}
 		n := 0
-		err = sp.replay(context.Background(), func(recs []mapping.Record) error { n += len(recs); return nil }, func(*mapping.Record, mapping.AbsenceInfo) {})
+		err = sp.replay(context.Background(), func(recs []mapping.Record) error { n += len(recs); return nil }, func(*mapping.Record) {})
 		sp.close()
 		if err != nil || n != len(recs) {
 			b.Fatal(n, err)

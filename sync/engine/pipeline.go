@@ -162,9 +162,9 @@ func (pl *pipeline) run(ctx context.Context) error {
 			var batch []mapping.Record
 			// In flex mode a row's person fields come from its person's primary record, known
 			// only after the last employment: the rows wait on disk until then.
-			var held *spill
+			var held *heldRecords
 			if pl.m.NeedsFill() && d != nil {
-				sp, err := newSpill()
+				sp, err := newHeldRecords()
 				if err != nil {
 					return err
 				}
@@ -174,7 +174,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			err := drain(connectors.Dienstverbanden, func(v any) error {
 				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
 					if held != nil {
-						return held.add(rec, mapping.AbsenceInfo{})
+						return held.add(rec)
 					}
 					batch = append(batch, rec)
 					if len(batch) >= stageBatch {
