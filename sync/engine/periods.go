@@ -23,8 +23,9 @@ import (
 // rows stream past. It holds a few numbers per absence, never the rows: a run holds it next to
 // the employee index, so it is flat (no map and no allocation per holder or per absence).
 type periodIndex struct {
-	holderIDs map[holderKey]uint32
-	holders   []holderKey
+	holderIDs map[string]uint32 // by WerkgeverCode and Personeelsnummer joined by KeySep
+	holders   chunked[holderKey]
+	key       []byte                // a holder's map key being looked up
 	byID      map[absenceRef]uint32 // the entry of an absence
 	entries   chunked[periodEntry]
 	kept      []historyAbsence // after compute: the history absences the poortwachter view needs
@@ -40,29 +41,29 @@ type absenceRef struct {
 }
 
 type periodEntry struct {
-	ref       absenceRef
+	id        int64 // VerzuimId
 	verloop   int64 // the lowest VerloopId seen
 	first     mapping.Day
 	recovered mapping.Day
-	delivered bool   // at least one of its rows is delivered (not read only for the history)
 	cols      string // after compute: ZiekteperiodeId, EersteDagZiekteperiode, EindeWachttijd, joined by KeySep
+	holder    uint32
+	delivered bool // at least one of its rows is delivered (not read only for the history)
 }
 
 func newPeriodIndex() *periodIndex {
-	return &periodIndex{holderIDs: map[holderKey]uint32{}, byID: map[absenceRef]uint32{}}
+	return &periodIndex{holderIDs: map[string]uint32{}, byID: map[absenceRef]uint32{}}
 }
 
 // holder returns the number of a holder, adding it when it is new. The index keeps its own copy
 // of the two codes, so no row's text stays reachable through it.
 func (pi *periodIndex) holder(employer, employee string) uint32 {
-	if h, ok := pi.holderIDs[holderKey{employer, employee}]; ok {
+	pi.key = append(append(append(pi.key[:0], employer...), mapping.KeySep...), employee...)
+	if h, ok := pi.holderIDs[string(pi.key)]; ok {
 		return h
 	}
-	both := employer + mapping.KeySep + employee
-	k := holderKey{both[:len(employer)], both[len(employer)+len(mapping.KeySep):]}
-	h := uint32(len(pi.holders))
-	pi.holders = append(pi.holders, k)
-	pi.holderIDs[k] = h
+	both := string(pi.key)
+	h := pi.holders.add(holderKey{both[:len(employer)], both[len(employer)+len(mapping.KeySep):]})
+	pi.holderIDs[both] = h
 	return h
 }
 
@@ -72,7 +73,7 @@ func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool) uint32 {
 	ref := absenceRef{pi.holder(r.Employer, r.Employee), r.VerzuimID}
 	i, ok := pi.byID[ref]
 	if !ok {
-		pi.byID[ref] = pi.entries.add(periodEntry{ref: ref, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
+		pi.byID[ref] = pi.entries.add(periodEntry{holder: ref.holder, id: ref.id, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
 		return ref.holder
 	}
 	e := pi.entries.at(i)
@@ -92,14 +93,15 @@ func (pi *periodIndex) add(a mapping.AbsenceInfo) {
 
 // eachHolder calls fn with the absences of every holder, in the order of the holders' codes.
 func (pi *periodIndex) eachHolder(fn func(holder string, abs []periods.Absence)) {
-	names := make([]string, len(pi.holders))
-	lists := make([][]periods.Absence, len(pi.holders))
-	for i, h := range pi.holders {
+	names := make([]string, pi.holders.n)
+	lists := make([][]periods.Absence, pi.holders.n)
+	for i := range names {
+		h := pi.holders.at(uint32(i))
 		names[i] = h.employer + mapping.KeySep + h.employee
 	}
 	for i := 0; i < pi.entries.n; i++ {
 		e := pi.entries.at(uint32(i))
-		lists[e.ref.holder] = append(lists[e.ref.holder], e.absence())
+		lists[e.holder] = append(lists[e.holder], e.absence())
 	}
 	order := make([]int, len(names))
 	for i := range order {
@@ -112,7 +114,7 @@ func (pi *periodIndex) eachHolder(fn func(holder string, abs []periods.Absence))
 }
 
 func (e *periodEntry) absence() periods.Absence {
-	return periods.Absence{ID: e.ref.id, FirstDay: e.first.Time(), Recovered: e.recovered.Time()}
+	return periods.Absence{ID: e.id, FirstDay: e.first.Time(), Recovered: e.recovered.Time()}
 }
 
 // compute applies the composite-period rules to every holder: each entry gets its period's
@@ -120,23 +122,23 @@ func (e *periodEntry) absence() periods.Absence {
 // delivered absence.
 func (pi *periodIndex) compute() periodCols {
 	// The entries grouped by holder, by counting.
-	start := make([]uint32, len(pi.holders)+1)
+	start := make([]uint32, pi.holders.n+1)
 	for i := 0; i < pi.entries.n; i++ {
-		start[pi.entries.at(uint32(i)).ref.holder+1]++
+		start[pi.entries.at(uint32(i)).holder+1]++
 	}
-	for h := range pi.holders {
+	for h := range pi.holders.n {
 		start[h+1] += start[h]
 	}
 	order := make([]uint32, pi.entries.n)
-	next := append([]uint32(nil), start[:len(pi.holders)]...)
+	next := append([]uint32(nil), start[:pi.holders.n]...)
 	for i := 0; i < pi.entries.n; i++ {
-		h := pi.entries.at(uint32(i)).ref.holder
+		h := pi.entries.at(uint32(i)).holder
 		order[next[h]] = uint32(i)
 		next[h]++
 	}
 	var list []periods.Absence
 	var text []byte
-	for h := range pi.holders {
+	for h := range pi.holders.n {
 		list = list[:0]
 		for _, i := range order[start[h]:start[h+1]] {
 			list = append(list, pi.entries.at(i).absence())
@@ -157,7 +159,7 @@ func (pi *periodIndex) compute() periodCols {
 			}
 			for _, a := range list[s.Start:s.End] {
 				if e := pi.entries.at(pi.byID[absenceRef{uint32(h), a.ID}]); !e.delivered {
-					pi.kept = append(pi.kept, historyAbsence{holder: pi.holders[h], id: a.ID, first: e.first, recovered: e.recovered})
+					pi.kept = append(pi.kept, historyAbsence{holder: *pi.holders.at(uint32(h)), id: a.ID, first: e.first, recovered: e.recovered})
 				}
 			}
 		})
@@ -182,8 +184,7 @@ type periodCols struct{ pi *periodIndex }
 
 // fill writes the period columns of an absence record.
 func (pc periodCols) fill(rec *mapping.Record, info mapping.AbsenceInfo) {
-	employer, employee, _ := strings.Cut(info.Holder, mapping.KeySep)
-	h, ok := pc.pi.holderIDs[holderKey{employer, employee}]
+	h, ok := pc.pi.holderIDs[info.Holder]
 	if !ok {
 		return
 	}
@@ -495,7 +496,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		r.Percentage = values.Dec(rd.varint())
 		r.Vangnet = rd.byte() == 1
 		cl := rd.bytes()
-		if rd.bad || len(rd.b) > 0 || h >= uint64(len(st.idx.holders)) {
+		if rd.bad || len(rd.b) > 0 || h >= uint64(st.idx.holders.n) {
 			return errUnreadable
 		}
 		c, ok := st.cl[string(cl)]
@@ -504,7 +505,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 			st.cl[c] = c
 		}
 		r.Classification = c
-		holder := st.idx.holders[h]
+		holder := st.idx.holders.at(uint32(h))
 		r.Employer, r.Employee = holder.employer, holder.employee
 		cols, _ := st.idx.period(uint32(h), r.VerzuimID)
 		batch = append(batch, r.Record(&st.text, cols))

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -63,10 +64,15 @@ func benchAbsences(employees int) (*mapping.Mapper, []mapping.Absence) {
 // mapped, indexed and held on disk, the periods computed, the records read back and completed.
 func BenchmarkAbsenceStage(b *testing.B) {
 	b.ReportAllocs()
+	var held float64
 	for b.Loop() {
 		b.StopTimer()
 		// The mapper remembers the keys it saw: a fresh one per round.
 		m, rows := benchAbsences(100_000)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := float64(ms.HeapAlloc)
 		b.StartTimer()
 		st, err := newAbsenceStage(m)
 		if err != nil {
@@ -77,6 +83,14 @@ func BenchmarkAbsenceStage(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		b.StopTimer()
+		// What the stage holds while the rows wait on disk: the period index (and the keys the
+		// mapper saw).
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		held = float64(ms.HeapAlloc) - base
+		runtime.KeepAlive(rows)
+		b.StartTimer()
 		st.done()
 		n := 0
 		err = st.replay(context.Background(), func(recs []mapping.Record) error { n += len(recs); return nil })
@@ -85,6 +99,7 @@ func BenchmarkAbsenceStage(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+	b.ReportMetric(held/1e6, "held-MB")
 }
 
 // BenchmarkHeldRecords is the round trip of the employment records that wait on disk in flex

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -158,4 +159,24 @@ func BenchmarkMapper(b *testing.B) {
 			m.Users()
 		}
 	})
+}
+
+// BenchmarkMapperIndex reports what a mapper holds across a run once the employments are read
+// (the employee index, the department tree, the keys seen): the live heap that drives the cost
+// of garbage collection under koppel's soft memory limit.
+func BenchmarkMapperIndex(b *testing.B) {
+	in := benchInput(100_000)
+	var held float64
+	for b.Loop() {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		m := benchMapper(in, true, true)
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		held = float64(ms.HeapAlloc) - float64(base)
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(held/1e6, "held-MB")
 }

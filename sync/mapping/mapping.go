@@ -649,7 +649,9 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		b = b[:0]
 	}
 	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
-		m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
+		if m.cfg.Explain {
+			m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
+		}
 		return Record{}, false // ended before date-from
 	}
 	e := m.person(d.Medewerker)
@@ -733,8 +735,8 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	if m.flex != nil {
 		m.flexIncluded(p, d)
 	}
-	if !p.delivered || d.Begin.After(p.latestStart) {
-		p.employer, p.latestStart = m.employerID(emp), d.Begin
+	if start := d.Begin.Unix(); !p.delivered || start > p.latestStart {
+		p.employer, p.latestStart = m.employerID(emp), start
 	}
 	p.delivered = true
 	return rec, true
@@ -743,6 +745,9 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 // EmploymentsDone ends the employments: an employee whose every employment was Uitval counts as
 // a rejected employee.
 func (m *Mapper) EmploymentsDone() {
+	// The employment keys are not needed once the last employment is read: the rest of a run
+	// holds less (Employment after this is out of order; a fresh set keeps it working).
+	m.seenDV = newKeySet()
 	if !m.cfg.Werknemer {
 		return
 	}
@@ -819,8 +824,8 @@ func (m *Mapper) explain(entity, key, code string, args ...string) {
 // date-from.
 func (m *Mapper) IsHistory(a Absence) bool {
 	h := !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom)
-	if h {
-		m.explain(Absences, numKey(a.VerzuimID)+KeySep+numKey(a.VerloopID), "explain.abs_history", dateText(a.Herstel), dateText(m.cfg.DateFrom))
+	if h && m.cfg.Explain { // the key and dates only when they are written
+		m.explain(Absences, absenceKey(&a), "explain.abs_history", dateText(a.Herstel), dateText(m.cfg.DateFrom))
 	}
 	return h
 }

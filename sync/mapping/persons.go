@@ -3,7 +3,6 @@ package mapping
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
@@ -19,7 +18,7 @@ import (
 type person struct {
 	fields      string       // Medewerker, then the personFields, joined by KeySep
 	extra       *personExtra // only when AFAS sent something to report
-	latestStart time.Time    // of the delivered employment that started last
+	latestStart int64        // Unix seconds of the start of the delivered employment that started last (a date)
 	employer    uint32       // of that employment, in Mapper.employers
 	naamgebruik uint8        // kept for the partner_missing log: 1 to 3 when it is written
 	flags       uint8
