@@ -44,12 +44,7 @@ func (d Day) Append(b []byte) []byte {
 	if d.IsZero() {
 		return b
 	}
-	if d.Y < 0 || d.Y > 9999 {
-		return appendDay(b, d.Time())
-	}
-	y := int(d.Y)
-	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		'0'+d.M/10, '0'+d.M%10, '-', '0'+d.D/10, '0'+d.D%10)
+	return appendYMD(b, int(d.Y), int(d.M), int(d.D))
 }
 
 // AbsenceRow is a delivered progress row of an absence as the rules decided it, before its
@@ -107,7 +102,7 @@ func (m *Mapper) MapAbsence(ab Absence) (AbsenceRow, bool) {
 		m.reject(Absences, absenceKey(a), "abs.percentage_range", a.Aanwezig.Dec.String())
 		return AbsenceRow{}, false
 	}
-	if len(a.Cleaned) > 0 {
+	if a.Cleaned != nil { // the key only when there is something to log
 		m.cleaned(Absences, absenceKey(a), a.Cleaned)
 	}
 	cl, known := m.classify(a)

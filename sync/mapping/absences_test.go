@@ -148,3 +148,24 @@ func TestPackedEmployees(t *testing.T) {
 		t.Errorf("employers %v", m.employers)
 	}
 }
+
+// Of two employments that start on the same day, the one read first gives the employer an
+// employee is delivered under (manager accounts, documents).
+func TestLatestStartTieKeepsTheFirst(t *testing.T) {
+	for _, order := range [][]string{{"ACME", "LABEL"}, {"LABEL", "ACME"}} {
+		m := NewMapper(baseConfig(), nil)
+		in := baseInput()
+		m.Units(in.Units)
+		for _, e := range in.Employees {
+			m.Employee(e)
+		}
+		for i, emp := range order {
+			m.Employment(Employment{Medewerker: "2", Dienstverband: int64(i + 1), Employer: emp, Begin: d("2015-01-01"), Afdeling: "ZORG"})
+		}
+		m.Employment(Employment{Medewerker: "2", Dienstverband: 9, Employer: "OLD", Begin: d("2014-12-31"), Afdeling: "ZORG"})
+		m.EmploymentsDone()
+		if _, employer, ok := m.DeliveredAs("2"); !ok || employer != order[0] {
+			t.Errorf("employments %v: delivered under %q", order, employer)
+		}
+	}
+}

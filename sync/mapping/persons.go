@@ -61,7 +61,7 @@ func (m *Mapper) addPerson(e *Employee) bool {
 		return false
 	}
 	p := person{}
-	if len(e.Errs) > 0 || len(e.Cleaned) > 0 {
+	if e.Errs != nil || e.Cleaned != nil {
 		p.extra = &personExtra{errs: e.Errs, cleaned: e.Cleaned}
 	}
 	tussen, achter, fellBack := Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)

@@ -25,11 +25,21 @@ func appendDate(b []byte, t time.Time) []byte {
 // appendDay appends t's calendar date as t.Format("2006-01-02") does.
 func appendDay(b []byte, t time.Time) []byte {
 	y, m, d := t.Date()
-	if y < 0 || y > 9999 {
-		return t.AppendFormat(b, "2006-01-02")
+	return appendYMD(b, y, int(m), d)
+}
+
+// appendYMD writes a date as Format's layout 2006-01-02 does: the year in at least four digits
+// (with a minus sign before a year before year 0), month and day in two.
+func appendYMD(b []byte, y, m, d int) []byte {
+	if y < 0 {
+		b = append(b, '-')
+		y = -y
 	}
-	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	for w := 1000; w > 1 && y < w; w /= 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(y), 10)
+	return append(b, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // appendNumKey appends numKey(n): '#' and n in 19 digits.
