@@ -68,20 +68,21 @@ func (pi *periodIndex) holder(employer, employee string) uint32 {
 }
 
 // note takes the period facts of a progress row: delivered, or read only for the history window
-// (it shapes periods, never a file). It returns the row's holder.
+// (it shapes periods, never a file). It returns the number of the row's entry.
 func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool) uint32 {
 	ref := absenceRef{pi.holder(r.Employer, r.Employee), r.VerzuimID}
 	i, ok := pi.byID[ref]
 	if !ok {
-		pi.byID[ref] = pi.entries.add(periodEntry{holder: ref.holder, id: ref.id, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
-		return ref.holder
+		i = pi.entries.add(periodEntry{holder: ref.holder, id: ref.id, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
+		pi.byID[ref] = i
+		return i
 	}
 	e := pi.entries.at(i)
 	if r.VerloopID < e.verloop {
 		e.verloop, e.first, e.recovered = r.VerloopID, r.EersteDag, r.Herstel
 	}
 	e.delivered = e.delivered || delivered
-	return ref.holder
+	return i
 }
 
 // add notes a delivered row (koppel explain's form).
@@ -167,16 +168,12 @@ func (pi *periodIndex) compute() periodCols {
 	return periodCols{pi}
 }
 
-// period returns the three period columns of an absence of a holder (after compute).
-func (pi *periodIndex) period(holder uint32, id int64) (cols [mapping.AbsencePeriodCols]string, ok bool) {
-	i, ok := pi.byID[absenceRef{holder, id}]
-	if !ok {
-		return cols, false
-	}
-	s := pi.entries.at(i).cols
+// period returns the three period columns of an entry (after compute).
+func (e *periodEntry) period() (cols [mapping.AbsencePeriodCols]string) {
+	s := e.cols
 	cols[0], s, _ = strings.Cut(s, mapping.KeySep)
 	cols[1], cols[2], _ = strings.Cut(s, mapping.KeySep)
-	return cols, true
+	return cols
 }
 
 // periodCols fills the period columns of finished records (koppel explain's form).
@@ -188,10 +185,11 @@ func (pc periodCols) fill(rec *mapping.Record, info mapping.AbsenceInfo) {
 	if !ok {
 		return
 	}
-	cols, ok := pc.pi.period(h, info.VerzuimID)
+	i, ok := pc.pi.byID[absenceRef{h, info.VerzuimID}]
 	if !ok {
 		return
 	}
+	cols := pc.pi.entries.at(i).period()
 	copy(rec.Values[len(rec.Values)-mapping.AbsencePeriodCols:], cols[:])
 }
 
@@ -459,10 +457,10 @@ func (st *absenceStage) row(a mapping.Absence) error {
 	if !ok {
 		return nil
 	}
-	h := st.idx.note(&r, true)
-	// The row as it waits: its holder's number, the numbers and days in binary, the
-	// classification as text.
-	b := binary.AppendUvarint(st.buf[:0], uint64(h))
+	entry := st.idx.note(&r, true)
+	// The row as it waits: the number of its entry in the period index (its holder and period),
+	// the numbers and days in binary, the classification as text.
+	b := binary.AppendUvarint(st.buf[:0], uint64(entry))
 	b = binary.AppendVarint(b, r.VerzuimID)
 	b = binary.AppendVarint(b, r.VerloopID)
 	for _, d := range [...]mapping.Day{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
@@ -478,9 +476,13 @@ func (st *absenceStage) row(a mapping.Absence) error {
 	return st.rf.add(b)
 }
 
-// done computes the periods after the last row and returns the history absences to keep.
+// done computes the periods after the last row and returns the history absences to keep. The
+// replay finds a row's holder and period through its entry: the maps that found the entries are
+// let go, and so are the keys the mapper saw.
 func (st *absenceStage) done() []historyAbsence {
 	st.idx.compute()
+	st.idx.holderIDs, st.idx.byID = nil, nil
+	st.m.AbsencesDone()
 	return st.idx.kept
 }
 
@@ -490,13 +492,13 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 	var batch []mapping.Record
 	err := st.rf.each(func(b []byte) error {
 		rd := rowReader{b: b}
-		h := rd.uvarint()
+		entry := rd.uvarint()
 		r := mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint(),
 			EersteDag: rd.day(), Ziekmelding: rd.day(), VerwachtHerstel: rd.day(), Herstel: rd.day(), VerloopDatum: rd.day()}
 		r.Percentage = values.Dec(rd.varint())
 		r.Vangnet = rd.byte() == 1
 		cl := rd.bytes()
-		if rd.bad || len(rd.b) > 0 || h >= uint64(st.idx.holders.n) {
+		if rd.bad || len(rd.b) > 0 || entry >= uint64(st.idx.entries.n) {
 			return errUnreadable
 		}
 		c, ok := st.cl[string(cl)]
@@ -505,10 +507,10 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 			st.cl[c] = c
 		}
 		r.Classification = c
-		holder := st.idx.holders.at(uint32(h))
+		e := st.idx.entries.at(uint32(entry))
+		holder := st.idx.holders.at(e.holder)
 		r.Employer, r.Employee = holder.employer, holder.employee
-		cols, _ := st.idx.period(uint32(h), r.VerzuimID)
-		batch = append(batch, r.Record(&st.text, cols))
+		batch = append(batch, r.Record(&st.text, e.period()))
 		if len(batch) >= stageBatch {
 			err := sink(batch)
 			batch = batch[:0]

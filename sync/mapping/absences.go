@@ -116,6 +116,10 @@ func (m *Mapper) MapAbsence(ab Absence) (AbsenceRow, bool) {
 		Percentage: hundred - a.Aanwezig.Dec, Vangnet: a.Vangnet}, true
 }
 
+// AbsencesDone ends the absences: the keys seen are not needed once the last absence is read
+// (MapAbsence after this is out of order; a fresh set keeps it working).
+func (m *Mapper) AbsencesDone() { m.seenAbs = newKeySet() }
+
 // absenceKey is an absence record's key: VerzuimId and VerloopId.
 func absenceKey(a *Absence) string { return numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID) }
 
