@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,12 +84,7 @@ func (x *Explanation) absenceOnDay(key string, a mapping.Absence, day time.Time)
 // open on day, its next Gatekeeper milestone. It reads the index before compute empties it.
 func (x *Explanation) periodsOnDay(pi *periodIndex, day time.Time) {
 	on := dateText(day)
-	for _, holder := range slices.Sorted(maps.Keys(pi.holders)) {
-		abs := pi.holders[holder]
-		list := make([]periods.Absence, 0, len(abs))
-		for id, a := range abs {
-			list = append(list, periods.Absence{ID: id, FirstDay: a.first, Recovered: a.recovered})
-		}
+	pi.eachHolder(func(_ string, list []periods.Absence) {
 		ps, _ := periods.Compute(list)
 		for _, p := range ps {
 			delivered := false
@@ -111,7 +105,7 @@ func (x *Explanation) periodsOnDay(pi *periodIndex, day time.Time) {
 					Code: "explain.day_milestone", Args: []string{on, strconv.Itoa(m.Week), dateText(m.Date)}})
 			}
 		}
-	}
+	})
 }
 
 // accountNote says whether the employee qualifies for a manager account (delivery.md): the

@@ -12,8 +12,8 @@ import (
 
 // filled reads back the employment rows held in flex mode, gives each its person's fields and
 // compares them.
-func (pl *pipeline) filled(ctx context.Context, held *spill, d *diff) error {
-	return held.replay(ctx, d, func(rec *mapping.Record, _ mapping.AbsenceInfo) { pl.m.FillPerson(rec) })
+func (pl *pipeline) filled(ctx context.Context, held *heldRecords, d *diff) error {
+	return held.replay(ctx, d.records, pl.m.FillPerson)
 }
 
 // placements maps and compares Koppel_Plaatsingen once the delivered persons are known (waitErr

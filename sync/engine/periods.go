@@ -8,75 +8,189 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/periods"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // periodIndex gathers, per holder, the absences the composite-period rules need — one entry per
 // VerzuimId, with the dates of its progress row with the lowest VerloopId — while the absence
-// rows stream past. It holds a few dates per absence, never the rows.
+// rows stream past. It holds a few numbers per absence, never the rows: a run holds it next to
+// the employee index, so it is flat (no map and no allocation per holder or per absence).
 type periodIndex struct {
-	holders map[string]map[int64]*periodAbsence
-	kept    []historyAbsence // after compute: the history absences the poortwachter view needs
+	holderIDs map[string]uint32 // by WerkgeverCode and Personeelsnummer joined by KeySep
+	holders   chunked[holderKey]
+	key       []byte                // a holder's map key being looked up
+	byID      map[absenceRef]uint32 // the entry of an absence
+	entries   chunked[periodEntry]
+	kept      []historyAbsence // after compute: the history absences the poortwachter view needs
 }
 
-type periodAbsence struct {
-	verloop   int64
-	first     time.Time
-	recovered time.Time
+// holderKey is a holder as delivered: WerkgeverCode and Personeelsnummer.
+type holderKey struct{ employer, employee string }
+
+// absenceRef is an absence of a holder: its VerzuimId.
+type absenceRef struct {
+	holder uint32
+	id     int64
+}
+
+type periodEntry struct {
+	id        int64 // VerzuimId
+	verloop   int64 // the lowest VerloopId seen
+	first     mapping.Day
+	recovered mapping.Day
+	cols      string // after compute: ZiekteperiodeId, EersteDagZiekteperiode, EindeWachttijd, joined by KeySep
+	holder    uint32
 	delivered bool // at least one of its rows is delivered (not read only for the history)
 }
 
 func newPeriodIndex() *periodIndex {
-	return &periodIndex{holders: map[string]map[int64]*periodAbsence{}}
+	return &periodIndex{holderIDs: map[string]uint32{}, byID: map[absenceRef]uint32{}}
 }
 
+// holder returns the number of a holder, adding it when it is new. The index keeps its own copy
+// of the two codes, so no row's text stays reachable through it.
+func (pi *periodIndex) holder(employer, employee string) uint32 {
+	pi.key = append(append(append(pi.key[:0], employer...), mapping.KeySep...), employee...)
+	if h, ok := pi.holderIDs[string(pi.key)]; ok {
+		return h
+	}
+	both := string(pi.key)
+	h := pi.holders.add(holderKey{both[:len(employer)], both[len(employer)+len(mapping.KeySep):]})
+	pi.holderIDs[both] = h
+	return h
+}
+
+// note takes the period facts of a progress row: delivered, or read only for the history window
+// (it shapes periods, never a file). It returns the number of the row's entry.
+func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool) uint32 {
+	ref := absenceRef{pi.holder(r.Employer, r.Employee), r.VerzuimID}
+	i, ok := pi.byID[ref]
+	if !ok {
+		i = pi.entries.add(periodEntry{holder: ref.holder, id: ref.id, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
+		pi.byID[ref] = i
+		return i
+	}
+	e := pi.entries.at(i)
+	if r.VerloopID < e.verloop {
+		e.verloop, e.first, e.recovered = r.VerloopID, r.EersteDag, r.Herstel
+	}
+	e.delivered = e.delivered || delivered
+	return i
+}
+
+// add notes a delivered row (koppel explain's form).
 func (pi *periodIndex) add(a mapping.AbsenceInfo) {
-	abs := pi.holders[a.Holder]
-	if abs == nil {
-		abs = map[int64]*periodAbsence{}
-		pi.holders[a.Holder] = abs
-	}
-	if cur := abs[a.VerzuimID]; cur == nil || a.VerloopID < cur.verloop {
-		delivered := cur != nil && cur.delivered
-		abs[a.VerzuimID] = &periodAbsence{verloop: a.VerloopID, first: a.FirstDay, recovered: a.Recovered, delivered: delivered}
-	}
-	abs[a.VerzuimID].delivered = true
+	employer, employee, _ := strings.Cut(a.Holder, mapping.KeySep)
+	pi.note(&mapping.AbsenceRow{Employer: employer, Employee: employee, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
+		EersteDag: mapping.DayOf(a.FirstDay), Herstel: mapping.DayOf(a.Recovered)}, true)
 }
 
-// addHistory notes a row read only for the history window: it shapes periods, never a file.
-func (pi *periodIndex) addHistory(a mapping.AbsenceInfo) {
-	delivered := pi.holders[a.Holder][a.VerzuimID] != nil && pi.holders[a.Holder][a.VerzuimID].delivered
-	pi.add(a)
-	pi.holders[a.Holder][a.VerzuimID].delivered = delivered
+// eachHolder calls fn with the absences of every holder, in the order of the holders' codes.
+func (pi *periodIndex) eachHolder(fn func(holder string, abs []periods.Absence)) {
+	names := make([]string, pi.holders.n)
+	lists := make([][]periods.Absence, pi.holders.n)
+	for i := range names {
+		h := pi.holders.at(uint32(i))
+		names[i] = h.employer + mapping.KeySep + h.employee
+	}
+	for i := 0; i < pi.entries.n; i++ {
+		e := pi.entries.at(uint32(i))
+		lists[e.holder] = append(lists[e.holder], e.absence())
+	}
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	for _, i := range order {
+		fn(names[i], lists[i])
+	}
 }
 
-// periodCols are the three columns of each absence: ZiekteperiodeId, EersteDagZiekteperiode,
-// EindeWachttijd, per holder and VerzuimId.
-type periodCols map[string]map[int64][3]string
+func (e *periodEntry) absence() periods.Absence {
+	return periods.Absence{ID: e.id, FirstDay: e.first.Time(), Recovered: e.recovered.Time()}
+}
 
-// compute applies the composite-period rules to every holder.
+// compute applies the composite-period rules to every holder: each entry gets its period's
+// columns (one string per period), and kept the history absences of the periods that have a
+// delivered absence.
 func (pi *periodIndex) compute() periodCols {
-	out := periodCols{}
-	for holder, abs := range pi.holders {
-		list := make([]periods.Absence, 0, len(abs))
-		for id, a := range abs {
-			list = append(list, periods.Absence{ID: id, FirstDay: a.first, Recovered: a.recovered})
-		}
-		ps, byAbsence := periods.Compute(list)
-		pi.kept = append(pi.kept, keptHistory(holder, ps, abs)...)
-		cols := make(map[int64][3]string, len(byAbsence))
-		for id, p := range byAbsence {
-			cols[id] = [3]string{strconv.FormatInt(p.ID, 10), day(p.FirstDay), day(p.EndOfWaiting)}
-		}
-		out[holder] = cols
+	// The entries grouped by holder, by counting.
+	start := make([]uint32, pi.holders.n+1)
+	for i := 0; i < pi.entries.n; i++ {
+		start[pi.entries.at(uint32(i)).holder+1]++
 	}
-	pi.holders = nil
-	return out
+	for h := range pi.holders.n {
+		start[h+1] += start[h]
+	}
+	order := make([]uint32, pi.entries.n)
+	next := append([]uint32(nil), start[:pi.holders.n]...)
+	for i := 0; i < pi.entries.n; i++ {
+		h := pi.entries.at(uint32(i)).holder
+		order[next[h]] = uint32(i)
+		next[h]++
+	}
+	var list []periods.Absence
+	var text []byte
+	for h := range pi.holders.n {
+		list = list[:0]
+		for _, i := range order[start[h]:start[h+1]] {
+			list = append(list, pi.entries.at(i).absence())
+		}
+		periods.Spans(list, func(s periods.Span) {
+			text = strconv.AppendInt(text[:0], s.ID, 10)
+			text = mapping.DayOf(s.FirstDay).Append(append(text, mapping.KeySep...))
+			text = mapping.DayOf(s.EndOfWaiting).Append(append(text, mapping.KeySep...))
+			cols := string(text)
+			delivered := false
+			for _, a := range list[s.Start:s.End] {
+				e := pi.entries.at(pi.byID[absenceRef{uint32(h), a.ID}])
+				e.cols = cols
+				delivered = delivered || e.delivered
+			}
+			if !delivered {
+				return // only history: it shapes nothing that was delivered
+			}
+			for _, a := range list[s.Start:s.End] {
+				if e := pi.entries.at(pi.byID[absenceRef{uint32(h), a.ID}]); !e.delivered {
+					pi.kept = append(pi.kept, historyAbsence{holder: *pi.holders.at(uint32(h)), id: a.ID, first: e.first, recovered: e.recovered})
+				}
+			}
+		})
+	}
+	return periodCols{pi}
+}
+
+// period returns the three period columns of an entry (after compute).
+func (e *periodEntry) period() (cols [mapping.AbsencePeriodCols]string) {
+	s := e.cols
+	cols[0], s, _ = strings.Cut(s, mapping.KeySep)
+	cols[1], cols[2], _ = strings.Cut(s, mapping.KeySep)
+	return cols
+}
+
+// periodCols fills the period columns of finished records (koppel explain's form).
+type periodCols struct{ pi *periodIndex }
+
+// fill writes the period columns of an absence record.
+func (pc periodCols) fill(rec *mapping.Record, info mapping.AbsenceInfo) {
+	h, ok := pc.pi.holderIDs[info.Holder]
+	if !ok {
+		return
+	}
+	i, ok := pc.pi.byID[absenceRef{h, info.VerzuimID}]
+	if !ok {
+		return
+	}
+	cols := pc.pi.entries.at(i).period()
+	copy(rec.Values[len(rec.Values)-mapping.AbsencePeriodCols:], cols[:])
 }
 
 func day(t time.Time) string {
@@ -86,37 +200,47 @@ func day(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// fill writes the period columns of an absence record.
-func (pc periodCols) fill(rec *mapping.Record, info mapping.AbsenceInfo) {
-	cols, ok := pc[info.Holder][info.VerzuimID]
-	if !ok {
-		return
+// chunked is a slice that grows by fixed chunks: a slice grown by append copies itself over and
+// over (about five times its final size for a large customer), and an element stays in place.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const chunkLen = 1024
+
+// add appends v and returns its number.
+func (c *chunked[T]) add(v T) uint32 {
+	if c.n%chunkLen == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, chunkLen))
 	}
-	n := len(rec.Values)
-	copy(rec.Values[n-mapping.AbsencePeriodCols:], cols[:])
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, v)
+	c.n++
+	return uint32(c.n - 1)
 }
 
-// spill holds a run's mapped absence records on disk until their periods are known: the period
-// of an absence can depend on any other absence of its holder, in any order AFAS sends them.
-// The file lives in the system's temporary folder, mode 0600, and is removed when the run ends.
-type spill struct {
-	f *os.File
-	w *bufio.Writer
-	n int
+func (c *chunked[T]) at(i uint32) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
+
+// rowFile holds encoded rows of a run on disk, in the order written: a temporary file private to
+// the run, in the system's temporary folder, mode 0600, removed when the run ends.
+type rowFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	n   int
+	buf []byte
 }
 
-func newSpill() (*spill, error) {
-	f, err := os.CreateTemp("", "koppel-absences-*")
+func newRowFile(what string) (*rowFile, error) {
+	f, err := os.CreateTemp("", "koppel-"+what+"-*")
 	if err != nil {
-		return nil, fmt.Errorf("temporary file for absences: %w", err)
+		return nil, fmt.Errorf("temporary file for %s: %w", what, err)
 	}
-	return &spill{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	return &rowFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// add writes a record with the period key it needs.
-func (s *spill) add(rec mapping.Record, info mapping.AbsenceInfo) error {
-	fields := append([]string{rec.Key, rec.Group, info.Holder, strconv.FormatInt(info.VerzuimID, 10)}, rec.Values...)
-	b := store.EncodeValues(fields)
+// add writes one row.
+func (s *rowFile) add(b []byte) error {
 	var n [binary.MaxVarintLen64]byte
 	if _, err := s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))]); err != nil {
 		return err
@@ -126,8 +250,9 @@ func (s *spill) add(rec mapping.Record, info mapping.AbsenceInfo) error {
 	return err
 }
 
-// each reads the records back, in the order written.
-func (s *spill) each(fn func(rec mapping.Record, info mapping.AbsenceInfo) error) error {
+// each reads the rows back in the order written; b is valid only during fn (one buffer serves
+// every row).
+func (s *rowFile) each(fn func(b []byte) error) error {
 	if err := s.w.Flush(); err != nil {
 		return err
 	}
@@ -138,33 +263,155 @@ func (s *spill) each(fn func(rec mapping.Record, info mapping.AbsenceInfo) error
 	for i := 0; i < s.n; i++ {
 		size, err := binary.ReadUvarint(r)
 		if err != nil {
-			return fmt.Errorf("temporary absences: %w", err)
+			return fmt.Errorf("temporary rows: %w", err)
 		}
-		b := make([]byte, size)
+		if uint64(cap(s.buf)) < size {
+			s.buf = make([]byte, size)
+		}
+		b := s.buf[:size]
 		if _, err := io.ReadFull(r, b); err != nil {
-			return fmt.Errorf("temporary absences: %w", err)
+			return fmt.Errorf("temporary rows: %w", err)
 		}
-		fields, err := store.DecodeValues(b)
-		if err != nil || len(fields) < 4 {
-			return errors.New("temporary absences: unreadable record")
-		}
-		id, _ := strconv.ParseInt(fields[3], 10, 64)
-		if err := fn(mapping.Record{Key: fields[0], Group: fields[1], Values: fields[4:]}, mapping.AbsenceInfo{Holder: fields[2], VerzuimID: id}); err != nil {
+		if err := fn(b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// replay reads the held records back in order, completes each with fill and hands them to d
-// in staging batches.
-func (s *spill) replay(ctx context.Context, d *diff, fill func(*mapping.Record, mapping.AbsenceInfo)) error {
+func (s *rowFile) close() {
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
+
+// errUnreadable is a temporary row that does not read back as written.
+var errUnreadable = errors.New("temporary rows: unreadable record")
+
+// rowReader reads the fields of an encoded row; a short or corrupt row sets bad.
+type rowReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *rowReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *rowReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *rowReader) byte() byte {
+	if len(r.b) == 0 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+// bytes reads a length and that many bytes.
+func (r *rowReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func appendBytes(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// appendDay writes a day: its month (0: no date), then its day and year.
+func appendDay(b []byte, d mapping.Day) []byte {
+	if d.IsZero() {
+		return append(b, 0)
+	}
+	return binary.AppendVarint(append(b, d.M, d.D), int64(d.Y))
+}
+
+func (r *rowReader) day() mapping.Day {
+	m := r.byte()
+	if m == 0 {
+		return mapping.Day{}
+	}
+	d := r.byte()
+	return mapping.Day{Y: int32(r.varint()), M: m, D: d}
+}
+
+// heldRecords holds finished records on disk until they can be completed (the employment rows
+// of flex mode wait for their person's primary record).
+type heldRecords struct {
+	rf   *rowFile
+	buf  []byte
+	text []byte
+	ends []int
+}
+
+func newHeldRecords() (*heldRecords, error) {
+	rf, err := newRowFile("records")
+	if err != nil {
+		return nil, err
+	}
+	return &heldRecords{rf: rf}, nil
+}
+
+// add writes a record: the number of values, then key, group and values, each with its length.
+func (h *heldRecords) add(rec mapping.Record) error {
+	b := binary.AppendUvarint(h.buf[:0], uint64(len(rec.Values)))
+	b = appendBytes(appendBytes(b, rec.Key), rec.Group)
+	for _, v := range rec.Values {
+		b = appendBytes(b, v)
+	}
+	h.buf = b
+	return h.rf.add(b)
+}
+
+// replay reads the records back in order, completes each with fill and hands them to sink in
+// staging batches. A record's text is one string, its key, group and values substrings of it.
+func (h *heldRecords) replay(ctx context.Context, sink func([]mapping.Record) error, fill func(*mapping.Record)) error {
 	var batch []mapping.Record
-	err := s.each(func(rec mapping.Record, info mapping.AbsenceInfo) error {
-		fill(&rec, info)
+	err := h.rf.each(func(b []byte) error {
+		r := rowReader{b: b}
+		n := r.uvarint()
+		if n > uint64(len(b)) {
+			return errUnreadable
+		}
+		h.text, h.ends = h.text[:0], h.ends[:0]
+		for i := uint64(0); i < n+2; i++ {
+			h.text = append(h.text, r.bytes()...)
+			h.ends = append(h.ends, len(h.text))
+		}
+		if r.bad || len(r.b) > 0 {
+			return errUnreadable
+		}
+		text := string(h.text)
+		vals := make([]string, n)
+		for i := range vals {
+			vals[i] = text[h.ends[i+1]:h.ends[i+2]]
+		}
+		rec := mapping.Record{Key: text[:h.ends[0]], Group: text[h.ends[0]:h.ends[1]], Values: vals}
+		fill(&rec)
 		batch = append(batch, rec)
 		if len(batch) >= stageBatch {
-			err := d.records(batch)
+			err := sink(batch)
 			batch = batch[:0]
 			return err
 		}
@@ -173,10 +420,108 @@ func (s *spill) replay(ctx context.Context, d *diff, fill func(*mapping.Record, 
 	if err != nil {
 		return err
 	}
-	return d.records(batch)
+	return sink(batch)
 }
 
-func (s *spill) close() {
-	s.f.Close()
-	os.Remove(s.f.Name())
+func (h *heldRecords) close() { h.rf.close() }
+
+// absenceStage is the absence stage of a run: a first pass maps every row, notes what the
+// composite periods need and keeps the delivered rows on disk; once the last row is read the
+// periods are computed, and a second pass writes the records, complete, and hands them on.
+type absenceStage struct {
+	m    *mapping.Mapper
+	idx  *periodIndex
+	rf   *rowFile
+	buf  []byte
+	cl   map[string]string // the classifications read back, each string once
+	text []byte
 }
+
+func newAbsenceStage(m *mapping.Mapper) (*absenceStage, error) {
+	rf, err := newRowFile("absences")
+	if err != nil {
+		return nil, err
+	}
+	return &absenceStage{m: m, idx: newPeriodIndex(), rf: rf, cl: map[string]string{}}, nil
+}
+
+// row takes one Koppel_Verzuim row (after EmploymentsDone).
+func (st *absenceStage) row(a mapping.Absence) error {
+	if st.m.IsHistory(a) {
+		if r, ok := st.m.HistoryRow(a); ok {
+			st.idx.note(&r, false)
+		}
+		return nil
+	}
+	r, ok := st.m.MapAbsence(a)
+	if !ok {
+		return nil
+	}
+	entry := st.idx.note(&r, true)
+	// The row as it waits: the number of its entry in the period index (its holder and period),
+	// the numbers and days in binary, the classification as text.
+	b := binary.AppendUvarint(st.buf[:0], uint64(entry))
+	b = binary.AppendVarint(b, r.VerzuimID)
+	b = binary.AppendVarint(b, r.VerloopID)
+	for _, d := range [...]mapping.Day{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
+		b = appendDay(b, d)
+	}
+	b = binary.AppendVarint(b, int64(r.Percentage))
+	vangnet := byte(0)
+	if r.Vangnet {
+		vangnet = 1
+	}
+	b = appendBytes(append(b, vangnet), r.Classification)
+	st.buf = b
+	return st.rf.add(b)
+}
+
+// done computes the periods after the last row and returns the history absences to keep. The
+// replay finds a row's holder and period through its entry: the maps that found the entries are
+// let go, and so are the keys the mapper saw.
+func (st *absenceStage) done() []historyAbsence {
+	st.idx.compute()
+	st.idx.holderIDs, st.idx.byID = nil, nil
+	st.m.AbsencesDone()
+	return st.idx.kept
+}
+
+// replay writes the delivered records, completed with their periods, and hands them to sink in
+// staging batches.
+func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) error) error {
+	var batch []mapping.Record
+	err := st.rf.each(func(b []byte) error {
+		rd := rowReader{b: b}
+		entry := rd.uvarint()
+		r := mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint(),
+			EersteDag: rd.day(), Ziekmelding: rd.day(), VerwachtHerstel: rd.day(), Herstel: rd.day(), VerloopDatum: rd.day()}
+		r.Percentage = values.Dec(rd.varint())
+		r.Vangnet = rd.byte() == 1
+		cl := rd.bytes()
+		if rd.bad || len(rd.b) > 0 || entry >= uint64(st.idx.entries.n) {
+			return errUnreadable
+		}
+		c, ok := st.cl[string(cl)]
+		if !ok {
+			c = string(cl)
+			st.cl[c] = c
+		}
+		r.Classification = c
+		e := st.idx.entries.at(uint32(entry))
+		holder := st.idx.holders.at(e.holder)
+		r.Employer, r.Employee = holder.employer, holder.employee
+		batch = append(batch, r.Record(&st.text, e.period()))
+		if len(batch) >= stageBatch {
+			err := sink(batch)
+			batch = batch[:0]
+			return err
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	return sink(batch)
+}
+
+func (st *absenceStage) close() { st.rf.close() }

@@ -162,9 +162,9 @@ func (pl *pipeline) run(ctx context.Context) error {
 			var batch []mapping.Record
 			// In flex mode a row's person fields come from its person's primary record, known
 			// only after the last employment: the rows wait on disk until then.
-			var held *spill
+			var held *heldRecords
 			if pl.m.NeedsFill() && d != nil {
-				sp, err := newSpill()
+				sp, err := newHeldRecords()
 				if err != nil {
 					return err
 				}
@@ -174,7 +174,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			err := drain(connectors.Dienstverbanden, func(v any) error {
 				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
 					if held != nil {
-						return held.add(rec, mapping.AbsenceInfo{})
+						return held.add(rec)
 					}
 					batch = append(batch, rec)
 					if len(batch) >= stageBatch {
@@ -223,36 +223,18 @@ func (pl *pipeline) run(ctx context.Context) error {
 			d := pl.diffs[mapping.Absences]
 			// First pass: map every row, note what the composite periods need, and keep the
 			// records on disk; second pass: fill in the periods and compare.
-			idx := newPeriodIndex()
-			sp, err := newSpill()
+			st, err := newAbsenceStage(pl.m)
 			if err != nil {
 				return err
 			}
-			defer sp.close()
-			err = drain(connectors.Verzuim, func(v any) error {
-				a := v.(mapping.Absence)
-				if pl.m.IsHistory(a) {
-					if info, ok := pl.m.History(a); ok {
-						idx.addHistory(info)
-					}
-					return nil
-				}
-				rec, ok := pl.m.Absence(a)
-				if !ok {
-					return nil
-				}
-				info := pl.m.Info(a)
-				idx.add(info)
-				return sp.add(rec, info)
-			})
-			if err != nil {
+			defer st.close()
+			if err := drain(connectors.Verzuim, func(v any) error { return st.row(v.(mapping.Absence)) }); err != nil {
 				return err
 			}
-			cols := idx.compute()
-			if err := keepHistory(pl.sess, idx.kept); err != nil {
+			if err := keepHistory(pl.sess, st.done()); err != nil {
 				return err
 			}
-			if err := sp.replay(ctx, d, cols.fill); err != nil {
+			if err := st.replay(ctx, d.records); err != nil {
 				return err
 			}
 			return d.finish()

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
-	"github.com/koppel-nl/koppel/sync/periods"
 )
 
 // HistoryEntity is the state bucket of the absences read only for the history window that
@@ -32,35 +30,17 @@ const (
 // historyAbsence is one absence read for the history window, of a period that has a delivered
 // absence.
 type historyAbsence struct {
-	holder string // WerkgeverCode and Personeelsnummer as delivered, joined by mapping.KeySep
-	id     int64
-	a      *periodAbsence
-}
-
-// keptHistory returns the history absences of a holder's periods that contain a delivered
-// absence: the others shape nothing that was delivered.
-func keptHistory(holder string, ps []periods.Period, abs map[int64]*periodAbsence) []historyAbsence {
-	var out []historyAbsence
-	for _, p := range ps {
-		if !slices.ContainsFunc(p.Absences, func(id int64) bool { return abs[id].delivered }) {
-			continue
-		}
-		for _, id := range p.Absences {
-			if a := abs[id]; !a.delivered {
-				out = append(out, historyAbsence{holder: holder, id: id, a: a})
-			}
-		}
-	}
-	return out
+	holder           holderKey
+	id               int64
+	first, recovered mapping.Day
 }
 
 func (h historyAbsence) key() string {
-	return h.holder + mapping.KeySep + fmt.Sprintf("#%019d", h.id)
+	return h.holder.employer + mapping.KeySep + h.holder.employee + mapping.KeySep + fmt.Sprintf("#%019d", h.id)
 }
 
 func (h historyAbsence) values() []string {
-	employer, employee, _ := strings.Cut(h.holder, mapping.KeySep)
-	return []string{employer, employee, strconv.FormatInt(h.id, 10), day(h.a.first), day(h.a.recovered)}
+	return []string{h.holder.employer, h.holder.employee, strconv.FormatInt(h.id, 10), string(h.first.Append(nil)), string(h.recovered.Append(nil))}
 }
 
 // keepHistory stages the difference between the kept history absences and the stored ones, so

@@ -12,9 +12,9 @@ func (m *Mapper) DeliveredAs(medewerker string) (personeelsnummer, werkgever str
 		}
 		return m.employee(nr), m.flexEmployer(), true
 	}
-	p := m.emps[medewerker]
+	p := m.person(medewerker)
 	if p == nil || !p.delivered {
 		return "", "", false
 	}
-	return m.employee(medewerker), p.employer, true
+	return m.employee(medewerker), m.deliveredEmployer(p), true
 }

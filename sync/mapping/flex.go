@@ -57,20 +57,12 @@ func (fx *flexIndex) add(persoonsnummer, medewerker string) {
 	fp.records = append(fp.records, medewerker)
 }
 
-// persoonsnummer is the first of the packed person fields.
-func (p *person) persoonsnummer() string {
-	if i := strings.Index(p.fields, KeySep); i >= 0 {
-		return p.fields[:i]
-	}
-	return p.fields
-}
-
 func (m *Mapper) flexEmployer() string { return m.employer(m.cfg.FlexEmployer) }
 
 // personOf returns the Persoonsnummer of an employee record ("" when unknown or empty) and its
 // person.
 func (m *Mapper) personOf(medewerker string) (string, *flexPerson) {
-	e := m.emps[medewerker]
+	e := m.person(medewerker)
 	if e == nil {
 		return "", nil
 	}
@@ -147,7 +139,7 @@ func (m *Mapper) FillPerson(rec *Record) {
 	if fp == nil || fp.primary == "" {
 		return
 	}
-	copy(rec.Values[2:2+personFields], m.emps[fp.primary].unpack())
+	m.person(fp.primary).fieldsInto(rec.Values[2 : 2+personFields])
 }
 
 // NeedsFill tells whether employment records must wait for FillPerson (flex mode).
@@ -166,7 +158,7 @@ func (m *Mapper) flexDisagreements() {
 		}
 		bsns, births := map[string]bool{}, map[string]bool{}
 		for _, rec := range fp.records {
-			pf := m.emps[rec].unpack()
+			pf := m.person(rec).unpack()
 			if pf[pBSN] != "" {
 				bsns[pf[pBSN]] = true
 			}
@@ -196,7 +188,7 @@ func (m *Mapper) holderOf(a Absence) (string, string) {
 // absenceHolderProblem is the Uitval code of an absence whose holder is not delivered, or "".
 func (m *Mapper) absenceHolderProblem(medewerker string) string {
 	if m.flex != nil {
-		if e := m.emps[medewerker]; e != nil && e.persoonsnummer() == "" {
+		if e := m.person(medewerker); e != nil && e.persoonsnummer() == "" {
 			return "abs.flex_no_person"
 		}
 	}
@@ -222,7 +214,7 @@ func (m *Mapper) flexUsers(managed map[string][]string) []Record {
 	var recs []Record
 	for _, pnr := range slices.Sorted(maps.Keys(byPerson)) {
 		fp := m.flex.persons[pnr]
-		if rec, ok := m.userRecord(logins, m.employee(pnr), m.emps[fp.primary].unpack(), m.flexEmployer(), byPerson[pnr]); ok {
+		if rec, ok := m.userRecord(logins, m.employee(pnr), m.person(fp.primary).unpack(), m.flexEmployer(), byPerson[pnr]); ok {
 			recs = append(recs, rec)
 		}
 	}
@@ -251,7 +243,7 @@ func (m *Mapper) Placement(pl Placement) (Record, bool) {
 		m.reject(Placements, key, "plc.end_before_start", dateText(p.Einde), dateText(p.Begin))
 		return Record{}, false
 	}
-	e := m.emps[p.Medewerker]
+	e := m.person(p.Medewerker)
 	switch {
 	case e == nil:
 		m.reject(Placements, key, "plc.employee_missing", p.Medewerker)

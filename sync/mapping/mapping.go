@@ -4,6 +4,7 @@
 package mapping
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"maps"
@@ -85,7 +86,7 @@ func Columns(entity string) []string {
 	case Departments:
 		return strings.Split("WerkgeverCode;AfdelingCode;Naam;BovenliggendeAfdelingCode;LeidinggevendePersoneelsnummer;Status", ";")
 	case Employments:
-		return strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
+		return slices.Clone(employmentColumns)
 	case Absences:
 		return strings.Split("WerkgeverCode;Personeelsnummer;VerzuimId;VerloopId;EersteVerzuimdag;DatumZiekmelding;VerwachteHersteldatum;DatumHersteld;Classificatie;VerloopDatum;PercentageArbeidsongeschikt;Vangnet;ZiekteperiodeId;EersteDagZiekteperiode;EindeWachttijd", ";")
 	case Placements:
@@ -97,6 +98,8 @@ func Columns(entity string) []string {
 	}
 	return nil
 }
+
+var employmentColumns = strings.Split("WerkgeverCode;Personeelsnummer;Persoonsnummer;BSN;Voorletters;Voornaam;Roepnaam;Tussenvoegsels;Achternaam;Geboortenaam;Geslacht;Geboortedatum;Emailadres;TelefoonWerk;MobielWerk;Dienstverband;DatumInDienst;DatumUitDienst;AfdelingCode;FunctieCode;Functie;UrenPerWeek;Parttimepercentage;SoortContract;LeidinggevendePersoneelsnummer;Salaris;SalarisSoort", ";")
 
 // Column positions used outside this package.
 const (
@@ -214,8 +217,15 @@ type Mapper struct {
 	counts map[string]*Counts
 
 	ui          *unitInfo
-	emps        map[string]*person // by Medewerker: what the other files need of an employee
+	emps        map[string]int32 // by Medewerker: the employee's place in people
+	people      people           // what the other files need of an employee (persons.go)
+	personBuf   []byte
+	employers   []string // the employers of delivered employments, by employerID
+	employerIDs map[string]uint32
+	rowBuf      []byte // the text of an employment record being built
+	absBuf      []byte // the text of an absence record being built (the absence stage runs alone)
 	rejectedEmp map[string]bool
+	classes     map[string]string // Config.Classifications as delivered
 	seenDV      keySet
 	seenAbs     keySet
 	flex        *flexIndex // flex mode only
@@ -241,12 +251,29 @@ func (k keySet) add(key string) bool {
 	return false
 }
 
+// add2 adds a key of two numbers (an absence's VerzuimId and VerloopId) and reports whether it
+// was there already; a set holds keys of one form only.
+func (k keySet) add2(a, b int64) bool {
+	var buf [16]byte
+	binary.LittleEndian.PutUint64(buf[:8], uint64(a))
+	binary.LittleEndian.PutUint64(buf[8:], uint64(b))
+	h := maphash.Bytes(k.seed, buf[:])
+	if _, ok := k.m[h]; ok {
+		return true
+	}
+	k.m[h] = struct{}{}
+	return false
+}
+
 // NewMapper starts a run's mapping; log receives every log entry.
 func NewMapper(cfg Config, log func(runlog.Log)) *Mapper {
 	m := &Mapper{
 		cfg: cfg, logFn: log, counts: map[string]*Counts{},
-		ui:   &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}},
-		emps: map[string]*person{}, rejectedEmp: map[string]bool{}, seenDV: newKeySet(), seenAbs: newKeySet(),
+		ui:      &unitInfo{byCode: map[string]*Unit{}, children: map[string][]string{}, rejected: map[string]bool{}},
+		classes: map[string]string{}, emps: map[string]int32{}, employerIDs: map[string]uint32{}, rejectedEmp: map[string]bool{}, seenDV: newKeySet(), seenAbs: newKeySet(),
+	}
+	for code, c := range cfg.Classifications {
+		m.classes[code] = c + afasSuffix
 	}
 	if cfg.Werknemer {
 		for _, e := range []string{Departments, Employees, Employments} {
@@ -277,7 +304,7 @@ func (m *Mapper) Delivered(medewerker string) bool {
 	if m.flex != nil {
 		return m.personDelivered(medewerker)
 	}
-	p := m.emps[medewerker]
+	p := m.person(medewerker)
 	return p != nil && p.delivered
 }
 
@@ -472,80 +499,6 @@ func (m *Mapper) rejectFields(entity, key string, errs []values.FieldError) {
 	}
 }
 
-// person is an employee as the other files need it, packed: the delivered person fields in one
-// string (one allocation instead of seventeen), the rest only when AFAS sent something to report.
-type person struct {
-	fields      string // personFields, joined by KeySep
-	naamgebruik int64
-	flags       uint8
-	errs        []values.FieldError
-	cleaned     []string
-
-	delivered   bool // with at least one employment
-	employer    string
-	latestStart time.Time
-}
-
-// The person fields, in packed order.
-const (
-	pPersoonsnummer = iota
-	pBSN
-	pVoorletters
-	pVoornaam
-	pRoepnaam
-	pTussen
-	pAchter
-	pGeboortenaam
-	pGeslacht
-	pGeboortedatum
-	pEmail
-	pTelefoon
-	pMobiel
-	personFields
-)
-
-const (
-	fPartnerFallback uint8 = 1 << iota
-	fBSNInvalid
-	fReported
-)
-
-func newPerson(e *Employee) *person {
-	p := &person{naamgebruik: e.Naamgebruik, errs: e.Errs, cleaned: e.Cleaned}
-	tussen, achter, fellBack := Names(e.Naamgebruik, e.Voorvoegsel, e.Geboortenaam, e.VoorvoegselPartner, e.GeboortenaamPartner)
-	if fellBack {
-		p.flags |= fPartnerFallback
-	}
-	bsn, ok := NormalizeBSN(e.BSN)
-	if !ok {
-		p.flags |= fBSNInvalid
-	}
-	p.fields = strings.Join([]string{e.Persoonsnummer, bsn, e.Voorletters, e.Voornaam, e.Roepnaam, tussen, achter,
-		e.Geboortenaam, Geslacht(e.Geslacht), dateText(e.Geboortedatum), e.Email, e.Telefoon, e.Mobiel}, KeySep)
-	return p
-}
-
-// unpack returns the person fields.
-func (p *person) unpack() []string { return strings.SplitN(p.fields, KeySep, personFields) }
-
-// report logs, once, what was found about the employee: only for an employee who is delivered
-// with an employment, as a consultant only needs to know about those.
-func (m *Mapper) report(p *person, nr, entity string) {
-	if p.flags&fReported != 0 {
-		return
-	}
-	p.flags |= fReported
-	if p.flags&fPartnerFallback != 0 {
-		m.logIf(runlog.Melding, entity, m.employee(nr), "emp.partner_missing", strconv.FormatInt(p.naamgebruik, 10))
-	}
-	if p.flags&fBSNInvalid != 0 {
-		m.logIf(runlog.Waarschuwing, entity, m.employee(nr), "emp.bsn_invalid")
-	}
-	if m.cfg.Werknemer {
-		m.cleaned(entity, m.employee(nr), p.cleaned)
-	}
-}
-
 // Names applies the naming convention (Naamgebruik). fellBack is true when a partner's name was
 // asked for but is empty, and own name was used.
 func Names(naamgebruik int64, prefix, name, partnerPrefix, partnerName string) (tussen, achter string, fellBack bool) {
@@ -596,31 +549,44 @@ func MaskBSN(bsn string) string {
 // NormalizeBSN keeps the digits, restores a dropped leading zero and applies the eleven-test.
 // ok is false for a number that is present but invalid; the returned value is then empty.
 func NormalizeBSN(s string) (bsn string, ok bool) {
-	var b strings.Builder
+	d, n, ok := normalBSN(s)
+	if n == 0 {
+		return "", ok
+	}
+	return string(d[:]), true
+}
+
+// normalBSN is NormalizeBSN without an allocation: the nine digits in d when n is 9, n 0 for
+// an empty or invalid number.
+func normalBSN(s string) (d [9]byte, n int, ok bool) {
 	for _, r := range s {
 		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
+			if n < len(d) {
+				d[n] = byte(r)
+			}
+			n++
 		}
 	}
-	d := b.String()
-	if d == "" && strings.TrimSpace(s) == "" {
-		return "", true
+	if n == 0 && strings.TrimSpace(s) == "" {
+		return d, 0, true
 	}
-	if len(d) == 8 {
-		d = "0" + d
+	if n == 8 {
+		copy(d[1:], d[:8])
+		d[0] = '0'
+		n = 9
 	}
-	if len(d) != 9 {
-		return "", false
+	if n != 9 {
+		return d, 0, false
 	}
 	sum := 0
 	for i := 0; i < 8; i++ {
 		sum += (9 - i) * int(d[i]-'0')
 	}
 	sum -= int(d[8] - '0')
-	if sum%11 != 0 || d == "000000000" {
-		return "", false
+	if sum%11 != 0 || d == [9]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0'} {
+		return d, 0, false
 	}
-	return d, true
+	return d, 9, true
 }
 
 func dateText(t time.Time) string {
@@ -635,15 +601,15 @@ func (m *Mapper) Employee(e Employee) {
 	if m.cfg.Werknemer {
 		m.counts[Employees].Fetched++
 	}
-	if _, dup := m.emps[e.Medewerker]; dup {
+	if !m.addPerson(&e) {
 		if m.cfg.Werknemer {
 			m.reject(Employees, m.employee(e.Medewerker), "emp.duplicate") // counted like the log says
 		}
 		return
 	}
-	m.emps[e.Medewerker] = newPerson(&e)
 	if m.flex != nil {
-		m.flex.add(e.Persoonsnummer, e.Medewerker)
+		p := m.people.last()
+		m.flex.add(p.persoonsnummer(), p.medewerker())
 	}
 }
 
@@ -657,18 +623,38 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	if m.cfg.Werknemer {
 		m.counts[Employments].Fetched++
 	}
-	emp := m.employer(d.Employer)
-	pn := m.employee(d.Medewerker)
-	dvText := strconv.FormatInt(d.Dienstverband, 10)
-	key := emp + KeySep + pn + KeySep + numKey(d.Dienstverband)
+	// The record's own text — the key with its parts, Dienstverband, dates, numbers — is built in
+	// one buffer and made one string; the values are substrings of it.
+	var emp, pn, dvText, key string
+	b := m.rowBuf[:0]
 	if m.flex != nil {
 		emp, pn, dvText, key = m.flexEmploymentKey(d)
+	} else {
+		b = append(append(append(b, m.cfg.EmployerAffix[0]...), d.Employer...), m.cfg.EmployerAffix[1]...)
+		if d.Employer == "" {
+			b = b[:0]
+		}
+		nEmp := len(b)
+		b = append(b, KeySep...)
+		if d.Medewerker != "" {
+			b = append(append(append(b, m.cfg.EmployeeAffix[0]...), d.Medewerker...), m.cfg.EmployeeAffix[1]...)
+		}
+		nPN := len(b)
+		b = appendNumKey(append(b, KeySep...), d.Dienstverband)
+		nKey := len(b)
+		b = strconv.AppendInt(b, d.Dienstverband, 10)
+		m.rowBuf = b
+		text := string(b)
+		emp, pn, key, dvText = text[:nEmp], text[nEmp+len(KeySep):nPN], text[:nKey], text[nKey:]
+		b = b[:0]
 	}
 	if !d.Einde.IsZero() && d.Einde.Before(m.cfg.DateFrom) {
-		m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
+		if m.cfg.Explain {
+			m.explain(entity, key, "explain.dv_ended", dateText(d.Einde), dateText(m.cfg.DateFrom))
+		}
 		return Record{}, false // ended before date-from
 	}
-	e := m.emps[d.Medewerker]
+	e := m.person(d.Medewerker)
 	if m.seenDV.add(key) {
 		if m.cfg.Werknemer {
 			m.reject(entity, key, "dv.duplicate")
@@ -693,11 +679,10 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 	}
 	p := e
 	m.report(p, d.Medewerker, entity)
-	pf := p.unpack()
 	if m.cfg.Werknemer {
 		m.cleaned(entity, key, d.Cleaned)
 	}
-	salary, kind := "", ""
+	salary, kind := false, ""
 	if m.cfg.SalaryColumn != "" {
 		switch {
 		case d.SalaryBad != "":
@@ -706,7 +691,7 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		case d.Salary.Dec < 0:
 			m.logIf(runlog.Waarschuwing, entity, key, "dv.salary_negative", m.cfg.SalaryColumn, d.Salary.Dec.String())
 		default:
-			salary, kind = d.Salary.Dec.String(), m.cfg.SalaryKind
+			salary, kind = true, m.cfg.SalaryKind
 		}
 	}
 	manager, via := d.Manager, ""
@@ -726,18 +711,32 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		}
 		m.explain(entity, key, "explain.dv_included", d.Afdeling)
 	}
-	rec := Record{Key: key, Group: pn, Values: []string{
-		emp, pn, pf[pPersoonsnummer], pf[pBSN], pf[pVoorletters], pf[pVoornaam], pf[pRoepnaam], pf[pTussen], pf[pAchter],
-		pf[pGeboortenaam], pf[pGeslacht], pf[pGeboortedatum], pf[pEmail], pf[pTelefoon], pf[pMobiel],
-		dvText, dateText(d.Begin), dateText(d.Einde), d.Afdeling,
-		d.FunctieCode, d.Functie, d.Uren.Text(), d.Parttime.Text(), d.TypeContract, m.managerNumber(key, manager),
-		salary, kind,
-	}}
+	// The dates and numbers, in one more string.
+	b = appendDate(b, d.Begin)
+	nBegin := len(b)
+	b = appendDate(b, d.Einde)
+	nEinde := len(b)
+	b = appendValue(b, d.Uren)
+	nUren := len(b)
+	b = appendValue(b, d.Parttime)
+	nPT := len(b)
+	if salary {
+		b = appendDec(b, d.Salary.Dec)
+	}
+	m.rowBuf = b
+	text := string(b)
+	vals := make([]string, len(employmentColumns))
+	vals[0], vals[1] = emp, pn
+	p.fieldsInto(vals[2 : 2+personFields])
+	copy(vals[2+personFields:], []string{dvText, text[:nBegin], text[nBegin:nEinde], d.Afdeling,
+		d.FunctieCode, d.Functie, text[nEinde:nUren], text[nUren:nPT], d.TypeContract, m.managerNumber(key, manager),
+		text[nPT:], kind})
+	rec := Record{Key: key, Group: pn, Values: vals}
 	if m.flex != nil {
 		m.flexIncluded(p, d)
 	}
-	if !p.delivered || d.Begin.After(p.latestStart) {
-		p.employer, p.latestStart = emp, d.Begin
+	if start := d.Begin.Unix(); !p.delivered || start > p.latestStart {
+		p.employer, p.latestStart = m.employerID(emp), start
 	}
 	p.delivered = true
 	return rec, true
@@ -746,12 +745,15 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 // EmploymentsDone ends the employments: an employee whose every employment was Uitval counts as
 // a rejected employee.
 func (m *Mapper) EmploymentsDone() {
+	// The employment keys are not needed once the last employment is read: the rest of a run
+	// holds less (Employment after this is out of order; a fresh set keeps it working).
+	m.seenDV = newKeySet()
 	if !m.cfg.Werknemer {
 		return
 	}
 	// Every employee counted as rejected has its line, so the counts equal the log.
 	for _, nr := range slices.Sorted(maps.Keys(m.rejectedEmp)) {
-		if p := m.emps[nr]; p == nil || !p.delivered {
+		if p := m.person(nr); p == nil || !p.delivered {
 			m.reject(Employees, m.employee(nr), "emp.no_employment")
 		}
 	}
@@ -763,7 +765,7 @@ func (m *Mapper) EmploymentsDone() {
 // employmentProblem returns the Uitval code of an employment that cannot be delivered, or "".
 func employmentProblem(d *Employment, e *person, ui *unitInfo) (string, []string) {
 	switch {
-	case len(d.Errs) > 0 || e != nil && len(e.errs) > 0:
+	case len(d.Errs) > 0 || e != nil && len(e.errs()) > 0:
 		return "field.invalid", nil
 	case e == nil:
 		return "dv.employee_missing", []string{d.Medewerker}
@@ -779,7 +781,7 @@ func employmentProblem(d *Employment, e *person, ui *unitInfo) (string, []string
 func fieldErrs(d *Employment, e *person) []values.FieldError {
 	errs := d.Errs
 	if e != nil {
-		errs = append(append([]values.FieldError(nil), errs...), e.errs...)
+		errs = append(append([]values.FieldError(nil), errs...), e.errs()...)
 	}
 	return errs
 }
@@ -818,106 +820,15 @@ func (m *Mapper) explain(entity, key, code string, args ...string) {
 	}
 }
 
-// Absence maps one Koppel_Verzuim row (after EmploymentsDone); ok is false when it is not
-// delivered.
-func (m *Mapper) Absence(ab Absence) (Record, bool) {
-	a := &ab
-	m.counts[Absences].Fetched++
-	if !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) {
-		return Record{}, false
-	}
-	key := numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID)
-	if m.seenAbs.add(key) {
-		m.reject(Absences, key, "abs.duplicate")
-		return Record{}, false
-	}
-	if len(a.Errs) > 0 {
-		m.rejectFields(Absences, key, a.Errs)
-		return Record{}, false
-	}
-	if code := m.absenceHolderProblem(a.Medewerker); code != "" {
-		m.reject(Absences, key, code, m.employee(a.Medewerker))
-		return Record{}, false
-	}
-	if a.Aanwezig.Null {
-		m.reject(Absences, key, "abs.percentage_missing")
-		return Record{}, false
-	}
-	hundred := values.DecFromInt(100)
-	if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
-		m.reject(Absences, key, "abs.percentage_range", a.Aanwezig.Dec.String())
-		return Record{}, false
-	}
-	m.cleaned(Absences, key, a.Cleaned)
-	cl, known := m.classify(a)
-	if !known {
-		m.log(runlog.Waarschuwing, Absences, key, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
-	}
-	vangnet := "Nee"
-	if a.Vangnet {
-		vangnet = "Ja"
-	}
-	hEmp, hPN := m.holderOf(*a)
-	return Record{Key: key, Group: hPN, Values: []string{
-		hEmp, hPN, strconv.FormatInt(a.VerzuimID, 10), strconv.FormatInt(a.VerloopID, 10),
-		dateText(a.EersteDag), dateText(a.Ziekmelding), dateText(a.VerwachtHerstel), dateText(a.Herstel),
-		cl, dateText(a.VerloopDatum), (hundred - a.Aanwezig.Dec).String(), vangnet,
-		"", "", "", // the composite period, filled by CompositePeriods
-	}}, true
-}
-
-// AbsenceInfo is what the composite-period rules need of one progress row.
-type AbsenceInfo struct {
-	Holder    string // WerkgeverCode and Personeelsnummer as delivered, joined by KeySep
-	VerzuimID int64
-	VerloopID int64
-	FirstDay  time.Time
-	Recovered time.Time
-}
-
-// Info is the period information of a delivered absence record.
-func (m *Mapper) Info(a Absence) AbsenceInfo {
-	hEmp, hPN := m.holderOf(a)
-	return AbsenceInfo{Holder: hEmp + KeySep + hPN, VerzuimID: a.VerzuimID,
-		VerloopID: a.VerloopID, FirstDay: a.EersteDag, Recovered: a.Herstel}
-}
-
-// History takes a progress row that recovered before date-from: it is never delivered, counted
-// or logged, but it may begin a composite period that a delivered absence continues. ok is false
-// when the row would be Uitval (or its employee is not delivered).
-func (m *Mapper) History(a Absence) (AbsenceInfo, bool) {
-	hundred := values.DecFromInt(100)
-	if len(a.Errs) > 0 || !m.Delivered(a.Medewerker) || a.Aanwezig.Null || a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
-		return AbsenceInfo{}, false
-	}
-	return m.Info(a), true
-}
-
 // IsHistory tells whether a progress row only serves the composite periods: recovered before
 // date-from.
 func (m *Mapper) IsHistory(a Absence) bool {
 	h := !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom)
-	if h {
-		m.explain(Absences, numKey(a.VerzuimID)+KeySep+numKey(a.VerloopID), "explain.abs_history", dateText(a.Herstel), dateText(m.cfg.DateFrom))
+	if h && m.cfg.Explain { // the key and dates only when they are written
+		m.explain(Absences, absenceKey(&a), "explain.abs_history", dateText(a.Herstel), dateText(m.cfg.DateFrom))
 	}
 	return h
 }
-
-// classify returns the delivered classification and whether it was recognised.
-func (m *Mapper) classify(a *Absence) (string, bool) {
-	desc := strings.TrimSpace(a.TypeOmschrijving)
-	for _, c := range classificationNames {
-		if strings.EqualFold(c, desc) {
-			return c + " (AFAS)", true
-		}
-	}
-	if c, ok := m.cfg.Classifications[a.Type]; ok {
-		return c + " (AFAS)", true
-	}
-	return "Onbekend (AFAS)", false
-}
-
-var classificationNames = []string{"Arbeidsongeschikt door derde", "Bedrijfsongeval", "Ziek", "Ziek agv Zwangerschap of bevalling", "Vangnetindicatie", "Pleegzorg", "Onbekend", "Overig ongeval"}
 
 // Users returns the manager accounts (after EmploymentsDone), sorted on Inlognaam.
 func (m *Mapper) Users() []Record {
@@ -942,8 +853,8 @@ func (m *Mapper) Users() []Record {
 	logins := map[string]bool{}
 	var recs []Record
 	for _, nr := range nrs {
-		de := m.emps[nr]
-		if rec, ok := m.userRecord(logins, m.employee(nr), de.unpack(), de.employer, managed[nr]); ok {
+		de := m.person(nr)
+		if rec, ok := m.userRecord(logins, m.employee(nr), de.unpack(), m.deliveredEmployer(de), managed[nr]); ok {
 			recs = append(recs, rec)
 		}
 	}

@@ -290,6 +290,7 @@ func TestBSN(t *testing.T) {
 		{"12345672", "012345672", false}, // eight digits: leading zero restored
 		{"111222334", "", true},          // fails the eleven-test
 		{"1234", "", true},
+		{"1112223330", "", true}, // ten digits
 		{"", "", false},
 	}
 	for _, tt := range tests {

@@ -67,54 +67,83 @@ func (p Period) Open() bool { return p.Recovered.IsZero() }
 // It returns the periods in date order and, per absence ID, a pointer into that slice. IDs
 // are assumed unique and every Recovered on or after its FirstDay (the caller validates).
 func Compute(abs []Absence) (periods []Period, byAbsence map[int64]*Period) {
-	sorted := make([]Absence, len(abs))
-	for i, a := range abs {
-		sorted[i] = Absence{ID: a.ID, FirstDay: Day(a.FirstDay), Recovered: dayOrZero(a.Recovered)}
-	}
-	slices.SortFunc(sorted, func(a, b Absence) int {
-		if c := a.FirstDay.Compare(b.FirstDay); c != 0 {
-			return c
+	sorted := slices.Clone(abs)
+	var gaps []Gap
+	spans(sorted, func(g Gap) { gaps = append(gaps, g) }, func(s Span) {
+		p := Period{ID: s.ID, FirstDay: s.FirstDay, EndOfWaiting: s.EndOfWaiting, Recovered: s.Recovered, Gaps: gaps}
+		for _, a := range sorted[s.Start:s.End] {
+			p.Absences = append(p.Absences, a.ID)
 		}
-		return cmp.Compare(a.ID, b.ID)
+		periods, gaps = append(periods, p), nil
 	})
-
-	for _, a := range sorted {
-		n := len(periods)
-		if n == 0 || !joins(periods[n-1], a.FirstDay) {
-			periods = append(periods, Period{
-				ID:        a.ID,
-				FirstDay:  a.FirstDay,
-				Recovered: a.Recovered,
-				Absences:  []int64{a.ID},
-			})
-			continue
-		}
-		p := &periods[n-1]
-		if !p.Open() && a.FirstDay.After(p.Recovered) {
-			p.Gaps = append(p.Gaps, Gap{From: p.Recovered, To: a.FirstDay})
-		}
-		p.Absences = append(p.Absences, a.ID)
-		p.Recovered = laterRecovery(p.Recovered, a.Recovered)
-	}
-
 	byAbsence = make(map[int64]*Period, len(abs))
 	for i := range periods {
-		p := &periods[i]
-		gapDays := 0
-		for _, g := range p.Gaps {
-			gapDays += g.Days()
-		}
-		p.EndOfWaiting = AddDays(p.FirstDay, WaitingDays+gapDays)
-		for _, id := range p.Absences {
-			byAbsence[id] = p
+		for _, id := range periods[i].Absences {
+			byAbsence[id] = &periods[i]
 		}
 	}
 	return periods, byAbsence
 }
 
-// joins reports whether an absence starting on first continues period p.
-func joins(p Period, first time.Time) bool {
-	return p.Open() || daysBetween(p.Recovered, first) < JoinDays
+// Span is a composite period as Spans finds it: the absences abs[Start:End] of the sorted input.
+type Span struct {
+	Start, End   int
+	ID           int64     // ZiekteperiodeId: the ID of abs[Start]
+	FirstDay     time.Time // EersteDagZiekteperiode
+	EndOfWaiting time.Time // EindeWachttijd
+	Recovered    time.Time // zero while any of its absences is open
+}
+
+// Spans is Compute for a caller that groups the absences of many holders: it allocates nothing.
+// It sorts abs in place the way Compute orders them, with every date reduced to its calendar
+// day, and calls fn for each period in date order.
+func Spans(abs []Absence, fn func(Span)) { spans(abs, nil, fn) }
+
+// spans applies the rules of Compute to abs, sorting it in place; gap, when set, receives each
+// gap of a period before fn receives the period.
+func spans(abs []Absence, gap func(Gap), fn func(Span)) {
+	for i, a := range abs {
+		abs[i] = Absence{ID: a.ID, FirstDay: Day(a.FirstDay), Recovered: dayOrZero(a.Recovered)}
+	}
+	slices.SortFunc(abs, func(a, b Absence) int {
+		if c := a.FirstDay.Compare(b.FirstDay); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	var cur Span
+	gapDays := 0
+	end := func(i int) {
+		cur.End = i
+		cur.EndOfWaiting = AddDays(cur.FirstDay, WaitingDays+gapDays)
+		fn(cur)
+	}
+	for i, a := range abs {
+		if i == 0 || !joins(cur.Recovered, a.FirstDay) {
+			if i > 0 {
+				end(i)
+			}
+			cur, gapDays = Span{Start: i, ID: a.ID, FirstDay: a.FirstDay, Recovered: a.Recovered}, 0
+			continue
+		}
+		if !cur.Recovered.IsZero() && a.FirstDay.After(cur.Recovered) {
+			g := Gap{From: cur.Recovered, To: a.FirstDay}
+			gapDays += g.Days()
+			if gap != nil {
+				gap(g)
+			}
+		}
+		cur.Recovered = laterRecovery(cur.Recovered, a.Recovered)
+	}
+	if len(abs) > 0 {
+		end(len(abs))
+	}
+}
+
+// joins reports whether an absence starting on first continues a period recovered on recovered
+// (zero: open).
+func joins(recovered, first time.Time) bool {
+	return recovered.IsZero() || daysBetween(recovered, first) < JoinDays
 }
 
 // laterRecovery returns the recovery date of a period with recovery date cur after an absence

@@ -424,3 +424,58 @@ func TestOpen(t *testing.T) {
 		t.Error("period with recovery date must not be open")
 	}
 }
+
+// Spans gives the periods Compute gives, over the sorted input, without an allocation.
+func TestSpansAgreeWithCompute(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	for seed := int64(0); seed < 300; seed++ {
+		n := int(seed % 9)
+		var abs []Absence
+		for i := 0; i < n; i++ {
+			// A deterministic spread: overlaps, relapses within and beyond 28 days, open absences,
+			// dates in another location.
+			first := base.AddDate(0, 0, int((seed*37+int64(i)*53)%400))
+			if i%3 == 1 {
+				first = first.In(ams).Add(23 * time.Hour)
+			}
+			a := Absence{ID: 100 - int64(i)*7 + seed%5, FirstDay: first}
+			if (seed+int64(i))%4 != 0 {
+				a.Recovered = first.AddDate(0, 0, int((seed+int64(i)*11)%45))
+			}
+			abs = append(abs, a)
+		}
+		want, _ := Compute(abs)
+		sorted := slices.Clone(abs)
+		var got []Span
+		Spans(sorted, func(s Span) { got = append(got, s) })
+		if len(got) != len(want) {
+			t.Fatalf("seed %d: %d spans, want %d periods", seed, len(got), len(want))
+		}
+		next := 0
+		for i, s := range got {
+			p := want[i]
+			if s.Start != next || s.End <= s.Start || s.ID != p.ID || s.ID != sorted[s.Start].ID || !s.FirstDay.Equal(p.FirstDay) ||
+				!s.EndOfWaiting.Equal(p.EndOfWaiting) || !s.Recovered.Equal(p.Recovered) || s.End-s.Start != len(p.Absences) {
+				t.Fatalf("seed %d: span %+v, want %+v", seed, s, p)
+			}
+			for j, a := range sorted[s.Start:s.End] {
+				if a.ID != p.Absences[j] || a.FirstDay.Location() != time.UTC {
+					t.Fatalf("seed %d: span %d holds %v, want %v", seed, i, a, p.Absences)
+				}
+			}
+			next = s.End
+		}
+		if next != len(sorted) {
+			t.Fatalf("seed %d: spans end at %d of %d", seed, next, len(sorted))
+		}
+	}
+	abs := []Absence{{ID: 2, FirstDay: base, Recovered: base.AddDate(0, 0, 3)}, {ID: 1, FirstDay: base.AddDate(0, 0, 10)}, {ID: 3, FirstDay: base.AddDate(1, 0, 0)}}
+	if n := testing.AllocsPerRun(100, func() { Spans(abs, func(Span) {}) }); n != 0 {
+		t.Errorf("Spans allocates %v times", n)
+	}
+	Spans(nil, func(Span) { t.Error("a span of nothing") })
+}
