@@ -81,7 +81,7 @@ func TestKilledRunsLeaveNothingHalfDone(t *testing.T) {
 			}
 			for _, f := range []string{"afdelingen.csv", "medewerkers.csv", "gebruikers.csv", "verzuim.csv"} {
 				got, _ := os.ReadFile(filepath.Join(dir, f))
-				if committed {
+				if committed && f != "verzuim.csv" { // verzuim.csv is complete in every delivery
 					// The killed run had delivered: this run has nothing new to say.
 					if bytes.Count(got, []byte("\n")) != 1 {
 						t.Errorf("%s: changes delivered twice", f)
