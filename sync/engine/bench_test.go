@@ -159,9 +159,9 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 		emit = func(ev engine.Event) {
 			switch {
 			case ev.Type == "stage":
-				b.Logf("%6.2fs %s", time.Since(start).Seconds(), ev.Stage)
+				fmt.Fprintf(os.Stderr, "%6.2fs %s\n", time.Since(start).Seconds(), ev.Stage)
 			case ev.Connector != "" && (ev.Done || ev.Pages == 1):
-				b.Logf("%6.2fs %s page %d, %d rows, done %v", time.Since(start).Seconds(), ev.Connector, ev.Pages, ev.Rows, ev.Done)
+				fmt.Fprintf(os.Stderr, "%6.2fs %s page %d, %d rows, done %v\n", time.Since(start).Seconds(), ev.Connector, ev.Pages, ev.Rows, ev.Done)
 			}
 			if inner != nil {
 				inner(ev)

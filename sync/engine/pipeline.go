@@ -126,6 +126,13 @@ func (pl *pipeline) run(ctx context.Context) error {
 		}
 		return nil
 	}
+	// drainAfter takes a backlog's records, then the rest of the input.
+	drainAfter := func(bl *backlog, role string, fn func(any) error) error {
+		if err := bl.each(fn); err != nil {
+			return err
+		}
+		return drain(role, fn)
+	}
 	type stage struct {
 		roles []string // the connectors it reads
 		fn    func() error
@@ -154,8 +161,10 @@ func (pl *pipeline) run(ctx context.Context) error {
 			return nil
 		}},
 		{[]string{connectors.Dienstverbanden}, func() error { // employments, streamed; then manager accounts
-			if err := wait(treeReady, personsReady); err != nil {
-				drainQuiet(pl.pages[connectors.Dienstverbanden])
+			// The rows read before the tree and the employees are there wait on disk.
+			bl, err := pl.hold(ctx, connectors.Dienstverbanden, treeReady, personsReady)
+			defer bl.close()
+			if err != nil {
 				return err
 			}
 			d := pl.diffs[mapping.Employments]
@@ -171,7 +180,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				defer sp.close()
 				held = sp
 			}
-			err := drain(connectors.Dienstverbanden, func(v any) error {
+			err = drainAfter(bl, connectors.Dienstverbanden, func(v any) error {
 				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
 					if held != nil {
 						return held.add(rec)
@@ -212,12 +221,13 @@ func (pl *pipeline) run(ctx context.Context) error {
 			return nil
 		}},
 		{[]string{connectors.Verzuim}, func() error { // absences, streamed once the delivered employees are known
-			ch, ok := pl.pages[connectors.Verzuim]
-			if !ok {
+			if _, ok := pl.pages[connectors.Verzuim]; !ok {
 				return nil
 			}
-			if err := wait(deliveredReady); err != nil {
-				drainQuiet(ch)
+			// The rows read before the delivered employees are known wait on disk.
+			bl, err := pl.hold(ctx, connectors.Verzuim, deliveredReady)
+			defer bl.close()
+			if err != nil {
 				return err
 			}
 			d := pl.diffs[mapping.Absences]
@@ -228,7 +238,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
-			if err := drain(connectors.Verzuim, func(v any) error { return st.row(v.(mapping.Absence)) }); err != nil {
+			if err := drainAfter(bl, connectors.Verzuim, func(v any) error { return st.row(v.(mapping.Absence)) }); err != nil {
 				return err
 			}
 			if err := keepHistory(pl.sess, st.done()); err != nil {

@@ -1,0 +1,334 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/values"
+)
+
+// A backlog keeps a connector's pages on disk while its stage waits for the indexes it needs
+// (employments for the department tree and the employees, absences for the delivered
+// employees). The reader then never waits on another connector's rules: every connector is read
+// and decoded from the start of the run, side by side, and no waiting row is held in memory.
+type backlog struct {
+	rf   *rowFile
+	buf  []byte
+	mem  [][]any // pages of a kind the backlog does not encode (kept as they came, in order)
+	strs []int   // string lengths of the record being read
+}
+
+// hold takes role's pages into a backlog until every channel of ready is closed, and returns
+// it, to be taken before the rest of the input. A page of a record type the backlog cannot
+// encode stops the holding: the stage then waits as it would without a backlog.
+func (pl *pipeline) hold(ctx context.Context, role string, ready ...chan struct{}) (*backlog, error) {
+	all := make(chan struct{})
+	go func() {
+		for _, ch := range ready {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+		close(all)
+	}()
+	bl := &backlog{}
+	in := pl.pages[role]
+	for {
+		select {
+		case <-all:
+			return bl, nil
+		case <-ctx.Done():
+			return bl, context.Cause(ctx)
+		case page, ok := <-in:
+			if !ok {
+				in = nil // the input ended: only the indexes are awaited now
+				continue
+			}
+			held, err := bl.add(page)
+			if err != nil {
+				return bl, fmt.Errorf("hold %s while waiting: %w", role, err)
+			}
+			if !held {
+				in = nil
+			}
+		}
+	}
+}
+
+// add writes a page to disk; held is false when its records are of a kind the backlog does not
+// encode (the page is then kept in memory, and no more should be added).
+func (bl *backlog) add(page []any) (held bool, err error) {
+	if len(bl.mem) > 0 || len(page) > 0 && !encodable(page[0]) {
+		bl.mem = append(bl.mem, page)
+		return false, nil
+	}
+	if bl.rf == nil && len(page) > 0 {
+		if bl.rf, err = newRowFile("backlog"); err != nil {
+			return false, err
+		}
+	}
+	for _, v := range page {
+		b, ok := appendRecord(bl.buf[:0], v)
+		if !ok {
+			return false, fmt.Errorf("a %T among other records", v)
+		}
+		bl.buf = b
+		if err := bl.rf.add(b); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// each hands every held record to fn, in the order the pages came.
+func (bl *backlog) each(fn func(any) error) error {
+	if bl.rf != nil {
+		err := bl.rf.each(func(b []byte) error {
+			v, err := bl.decode(b)
+			if err != nil {
+				return err
+			}
+			return fn(v)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, page := range bl.mem {
+		for _, v := range page {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (bl *backlog) close() {
+	if bl.rf != nil {
+		bl.rf.close()
+	}
+}
+
+// The encoded forms: a tag, the fixed fields, then the record's strings — their lengths first,
+// then their bytes — so that reading a record back costs one string allocation.
+const (
+	tagEmployment = 'D'
+	tagAbsence    = 'V'
+)
+
+func encodable(v any) bool {
+	switch v.(type) {
+	case mapping.Employment, mapping.Absence:
+		return true
+	}
+	return false
+}
+
+// strs collects a record's strings while its fixed fields are written.
+type strs []string
+
+func appendRecord(b []byte, v any) ([]byte, bool) {
+	var ss strs
+	switch r := v.(type) {
+	case mapping.Employment:
+		b = append(b, tagEmployment)
+		b = binary.AppendVarint(b, r.Dienstverband)
+		b = appendTime(b, r.Begin)
+		b = appendTime(b, r.Einde)
+		ss = append(ss, r.Medewerker, r.Employer, r.Afdeling, r.FunctieCode, r.Functie, r.TypeContract, r.Manager, r.SalaryBad)
+		b = appendValue(b, &ss, r.Uren)
+		b = appendValue(b, &ss, r.Parttime)
+		b = appendValue(b, &ss, r.Salary)
+		b = appendProblems(b, &ss, r.Errs, r.Cleaned)
+	case mapping.Absence:
+		b = append(b, tagAbsence)
+		b = binary.AppendVarint(b, r.VerzuimID)
+		b = binary.AppendVarint(b, r.VerloopID)
+		for _, t := range [...]time.Time{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
+			b = appendTime(b, t)
+		}
+		b = append(b, boolByte(r.Vangnet))
+		ss = append(ss, r.Medewerker, r.Employer, r.Type, r.TypeOmschrijving)
+		b = appendValue(b, &ss, r.Aanwezig)
+		b = appendProblems(b, &ss, r.Errs, r.Cleaned)
+	default:
+		return b, false
+	}
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+	}
+	for _, s := range ss {
+		b = append(b, s...)
+	}
+	return b, true
+}
+
+// appendTime writes a time as a flag (0: the zero time) and its Unix seconds and nanoseconds;
+// it reads back in UTC, as AFAS's dates are decoded.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, 0)
+	}
+	return binary.AppendUvarint(binary.AppendVarint(append(b, 1), t.Unix()), uint64(t.Nanosecond()))
+}
+
+func appendValue(b []byte, ss *strs, v values.Value) []byte {
+	b = binary.AppendVarint(b, int64(v.Kind))
+	b = append(b, boolByte(v.Null), boolByte(v.Bool))
+	b = binary.AppendVarint(b, v.Int)
+	b = binary.AppendVarint(b, int64(v.Dec))
+	*ss = append(*ss, v.Str)
+	return appendTime(b, v.Time)
+}
+
+// appendProblems writes the counts of the field errors and cleaned fields; their texts go with
+// the strings (an error keeps only its message).
+func appendProblems(b []byte, ss *strs, errs []values.FieldError, cleaned []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(errs)))
+	b = binary.AppendUvarint(b, uint64(len(cleaned)))
+	for _, e := range errs {
+		msg := ""
+		if e.Err != nil {
+			msg = e.Err.Error()
+		}
+		b = append(b, boolByte(e.Err != nil))
+		*ss = append(*ss, e.Field, msg)
+	}
+	*ss = append(*ss, cleaned...)
+	return b
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// decode reads a record written by appendRecord.
+func (bl *backlog) decode(b []byte) (any, error) {
+	rd := &rowReader{b: b}
+	tag := rd.byte()
+	// The fixed fields are read first into v; the strings, which come last, are filled in after.
+	var fill func(next func() string)
+	var out any
+	switch tag {
+	case tagEmployment:
+		var r mapping.Employment
+		r.Dienstverband = rd.varint()
+		r.Begin = rd.time()
+		r.Einde = rd.time()
+		uren, part, sal := rd.value(), rd.value(), rd.value()
+		nErr, nCl, hasErr := rd.problems()
+		fill = func(next func() string) {
+			r.Medewerker, r.Employer, r.Afdeling, r.FunctieCode = next(), next(), next(), next()
+			r.Functie, r.TypeContract, r.Manager, r.SalaryBad = next(), next(), next(), next()
+			uren.Str, part.Str, sal.Str = next(), next(), next()
+			r.Uren, r.Parttime, r.Salary = uren, part, sal
+			r.Errs, r.Cleaned = readProblems(next, nErr, nCl, hasErr)
+			out = r
+		}
+	case tagAbsence:
+		var r mapping.Absence
+		r.VerzuimID, r.VerloopID = rd.varint(), rd.varint()
+		r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum = rd.time(), rd.time(), rd.time(), rd.time(), rd.time()
+		r.Vangnet = rd.byte() == 1
+		aanwezig := rd.value()
+		nErr, nCl, hasErr := rd.problems()
+		fill = func(next func() string) {
+			r.Medewerker, r.Employer, r.Type, r.TypeOmschrijving = next(), next(), next(), next()
+			aanwezig.Str = next()
+			r.Aanwezig = aanwezig
+			r.Errs, r.Cleaned = readProblems(next, nErr, nCl, hasErr)
+			out = r
+		}
+	default:
+		return nil, errUnreadable
+	}
+	n := rd.uvarint()
+	if rd.bad || n > uint64(len(rd.b)) {
+		return nil, errUnreadable
+	}
+	bl.strs = bl.strs[:0]
+	total := 0
+	for i := uint64(0); i < n; i++ {
+		l := int(rd.uvarint())
+		bl.strs = append(bl.strs, l)
+		total += l
+	}
+	if rd.bad || total != len(rd.b) {
+		return nil, errUnreadable
+	}
+	all := string(rd.b) // one allocation for every string of the record
+	i, at := 0, 0
+	next := func() string {
+		if i >= len(bl.strs) {
+			rd.bad = true
+			return ""
+		}
+		s := all[at : at+bl.strs[i]]
+		at += bl.strs[i]
+		i++
+		return s
+	}
+	fill(next)
+	if rd.bad || i != len(bl.strs) {
+		return nil, errUnreadable
+	}
+	return out, nil
+}
+
+// problems reads the counts of field errors and cleaned fields, and which errors carry an error.
+func (r *rowReader) problems() (nErr, nCl uint64, hasErr []bool) {
+	nErr, nCl = r.uvarint(), r.uvarint()
+	if nErr > uint64(len(r.b)) || nCl > uint64(len(r.b)) { // each needs a byte at least
+		r.bad = true
+		return 0, 0, nil
+	}
+	for j := uint64(0); j < nErr; j++ {
+		hasErr = append(hasErr, r.byte() == 1)
+	}
+	return nErr, nCl, hasErr
+}
+
+func readProblems(next func() string, nErr, nCl uint64, hasErr []bool) ([]values.FieldError, []string) {
+	var errs []values.FieldError
+	var cleaned []string
+	for j := uint64(0); j < nErr; j++ {
+		e := values.FieldError{Field: next()}
+		if msg := next(); hasErr[j] {
+			e.Err = errors.New(msg)
+		}
+		errs = append(errs, e)
+	}
+	for j := uint64(0); j < nCl; j++ {
+		cleaned = append(cleaned, next())
+	}
+	return errs, cleaned
+}
+
+func (r *rowReader) time() time.Time {
+	if r.byte() == 0 {
+		return time.Time{}
+	}
+	sec := r.varint()
+	return time.Unix(sec, int64(r.uvarint())).UTC()
+}
+
+func (r *rowReader) value() values.Value {
+	v := values.Value{Kind: values.Kind(r.varint())}
+	v.Null = r.byte() == 1
+	v.Bool = r.byte() == 1
+	v.Int = r.varint()
+	v.Dec = values.Dec(r.varint())
+	v.Time = r.time()
+	return v
+}
