@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,10 +17,19 @@ func (h *Session) GetMany(entity string, keys []string, fn func(i int, raw []byt
 	}
 	err := h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
+		// One cursor for the batch: bbolt's Get makes a cursor, and grows its stack, per call.
+		var c *bolt.Cursor
+		if eb != nil {
+			c = eb.Cursor()
+		}
+		var kb []byte
 		for i, k := range keys {
 			var v []byte
-			if eb != nil {
-				v = eb.Get([]byte(k))
+			if c != nil {
+				kb = append(kb[:0], k...)
+				if fk, fv := c.Seek(kb); bytes.Equal(fk, kb) {
+					v = fv
+				}
 			}
 			if err := fn(i, v); err != nil {
 				return err
