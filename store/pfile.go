@@ -39,8 +39,14 @@ const profileFormat = "1"
 // delivery is kept beyond it.
 const DefaultRetention = 400
 
-// applyBatch bounds the staged rows one apply transaction writes.
-const applyBatch = 5000
+// applyBatch and applyBytes bound what one apply transaction writes: rows, and bytes of values
+// (bbolt holds the transaction's nodes and, at its commit, their pages in memory). Fewer, larger
+// transactions cost fewer fsyncs, and bbolt regrows the node a run of keys goes into once per
+// transaction.
+const (
+	applyBatch = 20000
+	applyBytes = 8 << 20
+)
 
 func initProfileFile(name string) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
@@ -341,7 +347,7 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 						// pages, as nothing is inserted before them.
 						eb.FillPercent = 1
 					}
-					for n := 0; k != nil && n < applyBatch; k, v = staged.next() {
+					for n, size := 0, 0; k != nil && n < applyBatch && size < applyBytes; k, v = staged.next() {
 						if len(v) == 0 {
 							return fmt.Errorf("corrupt staged row %q", k)
 						}
@@ -356,6 +362,7 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 						}
 						last = k
 						n++
+						size += len(k) + len(v)
 					}
 					done = k == nil
 					if done && i == len(entities)-1 {

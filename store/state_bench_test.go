@@ -178,10 +178,13 @@ func BenchmarkEachState100k(b *testing.B) {
 	}
 	for b.Loop() {
 		n, gone := 0, 0
-		err := h.EachState(benchEntity, func(key string, vals []string) error {
+		// As the engine's diff: a record's values are decoded only when its key was not seen.
+		err := h.EachStateRaw(benchEntity, func(key, raw []byte) error {
 			n++
-			if _, ok := seen[key]; !ok {
+			if _, ok := seen[string(key)]; !ok {
+				vals, err := store.DecodeValues(raw)
 				gone += len(vals)
+				return err
 			}
 			return nil
 		})
@@ -219,12 +222,21 @@ func BenchmarkDeliveredCSV100k(b *testing.B) {
 		for j := range header {
 			header[j] = fmt.Sprintf("col%d", j)
 		}
-		err = f.WriteCSV("dienstverbanden.csv", header, func(emit func([]string) error) error {
-			return h.EachDelivered(benchEntity, func(_ string, vals []string, kind string) error {
+		// As the engine's writeFile: the stored bytes split, each value a field.
+		var vals [][]byte
+		err = f.WriteRows("dienstverbanden.csv", header, func(l *dlv.Line) error {
+			return h.EachDeliveredRaw(benchEntity, func(_, raw []byte, kind string) error {
 				if kind == store.Verwijderd {
 					return nil
 				}
-				return emit(vals)
+				var err error
+				if vals, err = store.SplitValues(raw, vals); err != nil {
+					return err
+				}
+				for _, v := range vals {
+					l.Field(v)
+				}
+				return l.End()
 			})
 		})
 		if err != nil {

@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/koppel-nl/koppel/store"
+)
+
+// Stage calls write runs of their own (a big one is closed, small ones share one): read merged in
+// key order, a key staged again is one row with its newest values, in every reader and in the
+// commit.
+func TestStagedRunsMergeNewestWins(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	key := func(i int) string { return fmt.Sprintf("k%05d", i) }
+	// Run 1: a full run, written in reverse order.
+	big := make([]store.Staged, 0, store.StageRun+10)
+	for i := store.StageRun + 9; i >= 0; i-- {
+		big = append(big, store.Staged{Key: key(2 * i), Kind: store.Nieuw, Vals: []string{"a"}})
+	}
+	must := func(rows []store.Staged) {
+		t.Helper()
+		if err := h.Stage("e", rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(big)
+	// Run 2 and, into the same small run, a third call: keys of run 1 again, keys between them,
+	// one key twice in one call (its later row wins).
+	must([]store.Staged{
+		{Key: key(4), Kind: store.Gewijzigd, Vals: []string{"b"}},
+		{Key: key(5), Kind: store.Nieuw, Vals: []string{"b"}},
+		{Key: key(5), Kind: store.Nieuw, Vals: []string{"b2"}},
+		{Key: key(10), Kind: store.Gewijzigd, Vals: []string{"b"}},
+	})
+	must([]store.Staged{
+		{Key: key(10), Kind: store.Gewijzigd, Vals: []string{"c"}},
+		{Key: key(6), Kind: store.Verwijderd, Vals: []string{"a"}},
+		{Key: key(2*store.StageRun + 18), Kind: store.Gewijzigd, Vals: []string{"c"}},
+	})
+	want := map[string]string{key(4): "Gewijzigd=b", key(5): "Nieuw=b2", key(10): "Gewijzigd=c", key(6): "Verwijderd=a", key(2*store.StageRun + 18): "Gewijzigd=c"}
+	n, prev := 0, ""
+	err := h.EachStaged("e", func(k string, v []string, kind string) error {
+		n++
+		if k <= prev {
+			t.Fatalf("%s after %s", k, prev)
+		}
+		prev = k
+		exp, ok := want[k]
+		if !ok {
+			exp = "Nieuw=a"
+		}
+		if got := kind + "=" + v[0]; got != exp {
+			t.Errorf("staged %s: %s, want %s", k, got, exp)
+		}
+		return nil
+	})
+	if err != nil || n != store.StageRun+11 {
+		t.Fatalf("%d staged rows: %v", n, err)
+	}
+	d := 0
+	if err := h.EachDelivered("e", func(k string, v []string, kind string) error { d++; return nil }); err != nil || d != n {
+		t.Errorf("%d delivered: %v", d, err)
+	}
+	run := &store.Run{ID: "r1", Status: "ok"}
+	if err := h.Commit(run, nil, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if run.StateWrites != n {
+		t.Errorf("%d state writes for %d staged rows", run.StateWrites, n)
+	}
+	st, err := s.State("acme", "e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != n-1 || st[key(6)] != nil || st[key(10)][0] != "c" || st[key(5)][0] != "b2" || st[key(8)][0] != "a" {
+		t.Errorf("state of %d records: %v %v %v %v", len(st), st[key(6)], st[key(10)], st[key(5)], st[key(8)])
+	}
+}
+
+func TestSplitValues(t *testing.T) {
+	vals := []string{"", "a", string(bytes.Repeat([]byte("x"), 300)), "é;\"\n"}
+	enc := store.EncodeValues(vals)
+	buf := make([][]byte, 0, 1)
+	got, err := store.SplitValues(enc, buf)
+	if err != nil || len(got) != len(vals) {
+		t.Fatalf("%q %v", got, err)
+	}
+	for i := range vals {
+		if string(got[i]) != vals[i] {
+			t.Errorf("value %d: %q", i, got[i])
+		}
+	}
+	if got, err := store.SplitValues(nil, got); err != nil || len(got) != 0 {
+		t.Errorf("empty: %q %v", got, err)
+	}
+	for _, bad := range [][]byte{enc[:len(enc)-1], {0x80}, {5, 'a'}} {
+		if _, err := store.SplitValues(bad, nil); err == nil {
+			t.Errorf("%q split without error", bad)
+		}
+	}
+}
+
+// The raw walks hand the stored bytes: what EncodeValues wrote, of the state and of the stage.
+func TestRawWalks(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	if err := h.Stage("e", []store.Staged{{Key: "a", Kind: store.Nieuw, Vals: []string{"1", "x"}}, {Key: "b", Kind: store.Nieuw, Vals: []string{"2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Commit(&store.Run{ID: "r1", Status: "ok"}, nil, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := h.EachStateRaw("e", func(k, raw []byte) error {
+		got = append(got, fmt.Sprintf("%s=%x", k, raw))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("a=%x b=%x", store.EncodeValues([]string{"1", "x"}), store.EncodeValues([]string{"2"})); fmt.Sprint(got) != "["+want+"]" {
+		t.Errorf("state raw %v, want %s", got, want)
+	}
+	if err := h.Stage("e", []store.Staged{{Key: "b", Kind: store.Verwijderd, Vals: []string{"2"}}, {Key: "c", Kind: store.Nieuw, Vals: []string{"3"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if err := h.EachDeliveredRaw("e", func(k, raw []byte, kind string) error {
+		got = append(got, fmt.Sprintf("%s:%s=%x", kind, k, raw))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("[:a=%x Verwijderd:b=%x Nieuw:c=%x]", store.EncodeValues([]string{"1", "x"}), store.EncodeValues([]string{"2"}), store.EncodeValues([]string{"3"}))
+	if fmt.Sprint(got) != want {
+		t.Errorf("delivered raw %v, want %s", got, want)
+	}
+}
