@@ -409,7 +409,12 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		order[i] = i
 		size += 1 + encodedLen(r.Vals)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(rows[a].Key, rows[b].Key) })
+	slices.SortFunc(order, func(a, b int) int { // by key, then as given
+		if c := strings.Compare(rows[a].Key, rows[b].Key); c != 0 {
+			return c
+		}
+		return a - b
+	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {

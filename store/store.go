@@ -9,7 +9,8 @@
 //	PATH.d/                  one folder for the profiles' data (0700)
 //	PATH.d/NAME.db           a profile's history, state, pending rename, page bounds (bbolt)
 //	PATH.d/NAME.held         while a run holds the profile: who (pid, host, since), flock-ed
-//	PATH.d/NAME.stage        while a run holds the profile: the delta it staged (bbolt, NoSync)
+//	PATH.d/NAME.stage        while a run holds the profile: the delta it staged, in sorted runs
+//	                         per entity (bbolt, NoSync; staged.go)
 //
 // A Store keeps no file open between calls: each method opens the file(s) it needs and closes
 // them, so any number of koppel processes share one store. bbolt's flock serialises the brief
