@@ -479,6 +479,18 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 
 // EachStaged calls fn for every staged row of an entity, in key order.
 func (h *Session) EachStaged(entity string, fn func(key string, vals []string, kind string) error) error {
+	return h.EachStagedRaw(entity, func(key, raw []byte, kind string) error {
+		vals, err := DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("staged %s %q: %w", entity, key, err)
+		}
+		return fn(string(key), vals, kind)
+	})
+}
+
+// EachStagedRaw is EachStaged without decoding, as EachDeliveredRaw: the rows of EachDelivered
+// with a kind, without the walk of the unchanged records (a file of mutations).
+func (h *Session) EachStagedRaw(entity string, fn func(key, raw []byte, kind string) error) error {
 	st, err := h.currentStage()
 	if err != nil || st == nil {
 		return err
@@ -487,12 +499,19 @@ func (h *Session) EachStaged(entity string, fn func(key string, vals []string, k
 	return st.view(func(tx *bolt.Tx) error {
 		rows := newStagedRows(tx.Bucket([]byte(entity)))
 		rows.seek(nil)
+		n := 0
 		for k, v := rows.next(); k != nil; k, v = rows.next() {
-			kind, vals, err := decodeStaged(v)
-			if err != nil {
-				return fmt.Errorf("staged %s %q: %w", entity, k, err)
+			if n++; n%releaseRecords == 0 {
+				st.releaseMapped(tx)
 			}
-			if err := callUser(func() error { return fn(string(k), vals, kind) }); err != nil {
+			if len(v) == 0 {
+				return fmt.Errorf("staged %s %q: corrupt staged row", entity, k)
+			}
+			kind, ok := stagedKind(v[0])
+			if !ok {
+				return fmt.Errorf("staged %s %q: corrupt staged row", entity, k)
+			}
+			if err := callUser(func() error { return fn(k, v[1:], kind) }); err != nil {
 				return err
 			}
 		}

@@ -137,4 +137,15 @@ func TestRawWalks(t *testing.T) {
 	if fmt.Sprint(got) != want {
 		t.Errorf("delivered raw %v, want %s", got, want)
 	}
+	got = nil
+	if err := h.EachStagedRaw("e", func(k, raw []byte, kind string) error {
+		got = append(got, fmt.Sprintf("%s:%s=%x", kind, k, raw))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want = fmt.Sprintf("[Verwijderd:b=%x Nieuw:c=%x]", store.EncodeValues([]string{"2"}), store.EncodeValues([]string{"3"}))
+	if fmt.Sprint(got) != want {
+		t.Errorf("staged raw %v, want %s", got, want)
+	}
 }

@@ -33,8 +33,13 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 		groups = map[string]struct{}{}
 	}
 	var vals [][]byte
+	// A file of mutations has the staged rows only: the unchanged records need no walk.
+	walk := r.sess.EachDeliveredRaw
+	if mutaties {
+		walk = r.sess.EachStagedRaw
+	}
 	rows := func(l *delivery.Line) error {
-		return r.sess.EachDeliveredRaw(ent, func(key, raw []byte, kind string) error {
+		return walk(ent, func(key, raw []byte, kind string) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
