@@ -26,6 +26,15 @@ const (
 
 // benchRows are the records of a first run, in a fixed shuffled order.
 func benchRows(kind string) []store.Staged {
+	rows := benchRowsSorted(kind)
+	r := rand.New(rand.NewPCG(1, 2))
+	r.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	return rows
+}
+
+// benchRowsSorted are the records in key order (AFAS sorts pages on the connector's key, which
+// can be koppel's order).
+func benchRowsSorted(kind string) []store.Staged {
 	rows := make([]store.Staged, benchRecords)
 	for i := range rows {
 		pn := fmt.Sprintf("%06d", 100000+i)
@@ -36,8 +45,6 @@ func benchRows(kind string) []store.Staged {
 			"3500.00", "Maand",
 		}}
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	r.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	return rows
 }
 
@@ -84,6 +91,16 @@ func benchState(b *testing.B) (*store.Store, []store.Staged) {
 // BenchmarkGetMany100k is a second run's comparison: every record looked up, all unchanged.
 func BenchmarkGetMany100k(b *testing.B) {
 	s, rows := benchState(b)
+	benchGetMany(b, s, rows)
+}
+
+// BenchmarkGetMany100kSorted looks the records up in key order.
+func BenchmarkGetMany100kSorted(b *testing.B) {
+	s, _ := benchState(b)
+	benchGetMany(b, s, benchRowsSorted(store.Nieuw))
+}
+
+func benchGetMany(b *testing.B, s *store.Store, rows []store.Staged) {
 	h, err := s.Hold("p")
 	if err != nil {
 		b.Fatal(err)
@@ -116,10 +133,14 @@ func BenchmarkGetMany100k(b *testing.B) {
 }
 
 // BenchmarkStage100k stages a first run: every record new.
-func BenchmarkStage100k(b *testing.B) {
+func BenchmarkStage100k(b *testing.B) { benchStage(b, benchRows(store.Nieuw)) }
+
+// BenchmarkStage100kSorted stages the records in key order.
+func BenchmarkStage100kSorted(b *testing.B) { benchStage(b, benchRowsSorted(store.Nieuw)) }
+
+func benchStage(b *testing.B, rows []store.Staged) {
 	s := benchOpen(b, b.TempDir(), false)
 	defer s.Close()
-	rows := benchRows(store.Nieuw)
 	for b.Loop() {
 		h, err := s.Hold("p")
 		if err != nil {
