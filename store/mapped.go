@@ -1,10 +1,6 @@
 package store
 
-import (
-	"strconv"
-
-	bolt "go.etcd.io/bbolt"
-)
+import bolt "go.etcd.io/bbolt"
 
 // bbolt reads the file through a shared read-only mapping, and every page a run touches (the
 // comparison walks the whole state) stays in the process's resident set until the kernel needs
@@ -23,9 +19,3 @@ func (h *handle) releaseMapped(tx *bolt.Tx) {
 	dropMapped(tx.DB().Info().Data, tx.Size())
 }
 
-// mmapReserve is the mapping a writable file is opened with (64-bit systems; 0 elsewhere, where
-// address space is scarce). bbolt remaps a file that outgrows its mapping, and before that copies
-// every key and value the write transaction holds out of the old mapping: on a first run, about
-// the whole state again. The mapping reserves address space only; what is resident is what is
-// read (and dropped, as above).
-const mmapReserve = (1 << 30) * (strconv.IntSize / 64)
