@@ -18,4 +18,3 @@ const releaseRecords = 1024
 func (h *handle) releaseMapped(tx *bolt.Tx) {
 	dropMapped(tx.DB().Info().Data, tx.Size())
 }
-
