@@ -44,7 +44,7 @@ const DefaultRetention = 400
 // transactions cost fewer fsyncs, and bbolt regrows the node a run of keys goes into once per
 // transaction.
 const (
-	applyBatch = 20000
+	applyBatch = 10000
 	applyBytes = 8 << 20
 )
 
