@@ -15,13 +15,14 @@ import (
 // stageRun is the size a run may grow to by later Stage calls; a run this size is left as it is.
 const stageRun = 4096
 
-// stagedRows walks an entity's staged rows in key order, merging its runs. Its keys and values
-// are valid for the life of the transaction.
+// stagedRows walks an entity's staged rows in key order, merging its runs through a tree of
+// losers (one comparison per level for each row, half of what a heap needs). Its keys and
+// values are valid for the life of the transaction.
 type stagedRows struct {
 	curs []*bolt.Cursor
 	keys [][]byte // each run's current key, nil when the run is done
 	vals [][]byte
-	heap []int // runs not done, a min-heap by (key, newest run first)
+	tree []int // tree[0] the run with the next row; tree[1:] the losers of the matches
 }
 
 // newStagedRows opens the runs of an entity's stage bucket (nil: nothing staged). A bucket of
@@ -50,69 +51,76 @@ func newStagedRows(b *bolt.Bucket) *stagedRows {
 
 // seek positions the walk at the first key after after (nil: at the first key).
 func (s *stagedRows) seek(after []byte) {
-	s.keys = make([][]byte, len(s.curs))
-	s.vals = make([][]byte, len(s.curs))
-	s.heap = s.heap[:0]
+	k := len(s.curs)
+	s.keys = make([][]byte, k)
+	s.vals = make([][]byte, k)
 	for i, c := range s.curs {
-		var k, v []byte
+		var key, v []byte
 		if after == nil {
-			k, v = c.First()
-		} else if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
-			k, v = c.Next()
+			key, v = c.First()
+		} else if key, v = c.Seek(after); key != nil && bytes.Equal(key, after) {
+			key, v = c.Next()
 		}
-		s.keys[i], s.vals[i] = k, v
-		if k != nil {
-			s.heap = append(s.heap, i)
+		s.keys[i], s.vals[i] = key, v
+	}
+	// Every match starts lost by a virtual run k that beats any; each run's climb replaces it.
+	s.tree = make([]int, max(k, 1))
+	for i := range s.tree {
+		s.tree[i] = k
+	}
+	for i := k - 1; i >= 0; i-- {
+		s.climb(i)
+	}
+}
+
+// climb plays run i's way up from its leaf after its row changed: at each match the winner goes
+// on, the loser stays.
+func (s *stagedRows) climb(i int) {
+	k := len(s.curs)
+	for t := (i + k) / 2; t > 0; t /= 2 {
+		if s.beats(s.tree[t], i) {
+			s.tree[t], i = i, s.tree[t]
 		}
 	}
-	for i := len(s.heap)/2 - 1; i >= 0; i-- {
-		s.down(i)
+	s.tree[0] = i
+}
+
+// beats tells whether run a's row comes before run b's: the virtual run k before any, a done
+// run after any, and of two rows of a key the newer run's first.
+func (s *stagedRows) beats(a, b int) bool {
+	k := len(s.curs)
+	switch {
+	case a == k:
+		return true
+	case b == k:
+		return false
+	case s.keys[a] == nil:
+		return false
+	case s.keys[b] == nil:
+		return true
 	}
+	if c := bytes.Compare(s.keys[a], s.keys[b]); c != 0 {
+		return c < 0
+	}
+	return a > b
 }
 
 // next returns the next key and its newest row, nil after the last.
 func (s *stagedRows) next() (key, val []byte) {
-	if len(s.heap) == 0 {
+	if len(s.curs) == 0 {
 		return nil, nil
 	}
-	top := s.heap[0]
-	key, val = s.keys[top], s.vals[top]
-	// Advance every run at this key: the top first, then the older rows of the key.
-	for len(s.heap) > 0 && bytes.Equal(s.keys[s.heap[0]], key) {
-		i := s.heap[0]
-		s.keys[i], s.vals[i] = s.curs[i].Next()
-		if s.keys[i] == nil {
-			last := len(s.heap) - 1
-			s.heap[0] = s.heap[last]
-			s.heap = s.heap[:last]
-		}
-		s.down(0)
+	w := s.tree[0]
+	if s.keys[w] == nil {
+		return nil, nil
 	}
-	return key, val
-}
-
-func (s *stagedRows) less(a, b int) bool {
-	if c := bytes.Compare(s.keys[a], s.keys[b]); c != 0 {
-		return c < 0
-	}
-	return a > b // the newer run first
-}
-
-func (s *stagedRows) down(i int) {
-	h := s.heap
+	key, val = s.keys[w], s.vals[w]
+	// Advance every run at this key: the winner first, then the older rows of the key.
 	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
+		s.keys[w], s.vals[w] = s.curs[w].Next()
+		s.climb(w)
+		if w = s.tree[0]; s.keys[w] == nil || !bytes.Equal(s.keys[w], key) {
+			return key, val
 		}
-		m := l
-		if r := l + 1; r < len(h) && s.less(h[r], h[l]) {
-			m = r
-		}
-		if !s.less(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
 	}
 }

@@ -120,3 +120,62 @@ func TestStagedRunsSeekAfter(t *testing.T) {
 		}
 	}
 }
+
+// The merge of any number of runs, with keys in several runs, is every key once in order with
+// its newest row.
+func TestStagedRunsMergeAnyNumber(t *testing.T) {
+	st, err := openStage(filepath.Join(t.TempDir(), "many.stage"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.db.Close()
+	for k := 1; k <= 9; k++ {
+		ent := []byte(fmt.Sprintf("e%d", k))
+		want := map[string]string{}
+		err := st.update(func(tx *bolt.Tx) error {
+			eb, err := tx.CreateBucket(ent)
+			if err != nil {
+				return err
+			}
+			for run := 0; run < k; run++ {
+				b, err := eb.CreateBucket(seqKey(uint64(run + 1)))
+				if err != nil {
+					return err
+				}
+				for i := 0; i < 40; i++ {
+					key := fmt.Sprintf("%03d", (i*(run+3)+run*7)%97)
+					if err := b.Put([]byte(key), []byte(fmt.Sprintf("N%d", run))); err != nil {
+						return err
+					}
+					want[key] = fmt.Sprintf("%d", run) // later runs replace
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = st.view(func(tx *bolt.Tx) error {
+			rows := newStagedRows(tx.Bucket(ent))
+			rows.seek(nil)
+			n, prev := 0, ""
+			for key, v := rows.next(); key != nil; key, v = rows.next() {
+				if string(key) <= prev {
+					t.Errorf("%d runs: %s after %s", k, key, prev)
+				}
+				if want[string(key)] != string(v[1:]) {
+					t.Errorf("%d runs: %s from run %s, want %s", k, key, v[1:], want[string(key)])
+				}
+				prev = string(key)
+				n++
+			}
+			if n != len(want) {
+				t.Errorf("%d runs: %d keys, want %d", k, n, len(want))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -266,3 +266,27 @@ func BenchmarkDeliveredCSV100k(b *testing.B) {
 		f.Discard()
 	}
 }
+
+// BenchmarkStagedWalk100k walks a first run's stage (25 runs of 4,096 records) in key order, as
+// a file of mutations is written and a commit counts and applies it.
+func BenchmarkStagedWalk100k(b *testing.B) {
+	s := benchOpen(b, b.TempDir(), false)
+	defer s.Close()
+	h, err := s.Hold("p")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	rows := benchRows(store.Nieuw)
+	stageAll(b, h, rows)
+	for b.Loop() {
+		n := 0
+		err := h.EachStagedRaw(benchEntity, func(_, raw []byte, _ string) error {
+			n += len(raw)
+			return nil
+		})
+		if err != nil || n == 0 {
+			b.Fatal(n, err)
+		}
+	}
+}
