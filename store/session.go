@@ -131,9 +131,11 @@ type Session struct {
 
 	mu           sync.Mutex
 	closed       bool
-	stage        *handle        // the stage file, once something was staged
-	runRows      map[string]int // per entity: rows in the newest run of the stage (staged.go)
-	applyPending bool           // committed, and the stage is still to be applied
+	stage        *handle              // the stage file, once something was staged
+	runRows      map[string]int       // per entity: rows in the newest run of the stage (staged.go)
+	stageGen     map[string]int       // per entity: Stage calls that wrote to it
+	counted      map[string]walkCount // per entity: what the last whole walk of the stage counted
+	applyPending bool                 // committed, and the stage is still to be applied
 }
 
 // Hold takes a profile for a run. It fails at once with a *HeldError when a run holds the
@@ -231,7 +233,7 @@ func (h *Session) dropStage() error {
 		return nil
 	}
 	err := h.stage.db.Close()
-	h.stage, h.runRows = nil, nil
+	h.stage, h.runRows, h.stageGen, h.counted = nil, nil, nil, nil
 	if h.applyPending {
 		return err
 	}
@@ -259,6 +261,29 @@ func (h *Session) currentStage() (*handle, error) {
 		return nil, err
 	}
 	return h.stage, nil
+}
+
+// walkCount is the staged rows of an entity that a whole walk of them counted, and the Stage
+// calls before it: the commit needs the count, and the files' walks before it have it.
+type walkCount struct{ gen, rows int }
+
+// stageOf returns the stage (nil when nothing was staged) and the Stage calls to an entity so far.
+func (h *Session) stageOf(entity string) (*handle, int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return nil, 0, err
+	}
+	return h.stage, h.stageGen[entity], nil
+}
+
+// counted notes what a whole walk of an entity's staged rows counted, begun after gen Stage calls.
+func (h *Session) noteCount(st *handle, entity string, gen, rows int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stage == st && h.counted != nil {
+		h.counted[entity] = walkCount{gen, rows}
+	}
 }
 
 // Pending returns the profile's unconfirmed rename, or nil.
@@ -426,7 +451,7 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 			return fmt.Errorf("stage %s: %w", entity, err)
 		}
 		h.stage = st
-		h.runRows = map[string]int{}
+		h.runRows, h.stageGen, h.counted = map[string]int{}, map[string]int{}, map[string]walkCount{}
 	}
 	// bbolt keeps the values it is given (not the keys) until the transaction commits, so they
 	// are laid out in one arena for the transaction rather than one allocation each.
@@ -473,6 +498,7 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		return fmt.Errorf("stage %s: %w", entity, err)
 	}
 	h.runRows[entity] = n
+	h.stageGen[entity]++
 	h.s.at("stage")
 	return nil
 }
@@ -491,15 +517,15 @@ func (h *Session) EachStaged(entity string, fn func(key string, vals []string, k
 // EachStagedRaw is EachStaged without decoding, as EachDeliveredRaw: the rows of EachDelivered
 // with a kind, without the walk of the unchanged records (a file of mutations).
 func (h *Session) EachStagedRaw(entity string, fn func(key, raw []byte, kind string) error) error {
-	st, err := h.currentStage()
+	st, gen, err := h.stageOf(entity)
 	if err != nil || st == nil {
 		return err
 	}
 	defer unwrapUserPanic()
-	return st.view(func(tx *bolt.Tx) error {
+	n := 0
+	err = st.view(func(tx *bolt.Tx) error {
 		rows := newStagedRows(tx.Bucket([]byte(entity)))
 		rows.seek(nil)
-		n := 0
 		for k, v := rows.next(); k != nil; k, v = rows.next() {
 			if n++; n%releaseRecords == 0 {
 				st.releaseMapped(tx)
@@ -517,6 +543,10 @@ func (h *Session) EachStagedRaw(entity string, fn func(key, raw []byte, kind str
 		}
 		return nil
 	})
+	if err == nil {
+		h.noteCount(st, entity, gen, n)
+	}
+	return err
 }
 
 // EachDelivered walks, in key order, what the entity's state is after this run: the last
@@ -536,33 +566,41 @@ func (h *Session) EachDelivered(entity string, fn func(key string, vals []string
 // EncodeValues wrote them (SplitValues reads them). key and raw are valid during the call only.
 // The files are written this way, without a string per value.
 func (h *Session) EachDeliveredRaw(entity string, fn func(key, raw []byte, kind string) error) error {
-	st, err := h.currentStage()
+	st, gen, err := h.stageOf(entity)
 	if err != nil {
 		return err
 	}
 	defer unwrapUserPanic()
-	return h.h.view(func(tx *bolt.Tx) error {
+	staged := 0
+	err = h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
 		if st == nil {
-			return merge(eb, nil, entity, fn, func() { h.h.releaseMapped(tx) })
+			_, err := merge(eb, nil, entity, fn, func() { h.h.releaseMapped(tx) })
+			return err
 		}
-		return st.view(func(stx *bolt.Tx) error {
-			return merge(eb, stx.Bucket([]byte(entity)), entity, fn, func() { h.h.releaseMapped(tx); st.releaseMapped(stx) })
+		return st.view(func(stx *bolt.Tx) (err error) {
+			staged, err = merge(eb, stx.Bucket([]byte(entity)), entity, fn, func() { h.h.releaseMapped(tx); st.releaseMapped(stx) })
+			return err
 		})
 	})
+	if err == nil && st != nil {
+		h.noteCount(st, entity, gen, staged)
+	}
+	return err
 }
 
-// merge walks state and stage side by side, calling release every releaseRecords records.
-func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, kind string) error, release func()) error {
+// merge walks state and stage side by side, calling release every releaseRecords records. It
+// returns the number of staged rows.
+func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, kind string) error, release func()) (staged int, err error) {
 	var sc *bolt.Cursor
 	var k1, v1 []byte
 	if state != nil {
 		sc = state.Cursor()
 		k1, v1 = sc.First()
 	}
-	staged := newStagedRows(stage)
-	staged.seek(nil)
-	k2, v2 := staged.next()
+	rows := newStagedRows(stage)
+	rows.seek(nil)
+	k2, v2 := rows.next()
 	for n := 1; k1 != nil || k2 != nil; n++ {
 		if n%releaseRecords == 0 {
 			release()
@@ -579,25 +617,26 @@ func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, ki
 		key, raw, kind := k1, v1, ""
 		if cmp >= 0 {
 			if len(v2) == 0 {
-				return fmt.Errorf("%s %q: corrupt staged row", entity, k2)
+				return staged, fmt.Errorf("%s %q: corrupt staged row", entity, k2)
 			}
 			var ok bool
 			if kind, ok = stagedKind(v2[0]); !ok {
-				return fmt.Errorf("%s %q: corrupt staged row", entity, k2)
+				return staged, fmt.Errorf("%s %q: corrupt staged row", entity, k2)
 			}
 			key, raw = k2, v2[1:]
+			staged++
 		}
 		if err := callUser(func() error { return fn(key, raw, kind) }); err != nil {
-			return err
+			return staged, err
 		}
 		if cmp <= 0 {
 			k1, v1 = sc.Next()
 		}
 		if cmp >= 0 {
-			k2, v2 = staged.next()
+			k2, v2 = rows.next()
 		}
 	}
-	return nil
+	return staged, nil
 }
 
 func (h *Session) retention() int {
@@ -636,7 +675,11 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 	rows := 0
 	if h.stage != nil {
 		err := h.stage.view(func(tx *bolt.Tx) error {
-			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				if c, ok := h.counted[string(name)]; ok && c.gen == h.stageGen[string(name)] {
+					rows += c.rows // the file's walk counted them, and nothing was staged since
+					return nil
+				}
 				// Counted by a walk (a key staged twice is one row) that drops the pages it read
 				// from the resident set as it goes.
 				staged := newStagedRows(b)

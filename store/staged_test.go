@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/koppel-nl/koppel/store"
@@ -147,5 +149,65 @@ func TestRawWalks(t *testing.T) {
 	want = fmt.Sprintf("[Verwijderd:b=%x Nieuw:c=%x]", store.EncodeValues([]string{"2"}), store.EncodeValues([]string{"3"}))
 	if fmt.Sprint(got) != want {
 		t.Errorf("staged raw %v, want %s", got, want)
+	}
+}
+
+// The commit counts the staged rows from a whole walk of them before it (the files'), unless
+// something was staged since or the walk stopped.
+func TestCommitCountsStagedRows(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		walk func(h *store.Session) error
+		more bool // stage another row after the walk
+		want int
+	}{
+		{"delivered walk", func(h *store.Session) error {
+			return h.EachDeliveredRaw("e", func([]byte, []byte, string) error { return nil })
+		}, false, store.StageRun + 3},
+		{"staged walk", func(h *store.Session) error {
+			return h.EachStagedRaw("e", func([]byte, []byte, string) error { return nil })
+		}, false, store.StageRun + 3},
+		{"staged after the walk", func(h *store.Session) error {
+			return h.EachDeliveredRaw("e", func([]byte, []byte, string) error { return nil })
+		}, true, store.StageRun + 4},
+		{"a walk stopped", func(h *store.Session) error {
+			_ = h.EachStagedRaw("e", func([]byte, []byte, string) error { return errors.New("stop") })
+			_ = h.EachDeliveredRaw("e", func([]byte, []byte, string) error { return errors.New("stop") })
+			return nil
+		}, false, store.StageRun + 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := newStore(t)
+			h := hold(t, s, "acme")
+			stage := func(rows ...store.Staged) {
+				t.Helper()
+				if err := h.Stage("e", rows); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Run 1 is full, so "b" staged again goes into run 2: a key in two runs.
+			rows := make([]store.Staged, 0, store.StageRun+2)
+			for i := 0; i < store.StageRun; i++ {
+				rows = append(rows, store.Staged{Key: fmt.Sprintf("x%05d", i), Kind: store.Nieuw, Vals: []string{"x"}})
+			}
+			stage(append(rows, store.Staged{Key: "a", Kind: store.Nieuw, Vals: []string{"1"}}, store.Staged{Key: "b", Kind: store.Nieuw, Vals: []string{"2"}})...)
+			stage(store.Staged{Key: "b", Kind: store.Nieuw, Vals: []string{"3"}}, store.Staged{Key: "c", Kind: store.Nieuw, Vals: []string{"4"}})
+			if err := c.walk(h); err != nil {
+				t.Fatal(err)
+			}
+			if c.more {
+				stage(store.Staged{Key: "d", Kind: store.Nieuw, Vals: []string{"5"}})
+			}
+			run := &store.Run{ID: "r1", Status: "ok"}
+			if err := h.Commit(run, nil, nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if run.StateWrites != c.want {
+				t.Errorf("%d state writes, want %d", run.StateWrites, c.want)
+			}
+			if got := stateOf(t, s, "acme", "e"); !strings.HasPrefix(got, "a=1 b=3 c=4") {
+				t.Errorf("state %.40s", got)
+			}
+		})
 	}
 }
