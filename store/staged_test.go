@@ -211,3 +211,54 @@ func TestCommitCountsStagedRows(t *testing.T) {
 		})
 	}
 }
+
+// GetMany finds what Get finds, for keys in order, out of order, repeated, missing, before the
+// first and after the last.
+func TestGetManyAnyOrder(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	var rows []store.Staged
+	for i := 10; i < 90; i += 2 {
+		rows = append(rows, store.Staged{Key: fmt.Sprintf("k%02d", i), Kind: store.Nieuw, Vals: []string{fmt.Sprint(i)}})
+	}
+	if err := h.Stage("e", rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Commit(&store.Run{ID: "r1", Status: "ok"}, nil, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i := 0; i < 100; i++ { // in order, every other one missing, past both ends
+		keys = append(keys, fmt.Sprintf("k%02d", i))
+	}
+	keys = append(keys, "k50", "k50", "k51", "k12", "a", "k88", "z", "k89", "k10", "k11", "k13", "k14")
+	for i := 0; i < 60; i++ {
+		keys = append(keys, fmt.Sprintf("k%02d", (i*37)%100))
+	}
+	got := make([]string, len(keys))
+	err := h.GetMany("e", keys, func(i int, raw []byte) error {
+		got[i] = "-"
+		if raw != nil {
+			vals, err := store.DecodeValues(raw)
+			if err != nil {
+				return err
+			}
+			got[i] = vals[0]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range keys {
+		want := "-"
+		if vals, ok, err := h.Get("e", k); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			want = vals[0]
+		}
+		if got[i] != want {
+			t.Errorf("key %d %s: %s, want %s", i, k, got[i], want)
+		}
+	}
+}
