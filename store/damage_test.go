@@ -134,7 +134,8 @@ func TestMissingCatalogWithDataIsRefused(t *testing.T) {
 
 func TestDamagedProfileFileFailsItsProfileOnly(t *testing.T) {
 	for _, harm := range []func(t *testing.T, p string){
-		func(t *testing.T, p string) { truncate(t, p, func(n int64) int64 { return n / 2 }) },
+		// Half of its pages: a written profile file has room to grow beyond them.
+		func(t *testing.T, p string) { truncate(t, p, func(int64) int64 { return usedSize(t, p) / 2 }) },
 		func(t *testing.T, p string) { truncate(t, p, func(int64) int64 { return 0 }) },
 		func(t *testing.T, p string) { flip(t, p, 16+8) },
 	} {
@@ -182,6 +183,22 @@ func metaOf(t *testing.T, data []byte) (root, freelist uint64) {
 		m = data[ps+16:]
 	}
 	return ne.Uint64(m[16:]), ne.Uint64(m[32:])
+}
+
+// usedSize is the size of the pages a bbolt file's current meta page counts (its high water mark).
+func usedSize(t *testing.T, path string) int64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := os.Getpagesize()
+	ne := binary.NativeEndian
+	m := data[16:]
+	if ne.Uint64(data[ps+16+48:]) > ne.Uint64(m[48:]) {
+		m = data[ps+16:]
+	}
+	return int64(ne.Uint64(m[40:])) * int64(ps)
 }
 
 // garble overwrites the pages of a profile file from page 2 on that keep(id) rejects.

@@ -53,3 +53,6 @@ func RawRun(s *Store, name string, i int) (*Run, error) {
 
 // OpenNoSync opens a store whose writes skip fsync (test runs that make thousands of stores).
 func OpenNoSync(path string, key []byte) (*Store, error) { return openStore(path, key, true) }
+
+// StageRun is the size a run of the stage may grow to by later Stage calls.
+const StageRun = stageRun

@@ -206,6 +206,8 @@ func boltOpen(path string, f *os.File, noSync bool) (db *bolt.DB, err error) {
 		Timeout:  briefTimeout, // the file is locked already: bbolt's own flock succeeds at once
 		OpenFile: func(string, int, os.FileMode) (*os.File, error) { return f, nil },
 		NoSync:   noSync,
+		// A run's commit writes the state; see mmapReserve.
+		InitialMmapSize: mmapReserve,
 	})
 	if err != nil {
 		if errors.Is(err, bolterr.ErrInvalid) || errors.Is(err, bolterr.ErrChecksum) || errors.Is(err, bolterr.ErrVersionMismatch) {

@@ -392,7 +392,13 @@ func (s *Store) EachState(name, entity string, fn func(key string, vals []string
 	defer s.release(h)
 	h.commit.RLock()
 	defer h.commit.RUnlock()
-	return eachState(h, name, entity, fn)
+	return eachState(h, entity, func(key, raw []byte) error {
+		vals, err := DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("state %s/%s %q: %w", name, entity, key, err)
+		}
+		return fn(string(key), vals)
+	})
 }
 
 // PendingOf returns a profile's unconfirmed rename, or nil.

@@ -39,8 +39,14 @@ const profileFormat = "1"
 // delivery is kept beyond it.
 const DefaultRetention = 400
 
-// applyBatch bounds the staged rows one apply transaction writes.
-const applyBatch = 5000
+// applyBatch and applyBytes bound what one apply transaction writes: rows, and bytes of values
+// (bbolt holds the transaction's nodes and, at its commit, their pages in memory). Fewer, larger
+// transactions cost fewer fsyncs, and bbolt regrows the node a run of keys goes into once per
+// transaction.
+const (
+	applyBatch = 10000
+	applyBytes = 8 << 20
+)
 
 func initProfileFile(name string) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
@@ -244,20 +250,26 @@ func kindCode(kind string) (byte, bool) {
 	return 0, false
 }
 
+// stagedKind is the kind of a staged row's first byte.
+func stagedKind(code byte) (string, bool) {
+	switch code {
+	case 'N':
+		return Nieuw, true
+	case 'G':
+		return Gewijzigd, true
+	case 'V':
+		return Verwijderd, true
+	}
+	return "", false
+}
+
 // decodeStaged reads a staged row: its kind and values.
 func decodeStaged(v []byte) (string, []string, error) {
 	if len(v) == 0 {
 		return "", nil, errors.New("corrupt staged row")
 	}
-	var kind string
-	switch v[0] {
-	case 'N':
-		kind = Nieuw
-	case 'G':
-		kind = Gewijzigd
-	case 'V':
-		kind = Verwijderd
-	default:
+	kind, ok := stagedKind(v[0])
+	if !ok {
 		return "", nil, errors.New("corrupt staged row")
 	}
 	vals, err := DecodeValues(v[1:])
@@ -312,25 +324,30 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 	for i, ent := range entities {
 		for {
 			done := false
-			err := h.update(func(tx *bolt.Tx) error {
-				sb, err := bucket(tx, bState)
-				if err != nil {
-					return err
-				}
-				eb, err := sb.CreateBucketIfNotExists(ent)
-				if err != nil {
-					return err
-				}
-				var last []byte
-				err = st.view(func(stx *bolt.Tx) error {
-					c := stx.Bucket(ent).Cursor()
-					k, v := c.First()
-					if after != nil {
-						if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
-							k, v = c.Next()
-						}
+			var last []byte
+			// The stage's read transaction encloses the state's write transaction: bbolt holds
+			// the values it is given until the commit, and so they can be the stage's own bytes
+			// rather than copies.
+			err := st.view(func(stx *bolt.Tx) error {
+				staged := newStagedRows(stx.Bucket(ent))
+				staged.seek(after)
+				defer func() { last = bytes.Clone(last) }() // last is the stage's, valid in its transaction only
+				return h.update(func(tx *bolt.Tx) error {
+					sb, err := bucket(tx, bState)
+					if err != nil {
+						return err
 					}
-					for n := 0; k != nil && n < applyBatch; k, v = c.Next() {
+					eb, err := sb.CreateBucketIfNotExists(ent)
+					if err != nil {
+						return err
+					}
+					k, v := staged.next()
+					if lk, _ := eb.Cursor().Last(); k != nil && (lk == nil || bytes.Compare(k, lk) > 0) {
+						// Every key goes after the last one stored (a first run's state): full
+						// pages, as nothing is inserted before them.
+						eb.FillPercent = 1
+					}
+					for n, size := 0, 0; k != nil && n < applyBatch && size < applyBytes; k, v = staged.next() {
 						if len(v) == 0 {
 							return fmt.Errorf("corrupt staged row %q", k)
 						}
@@ -338,34 +355,35 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 						if v[0] == 'V' {
 							err = eb.Delete(k)
 						} else {
-							err = eb.Put(append([]byte(nil), k...), append([]byte(nil), v[1:]...))
+							err = eb.Put(k, v[1:])
 						}
 						if err != nil {
 							return err
 						}
-						last = append(last[:0], k...)
+						last = k
 						n++
+						size += len(k) + len(v)
 					}
 					done = k == nil
-					return nil
+					if done && i == len(entities)-1 {
+						return tx.Bucket(bMeta).Delete(kApply)
+					}
+					at := after
+					if last != nil {
+						at = last
+					}
+					data, err := json.Marshal(applyMarker{Run: m.Run, Rows: m.Rows, Entity: string(ent), After: at})
+					if err != nil {
+						return err
+					}
+					return tx.Bucket(bMeta).Put(kApply, data)
 				})
-				if err != nil {
-					return err
-				}
-				if done && i == len(entities)-1 {
-					return tx.Bucket(bMeta).Delete(kApply)
-				}
-				if last != nil {
-					after = last
-				}
-				data, err := json.Marshal(applyMarker{Run: m.Run, Rows: m.Rows, Entity: string(ent), After: after})
-				if err != nil {
-					return err
-				}
-				return tx.Bucket(bMeta).Put(kApply, data)
 			})
 			if err != nil {
 				return fmt.Errorf("apply the state of run %s: %w", m.Run, err)
+			}
+			if last != nil {
+				after = last
 			}
 			s.at("apply")
 			if done {
@@ -427,6 +445,9 @@ func (s *Store) finishApply(h *handle, name string) error {
 // the commit, and is thrown away on any failure before).
 func openStage(path string, readOnly bool) (st *handle, err error) {
 	opts := &bolt.Options{Timeout: time.Second, NoSync: true, NoGrowSync: true, NoFreelistSync: true, ReadOnly: readOnly}
+	if !readOnly {
+		opts.InitialMmapSize = mmapReserve
+	}
 	if readOnly {
 		f, err := os.Open(path)
 		if err != nil {

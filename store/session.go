@@ -8,7 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,8 +131,11 @@ type Session struct {
 
 	mu           sync.Mutex
 	closed       bool
-	stage        *handle // the stage file, once something was staged
-	applyPending bool    // committed, and the stage is still to be applied
+	stage        *handle              // the stage file, once something was staged
+	runRows      map[string]int       // per entity: rows in the newest run of the stage (staged.go)
+	stageGen     map[string]int       // per entity: Stage calls that wrote to it
+	counted      map[string]walkCount // per entity: what the last whole walk of the stage counted
+	applyPending bool                 // committed, and the stage is still to be applied
 }
 
 // Hold takes a profile for a run. It fails at once with a *HeldError when a run holds the
@@ -229,7 +233,7 @@ func (h *Session) dropStage() error {
 		return nil
 	}
 	err := h.stage.db.Close()
-	h.stage = nil
+	h.stage, h.runRows, h.stageGen, h.counted = nil, nil, nil, nil
 	if h.applyPending {
 		return err
 	}
@@ -257,6 +261,29 @@ func (h *Session) currentStage() (*handle, error) {
 		return nil, err
 	}
 	return h.stage, nil
+}
+
+// walkCount is the staged rows of an entity that a whole walk of them counted, and the Stage
+// calls before it: the commit needs the count, and the files' walks before it have it.
+type walkCount struct{ gen, rows int }
+
+// stageOf returns the stage (nil when nothing was staged) and the Stage calls to an entity so far.
+func (h *Session) stageOf(entity string) (*handle, int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.usable(); err != nil {
+		return nil, 0, err
+	}
+	return h.stage, h.stageGen[entity], nil
+}
+
+// counted notes what a whole walk of an entity's staged rows counted, begun after gen Stage calls.
+func (h *Session) noteCount(st *handle, entity string, gen, rows int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stage == st && h.counted != nil {
+		h.counted[entity] = walkCount{gen, rows}
+	}
 }
 
 // Pending returns the profile's unconfirmed rename, or nil.
@@ -335,30 +362,43 @@ func entityBucket(tx *bolt.Tx, entity string) *bolt.Bucket {
 
 // EachState calls fn for every last delivered record of an entity, in key order.
 func (h *Session) EachState(entity string, fn func(key string, vals []string) error) (err error) {
+	return h.EachStateRaw(entity, func(key, raw []byte) error {
+		vals, err := DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("state %s/%s %q: %w", h.name, entity, key, err)
+		}
+		return fn(string(key), vals)
+	})
+}
+
+// EachStateRaw is EachState without decoding: raw is the record's values as EncodeValues wrote
+// them; key and raw are valid during the call only. A walk that needs the values of few records
+// (the run's walk for what is gone) decodes only those.
+func (h *Session) EachStateRaw(entity string, fn func(key, raw []byte) error) (err error) {
 	if _, err := h.currentStage(); err != nil {
 		return err
 	}
 	defer unwrapUserPanic()
-	return eachState(h.h, h.name, entity, fn)
+	return eachState(h.h, entity, fn)
 }
 
-func eachState(ph *handle, name, entity string, fn func(key string, vals []string) error) error {
+func eachState(ph *handle, entity string, fn func(key, raw []byte) error) error {
 	return ph.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
 		if eb == nil {
 			return nil
 		}
 		n := 0
-		return eb.ForEach(func(k, v []byte) error {
+		c := eb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if n++; n%releaseRecords == 0 {
 				ph.releaseMapped(tx)
 			}
-			vals, err := DecodeValues(v)
-			if err != nil {
-				return fmt.Errorf("state %s/%s %q: %w", name, entity, k, err)
+			if err := callUser(func() error { return fn(k, v) }); err != nil {
+				return err
 			}
-			return callUser(func() error { return fn(string(k), vals) })
-		})
+		}
+		return nil
 	})
 }
 
@@ -383,6 +423,7 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		return nil
 	}
 	order := make([]int, len(rows))
+	size := 0
 	for i, r := range rows {
 		if _, ok := kindCode(r.Kind); !ok {
 			return fmt.Errorf("stage %s %q: unknown kind %q", entity, r.Key, r.Kind)
@@ -391,8 +432,14 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 			return fmt.Errorf("stage %s: a row without key", entity)
 		}
 		order[i] = i
+		size += 1 + encodedLen(r.Vals)
 	}
-	sort.SliceStable(order, func(a, b int) bool { return rows[order[a]].Key < rows[order[b]].Key })
+	slices.SortFunc(order, func(a, b int) int { // by key, then as given
+		if c := strings.Compare(rows[a].Key, rows[b].Key); c != 0 {
+			return c
+		}
+		return a - b
+	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {
@@ -404,90 +451,160 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 			return fmt.Errorf("stage %s: %w", entity, err)
 		}
 		h.stage = st
+		h.runRows, h.stageGen, h.counted = map[string]int{}, map[string]int{}, map[string]walkCount{}
 	}
+	// bbolt keeps the values it is given (not the keys) until the transaction commits, so they
+	// are laid out in one arena for the transaction rather than one allocation each.
+	arena := make([]byte, 0, size)
+	var kb []byte
+	n := 0
 	err := h.stage.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(entity))
+		eb, err := tx.CreateBucketIfNotExists([]byte(entity))
 		if err != nil {
 			return err
 		}
-		for _, i := range order {
-			code, _ := kindCode(rows[i].Kind)
-			v := append([]byte{code}, EncodeValues(rows[i].Vals)...)
-			if err := b.Put([]byte(rows[i].Key), v); err != nil {
+		var b *bolt.Bucket
+		if n = h.runRows[entity]; n > 0 && n < stageRun {
+			b = eb.Bucket(seqKey(eb.Sequence()))
+		}
+		if b == nil {
+			seq, err := eb.NextSequence()
+			if err != nil {
 				return err
 			}
+			if b, err = eb.CreateBucket(seqKey(seq)); err != nil {
+				return err
+			}
+			n = 0
+		}
+		// A new run takes its rows in key order: full pages, as nothing is inserted before.
+		b.FillPercent = 1
+		for j, i := range order {
+			if j+1 < len(order) && rows[order[j+1]].Key == rows[i].Key {
+				continue // a later row of the key in this batch replaces it
+			}
+			code, _ := kindCode(rows[i].Kind)
+			start := len(arena)
+			arena = AppendValues(append(arena, code), rows[i].Vals)
+			kb = append(kb[:0], rows[i].Key...) // Put copies the key
+			if err := b.Put(kb, arena[start:len(arena):len(arena)]); err != nil {
+				return err
+			}
+			n++
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", entity, err)
 	}
+	h.runRows[entity] = n
+	h.stageGen[entity]++
 	h.s.at("stage")
 	return nil
 }
 
 // EachStaged calls fn for every staged row of an entity, in key order.
 func (h *Session) EachStaged(entity string, fn func(key string, vals []string, kind string) error) error {
-	st, err := h.currentStage()
+	return h.EachStagedRaw(entity, func(key, raw []byte, kind string) error {
+		vals, err := DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("staged %s %q: %w", entity, key, err)
+		}
+		return fn(string(key), vals, kind)
+	})
+}
+
+// EachStagedRaw is EachStaged without decoding, as EachDeliveredRaw: the rows of EachDelivered
+// with a kind, without the walk of the unchanged records (a file of mutations).
+func (h *Session) EachStagedRaw(entity string, fn func(key, raw []byte, kind string) error) error {
+	st, gen, err := h.stageOf(entity)
 	if err != nil || st == nil {
 		return err
 	}
 	defer unwrapUserPanic()
-	return st.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(entity))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			kind, vals, err := decodeStaged(v)
-			if err != nil {
-				return fmt.Errorf("staged %s %q: %w", entity, k, err)
+	n := 0
+	err = st.view(func(tx *bolt.Tx) error {
+		rows := newStagedRows(tx.Bucket([]byte(entity)))
+		rows.seek(nil)
+		for k, v := rows.next(); k != nil; k, v = rows.next() {
+			if n++; n%releaseRecords == 0 {
+				st.releaseMapped(tx)
 			}
-			return callUser(func() error { return fn(string(k), vals, kind) })
-		})
+			if len(v) == 0 {
+				return fmt.Errorf("staged %s %q: corrupt staged row", entity, k)
+			}
+			kind, ok := stagedKind(v[0])
+			if !ok {
+				return fmt.Errorf("staged %s %q: corrupt staged row", entity, k)
+			}
+			if err := callUser(func() error { return fn(k, v[1:], kind) }); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err == nil {
+		h.noteCount(st, entity, gen, n)
+	}
+	return err
 }
 
 // EachDelivered walks, in key order, what the entity's state is after this run: the last
 // delivered records with the staged delta applied. kind is "" for a record unchanged, Nieuw or
 // Gewijzigd for a staged one, and Verwijderd (with its old values) for one that goes.
 func (h *Session) EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error {
-	st, err := h.currentStage()
+	return h.EachDeliveredRaw(entity, func(key, raw []byte, kind string) error {
+		vals, err := DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("%s %q: %w", entity, key, err)
+		}
+		return fn(string(key), vals, kind)
+	})
+}
+
+// EachDeliveredRaw is EachDelivered without decoding: raw is the record's values as
+// EncodeValues wrote them (SplitValues reads them). key and raw are valid during the call only.
+// The files are written this way, without a string per value.
+func (h *Session) EachDeliveredRaw(entity string, fn func(key, raw []byte, kind string) error) error {
+	st, gen, err := h.stageOf(entity)
 	if err != nil {
 		return err
 	}
 	defer unwrapUserPanic()
-	return h.h.view(func(tx *bolt.Tx) error {
+	staged := 0
+	err = h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
 		if st == nil {
-			return merge(eb, nil, entity, fn, func() { h.h.releaseMapped(tx) })
+			_, err := merge(eb, nil, entity, fn, func() { h.h.releaseMapped(tx) })
+			return err
 		}
-		return st.view(func(stx *bolt.Tx) error {
-			return merge(eb, stx.Bucket([]byte(entity)), entity, fn, func() { h.h.releaseMapped(tx); st.releaseMapped(stx) })
+		return st.view(func(stx *bolt.Tx) (err error) {
+			staged, err = merge(eb, stx.Bucket([]byte(entity)), entity, fn, func() { h.h.releaseMapped(tx); st.releaseMapped(stx) })
+			return err
 		})
 	})
+	if err == nil && st != nil {
+		h.noteCount(st, entity, gen, staged)
+	}
+	return err
 }
 
-// merge walks state and stage side by side, calling release every releaseRecords records.
-func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []string, kind string) error, release func()) error {
-	var sc, gc *bolt.Cursor
-	var k1, v1, k2, v2 []byte
+// merge walks state and stage side by side, calling release every releaseRecords records. It
+// returns the number of staged rows.
+func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, kind string) error, release func()) (staged int, err error) {
+	var sc *bolt.Cursor
+	var k1, v1 []byte
 	if state != nil {
 		sc = state.Cursor()
 		k1, v1 = sc.First()
 	}
-	if stage != nil {
-		gc = stage.Cursor()
-		k2, v2 = gc.First()
-	}
+	rows := newStagedRows(stage)
+	rows.seek(nil)
+	k2, v2 := rows.next()
 	for n := 1; k1 != nil || k2 != nil; n++ {
 		if n%releaseRecords == 0 {
 			release()
 		}
-		var key []byte
-		var vals []string
-		var kind string
-		var err error
 		cmp := 0
 		switch {
 		case k2 == nil:
@@ -497,27 +614,29 @@ func merge(state, stage *bolt.Bucket, entity string, fn func(key string, vals []
 		default:
 			cmp = bytes.Compare(k1, k2)
 		}
-		if cmp < 0 {
-			key = k1
-			vals, err = DecodeValues(v1)
-		} else {
-			key = k2
-			kind, vals, err = decodeStaged(v2)
+		key, raw, kind := k1, v1, ""
+		if cmp >= 0 {
+			if len(v2) == 0 {
+				return staged, fmt.Errorf("%s %q: corrupt staged row", entity, k2)
+			}
+			var ok bool
+			if kind, ok = stagedKind(v2[0]); !ok {
+				return staged, fmt.Errorf("%s %q: corrupt staged row", entity, k2)
+			}
+			key, raw = k2, v2[1:]
+			staged++
 		}
-		if err != nil {
-			return fmt.Errorf("%s %q: %w", entity, key, err)
-		}
-		if err := callUser(func() error { return fn(string(key), vals, kind) }); err != nil {
-			return err
+		if err := callUser(func() error { return fn(key, raw, kind) }); err != nil {
+			return staged, err
 		}
 		if cmp <= 0 {
 			k1, v1 = sc.Next()
 		}
 		if cmp >= 0 {
-			k2, v2 = gc.Next()
+			k2, v2 = rows.next()
 		}
 	}
-	return nil
+	return staged, nil
 }
 
 func (h *Session) retention() int {
@@ -556,11 +675,16 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 	rows := 0
 	if h.stage != nil {
 		err := h.stage.view(func(tx *bolt.Tx) error {
-			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
-				// Counted by a cursor rather than b.Stats, so the walk can drop the pages it
-				// read from the resident set as it goes.
-				c := b.Cursor()
-				for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				if c, ok := h.counted[string(name)]; ok && c.gen == h.stageGen[string(name)] {
+					rows += c.rows // the file's walk counted them, and nothing was staged since
+					return nil
+				}
+				// Counted by a walk (a key staged twice is one row) that drops the pages it read
+				// from the resident set as it goes.
+				staged := newStagedRows(b)
+				staged.seek(nil)
+				for k, _ := staged.next(); k != nil; k, _ = staged.next() {
 					if rows++; rows%releaseRecords == 0 {
 						h.stage.releaseMapped(tx)
 					}

@@ -9,7 +9,8 @@
 //	PATH.d/                  one folder for the profiles' data (0700)
 //	PATH.d/NAME.db           a profile's history, state, pending rename, page bounds (bbolt)
 //	PATH.d/NAME.held         while a run holds the profile: who (pid, host, since), flock-ed
-//	PATH.d/NAME.stage        while a run holds the profile: the delta it staged (bbolt, NoSync)
+//	PATH.d/NAME.stage        while a run holds the profile: the delta it staged, in sorted runs
+//	                         per entity (bbolt, NoSync; staged.go)
 //
 // A Store keeps no file open between calls: each method opens the file(s) it needs and closes
 // them, so any number of koppel processes share one store. bbolt's flock serialises the brief
@@ -450,11 +451,41 @@ func AppendValues(b []byte, vals []string) []byte {
 
 // EncodeValues writes a row's values compactly: a uvarint length before each value.
 func EncodeValues(vals []string) []byte {
+	return AppendValues(make([]byte, 0, encodedLen(vals)), vals)
+}
+
+// encodedLen is the length of EncodeValues(vals).
+func encodedLen(vals []string) int {
 	n := 0
 	for _, v := range vals {
-		n += len(v) + 2
+		n += len(v) + uvarintLen(uint64(len(v)))
 	}
-	return AppendValues(make([]byte, 0, n), vals)
+	return n
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
+// SplitValues reads what EncodeValues wrote into buf (reused): each value a part of b, so
+// valid as long as b is. A walk that writes the values out reads them so, without a string
+// per record.
+func SplitValues(b []byte, buf [][]byte) ([][]byte, error) {
+	buf = buf[:0]
+	for i := 0; i < len(b); {
+		n, k := binary.Uvarint(b[i:])
+		if k <= 0 || n > uint64(len(b)-i-k) {
+			return buf, errors.New("corrupt value")
+		}
+		i += k
+		buf = append(buf, b[i:i+int(n):i+int(n)])
+		i += int(n)
+	}
+	return buf, nil
 }
 
 // DecodeValues reads what EncodeValues wrote. The values share one copy of b (two allocations

@@ -39,6 +39,18 @@ func TestLayouts(t *testing.T) {
 			if got := strings.Join(l.Row(row, nil), ";"); got != tc.row {
 				t.Errorf("row %s\n  want %s", got, tc.row)
 			}
+			// Source fills a row as Row does.
+			bySource := make([]string, l.Width())
+			for i := range bySource {
+				if col, fixed := l.Source(i); col < 0 {
+					bySource[i] = fixed
+				} else {
+					bySource[i] = row[col]
+				}
+			}
+			if got := strings.Join(bySource, ";"); got != tc.row {
+				t.Errorf("row by Source %s\n  want %s", got, tc.row)
+			}
 		})
 	}
 }

@@ -6,12 +6,10 @@ package delivery
 
 import (
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +73,19 @@ func Create(outbox, profile, run string) (*Folder, error) {
 // WriteCSV writes one file: a header, then every row rows yields. Separator ';', RFC 4180 quoting,
 // CRLF line ends, UTF-8.
 func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]string) error) error) error {
+	return f.WriteRows(name, header, func(l *Line) error {
+		return rows(func(r []string) error {
+			for _, v := range r {
+				l.FieldString(v)
+			}
+			return l.End()
+		})
+	})
+}
+
+// WriteRows writes one file as WriteCSV does, the rows given field by field through l (each
+// ended with l.End).
+func (f *Folder) WriteRows(name string, header []string, rows func(l *Line) error) error {
 	path := filepath.Join(f.Temp, name)
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -82,28 +93,25 @@ func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]st
 	}
 	defer file.Close()
 	h := sha256.New()
-	w := csv.NewWriter(io.MultiWriter(file, h))
-	w.Comma = ';'
-	w.UseCRLF = true
-	if err := w.Write(header); err != nil {
+	l := newLine(file, h)
+	for _, v := range header {
+		l.FieldString(v)
+	}
+	if err := l.End(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	n := 0
-	err = rows(func(r []string) error {
-		n++
-		return w.Write(r)
-	})
-	if err != nil {
-		return fmt.Errorf("write %s row %d: %w", name, n, err)
+	l.rows = 0
+	if err := rows(l); err != nil {
+		return fmt.Errorf("write %s row %d: %w", name, l.rows, err)
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	l.flush()
+	if l.err != nil {
+		return fmt.Errorf("write %s: %w", name, l.err)
 	}
 	if err := file.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	f.files = append(f.files, File{Name: name, Rows: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	f.files = append(f.files, File{Name: name, Rows: l.rows, SHA256: hex.EncodeToString(h.Sum(nil))})
 	return file.Close()
 }
 

@@ -132,12 +132,17 @@ func (d *diff) current(rec mapping.Record, old []string) {
 // finish walks the stored state for what AFAS no longer has, stages the rest and applies the
 // deletion guard.
 func (d *diff) finish() error {
-	err := d.sess.EachState(d.ent, func(key string, old []string) error {
+	// Raw: only a record that is gone (rarely one) is decoded.
+	err := d.sess.EachStateRaw(d.ent, func(key, raw []byte) error {
 		d.previous++
-		if _, ok := d.seen[maphash.String(d.seed, key)]; ok {
+		if _, ok := d.seen[maphash.Bytes(d.seed, key)]; ok {
 			return nil
 		}
-		d.gone(key, old)
+		old, err := store.DecodeValues(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", mapping.DisplayKey(string(key)), err)
+		}
+		d.gone(string(key), old)
 		return d.flush(false)
 	})
 	if err != nil {

@@ -121,8 +121,11 @@ type Session interface {
 	Get(entity, key string) ([]string, bool, error)
 	GetMany(entity string, keys []string, fn func(i int, raw []byte) error) error
 	EachState(entity string, fn func(key string, vals []string) error) error
+	EachStateRaw(entity string, fn func(key, raw []byte) error) error
 	Stage(entity string, rows []store.Staged) error
 	EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error
+	EachDeliveredRaw(entity string, fn func(key, raw []byte, kind string) error) error
+	EachStagedRaw(entity string, fn func(key, raw []byte, kind string) error) error
 	Commit(run *store.Run, logs []runlog.Log, changes []store.Change, pending *store.Pending, bounds map[string][]string) error
 	RecordRun(run *store.Run, logs []runlog.Log, changes []store.Change) error
 	Discard() error
@@ -523,75 +526,6 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	}
 	r.uploadOwn(ctx)
 	return nil
-}
-
-// writeFile writes an entity's file from the store: the state after this run in key order
-// (compleet), or only what changed (mutaties), in the columns the profile configures. The state
-// keeps koppel's own columns, so a header change never reads as a change of data. Without a
-// folder (a dry run) the rows are walked, not written, and nothing counts as delivered.
-func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
-	layout, problems := r.p.Delivery.Layout(ent)
-	if len(problems) > 0 {
-		return fmt.Errorf("delivery.columns of %s: %v", mapping.FileOf(ent), problems)
-	}
-	header := layout.Header()
-	mutaties := mutationFile(r.p, ent)
-	mutCol := r.p.Delivery.MutationHeader()
-	if mutaties && mutCol != "" {
-		header = append([]string{mutCol}, header...)
-	}
-	c := r.rec.Entities[ent]
-	c.Delivered = 0
-	var groups map[string]struct{}
-	if ent == mapping.Employments {
-		groups = map[string]struct{}{}
-	}
-	write := func(_ string, _ []string, rows func(emit func([]string) error) error) error {
-		return rows(func([]string) error { return nil })
-	}
-	if folder != nil {
-		write = folder.WriteCSV
-	}
-	err := write(mapping.FileOf(ent), header, func(emit func([]string) error) error {
-		var buf, out []string
-		return r.sess.EachDelivered(ent, func(key string, vals []string, kind string) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			switch {
-			case mutaties && kind == "":
-				return nil
-			case mutaties && kind == Verwijderd && mutCol == "":
-				// Without a mutation column a removal cannot be said: Xpert Suite keeps the row
-				// until a complete delivery.
-				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: ent, Key: mapping.DisplayKey(key), Code: "run.removal_not_sent"})
-				return nil
-			case !mutaties && kind == Verwijderd:
-				return nil
-			}
-			out = layout.Row(vals, out)
-			row := out
-			if mutaties && mutCol != "" {
-				buf = append(append(buf[:0], kind), out...)
-				row = buf
-			}
-			c.Delivered++
-			if groups != nil {
-				groups[vals[mapping.EmploymentPNCol]] = struct{}{}
-			}
-			return emit(row)
-		})
-	})
-	if folder == nil {
-		c.Delivered = 0
-		return err
-	}
-	if groups != nil {
-		if ec := r.rec.Entities[mapping.Employees]; ec != nil {
-			ec.Delivered = len(groups)
-		}
-	}
-	return err
 }
 
 // mutationFile tells whether an entity's file lists mutations: in mode mutaties, except
