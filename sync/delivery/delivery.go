@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,9 +43,10 @@ const ManifestName = "manifest.json"
 
 const tempSuffix = ".tmp"
 
-// Folder is a delivery being written.
+// Folder is a delivery being written. Its files may be written side by side.
 type Folder struct {
 	Temp, Final string
+	mu          sync.Mutex
 	files       []File
 }
 
@@ -111,17 +114,51 @@ func (f *Folder) WriteRows(name string, header []string, rows func(l *Line) erro
 	if err := file.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	f.files = append(f.files, File{Name: name, Rows: l.rows, SHA256: hex.EncodeToString(h.Sum(nil))})
+	f.AddFiles([]File{{Name: name, Rows: l.rows, SHA256: hex.EncodeToString(h.Sum(nil))}})
 	return file.Close()
 }
 
 // AddFiles lists files written into the folder otherwise (the attachments) in the manifest.
-func (f *Folder) AddFiles(files []File) { f.files = append(f.files, files...) }
+func (f *Folder) AddFiles(files []File) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files = append(f.files, files...)
+}
+
+// SortFiles puts the manifest's files in the order of names, whatever order they were written
+// in: a file not named (an attachment) stays right after the file before it.
+func (f *Folder) SortFiles(names []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rank := make([]int, len(f.files))
+	for i, file := range f.files {
+		switch r := slices.Index(names, file.Name); {
+		case r >= 0:
+			rank[i] = r
+		case i > 0:
+			rank[i] = rank[i-1]
+		default:
+			rank[i] = -1
+		}
+	}
+	idx := make([]int, len(f.files))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank[a] - rank[b] })
+	sorted := make([]File, len(f.files))
+	for i, j := range idx {
+		sorted[i] = f.files[j]
+	}
+	f.files = sorted
+}
 
 // Seal writes the manifest and flushes the folder to disk. After Seal the folder only needs its
 // rename.
 func (f *Folder) Seal(m Manifest) error {
-	m.Files = f.files
+	f.mu.Lock()
+	m.Files = slices.Clone(f.files)
+	f.mu.Unlock()
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err

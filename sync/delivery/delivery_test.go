@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -115,5 +117,49 @@ func TestDeliveryIsPrivate(t *testing.T) {
 		if got := fi.Mode().Perm(); got != want {
 			t.Errorf("%s: mode %o, want %o", path, got, want)
 		}
+	}
+}
+
+// Files written side by side reach the manifest in the order given, an attachment right after
+// the file it came with.
+func TestManifestListsFilesInTheGivenOrder(t *testing.T) {
+	f, err := Create(t.TempDir(), "acme", "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, name := range []string{"verzuim.csv", "medewerkers.csv", "afdelingen.csv"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.WriteCSV(name, []string{"A"}, func(func([]string) error) error { return nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := f.WriteCSV("documenten.csv", []string{"A"}, func(func([]string) error) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.AddFiles([]File{{Name: "documenten/b.pdf"}, {Name: "documenten/a.pdf"}})
+	f.SortFiles([]string{"afdelingen.csv", "medewerkers.csv", "verzuim.csv", "documenten.csv"})
+	if err := f.Seal(Manifest{Profile: "acme", Run: "run1"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(f.Temp, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, file := range m.Files {
+		got = append(got, file.Name)
+	}
+	want := []string{"afdelingen.csv", "medewerkers.csv", "verzuim.csv", "documenten.csv", "documenten/b.pdf", "documenten/a.pdf"}
+	if !slices.Equal(got, want) {
+		t.Errorf("manifest files %v, want %v", got, want)
 	}
 }

@@ -161,6 +161,7 @@ func (d *diff) finish() error {
 	}
 	d.groups = nil
 	d.r.guard(d.ent, d.removals, d.previous)
+	d.r.early.ready(d.ent)
 	return nil
 }
 

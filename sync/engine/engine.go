@@ -173,6 +173,8 @@ type run struct {
 	out     *delivery.Folder
 	outOnce sync.Once
 	outErr  error
+	// early writes the files of entities already compared during the reading (nil: a dry run).
+	early *earlyFiles
 }
 
 func (r *run) emit(ev Event) {
@@ -401,6 +403,9 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.abortFn = cancel
+	if !r.opts.DryRun {
+		r.early = r.newEarlyFiles(ctx)
+	}
 	prev := func(id string) []string {
 		b, _ := r.sess.Bounds(id)
 		return b
@@ -418,6 +423,10 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	}()
 	plErr := pl.run(ctx)
 	<-done
+	// The files started early are written before anything reads the counts they set.
+	if err := r.early.wait(); err != nil && plErr == nil {
+		plErr = err
+	}
 	r.abortFn = nil
 	if readErr != nil {
 		return readErr
@@ -468,7 +477,12 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 	if err != nil {
 		return err
 	}
+	var names []string
 	for _, ent := range pl.entities() {
+		names = append(names, mapping.FileOf(ent))
+		if r.early.done(ent) {
+			continue
+		}
 		write := r.writeFile
 		if ent == mapping.Documents {
 			write = func(ctx context.Context, f *delivery.Folder, _ string) error {
@@ -479,6 +493,7 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 			return err
 		}
 	}
+	folder.SortFiles(names) // the files written early came in the order their entities finished
 	err = folder.Seal(delivery.Manifest{
 		Profile: p.Name, Run: r.rec.ID, Couplings: r.rec.Couplings, Mode: p.Delivery.Mode,
 		DateFrom: p.DateFrom, Created: r.opts.Now().UTC(),

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/koppel-nl/koppel/sync/mapping"
+)
+
+// earlyFiles writes an entity's file as soon as its comparison is finished, while the other
+// entities are still read and compared (the absences, which wait for every employment, finish
+// last): the files of the first entities are then written on a core that would otherwise wait.
+type earlyFiles struct {
+	ctx context.Context
+	r   *run
+
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	written map[string]bool // entities whose file is written, or being written
+	err     error
+}
+
+func (r *run) newEarlyFiles(ctx context.Context) *earlyFiles {
+	return &earlyFiles{ctx: ctx, r: r, written: map[string]bool{}}
+}
+
+// ready starts writing ent's file. A dry run (no earlyFiles), a run the guard blocks, and the
+// documents (written with their attachments, at the delivery stage) are left to the delivery
+// stage.
+func (e *earlyFiles) ready(ent string) {
+	if e == nil || ent == mapping.Documents {
+		return
+	}
+	r := e.r
+	r.changeMu.Lock()
+	blocked := len(r.rec.Blocked) > 0
+	r.changeMu.Unlock()
+	if blocked {
+		return
+	}
+	folder, err := r.outFolder()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.fail(err)
+		return
+	}
+	e.written[ent] = true
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := r.writeFile(e.ctx, folder, ent); err != nil {
+			e.mu.Lock()
+			e.fail(err)
+			e.mu.Unlock()
+		}
+	}()
+}
+
+// fail keeps the first error and stops the run. e.mu is held.
+func (e *earlyFiles) fail(err error) {
+	if e.err == nil {
+		e.err = err
+		e.r.abort(err)
+	}
+}
+
+// wait waits for the files started and returns the first failure.
+func (e *earlyFiles) wait() error {
+	if e == nil {
+		return nil
+	}
+	e.wg.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// done tells whether ent's file is written already.
+func (e *earlyFiles) done(ent string) bool {
+	if e == nil {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.written[ent]
+}
