@@ -129,6 +129,10 @@ type Session struct {
 	h     *handle
 	info  *os.File
 
+	// stageMu lets one Stage write at a time, and none while the stage is committed or dropped;
+	// it is taken before mu, which Stage holds only around its bookkeeping, so reads of the state
+	// (GetMany) go on while a batch is staged.
+	stageMu      sync.Mutex
 	mu           sync.Mutex
 	closed       bool
 	stage        *handle              // the stage file, once something was staged
@@ -203,6 +207,8 @@ func (h *Session) Profile() string { return h.name }
 
 // Close ends the hold. What was staged and not committed is dropped.
 func (h *Session) Close() error {
+	h.stageMu.Lock()
+	defer h.stageMu.Unlock()
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -440,31 +446,36 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		}
 		return a - b
 	})
+	h.stageMu.Lock()
+	defer h.stageMu.Unlock()
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {
+		h.mu.Unlock()
 		return err
 	}
 	if h.stage == nil {
 		st, err := openStage(h.s.stagePath(h.name), false)
 		if err != nil {
+			h.mu.Unlock()
 			return fmt.Errorf("stage %s: %w", entity, err)
 		}
 		h.stage = st
 		h.runRows, h.stageGen, h.counted = map[string]int{}, map[string]int{}, map[string]walkCount{}
 	}
+	stage, runRows := h.stage, h.runRows[entity]
+	h.mu.Unlock()
 	// bbolt keeps the values it is given (not the keys) until the transaction commits, so they
 	// are laid out in one arena for the transaction rather than one allocation each.
 	arena := make([]byte, 0, size)
 	var kb []byte
 	n := 0
-	err := h.stage.update(func(tx *bolt.Tx) error {
+	err := stage.update(func(tx *bolt.Tx) error {
 		eb, err := tx.CreateBucketIfNotExists([]byte(entity))
 		if err != nil {
 			return err
 		}
 		var b *bolt.Bucket
-		if n = h.runRows[entity]; n > 0 && n < stageRun {
+		if n = runRows; n > 0 && n < stageRun {
 			b = eb.Bucket(seqKey(eb.Sequence()))
 		}
 		if b == nil {
@@ -497,8 +508,10 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", entity, err)
 	}
+	h.mu.Lock()
 	h.runRows[entity] = n
 	h.stageGen[entity]++
+	h.mu.Unlock()
 	h.s.at("stage")
 	return nil
 }
@@ -664,6 +677,8 @@ func (h *Session) checkRun(run *Run) error {
 // the profile) completes it first, so the state, the run record and the pending rename become
 // visible together. run.StateWrites is set to the number of staged rows.
 func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending *Pending, bounds map[string][]string) error {
+	h.stageMu.Lock()
+	defer h.stageMu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {
@@ -776,6 +791,8 @@ func putBounds(tx *bolt.Tx, bounds map[string][]string) error {
 // RecordRun records a run that delivered nothing (failed, blocked or a preview), pruning the
 // history to Retention; what was staged is dropped.
 func (h *Session) RecordRun(run *Run, logs []runlog.Log, changes []Change) error {
+	h.stageMu.Lock()
+	defer h.stageMu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.usable(); err != nil {
@@ -803,6 +820,8 @@ func (h *Session) RecordRun(run *Run, logs []runlog.Log, changes []Change) error
 
 // Discard drops what was staged (a cancelled or failed run).
 func (h *Session) Discard() error {
+	h.stageMu.Lock()
+	defer h.stageMu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {

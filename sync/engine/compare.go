@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/mapping"
@@ -40,6 +41,55 @@ type diff struct {
 	removals int // deleted, newly archived or newly deactivated, for the guard
 	staged   int
 	widened  int // records delivered before with fewer columns (the composite-period columns)
+	stager   *stager
+}
+
+// stager stages an entity's changed records on a goroutine of its own, a batch behind the
+// comparison: the comparison (and what waits for it: the absences wait for every employment)
+// goes on while the store writes.
+type stager struct {
+	batches chan []store.Staged
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error
+}
+
+func (d *diff) startStager() *stager {
+	sg := &stager{batches: make(chan []store.Staged, 1), done: make(chan struct{})}
+	go func() {
+		defer close(sg.done)
+		for batch := range sg.batches {
+			if sg.failed() != nil {
+				continue // the run fails; what is left is dropped
+			}
+			if err := d.sess.Stage(d.ent, batch); err != nil {
+				sg.mu.Lock()
+				sg.err = fmt.Errorf("stage %s: %w", d.ent, err)
+				sg.mu.Unlock()
+				d.r.abort(sg.err)
+			}
+		}
+	}()
+	return sg
+}
+
+func (sg *stager) failed() error {
+	sg.mu.Lock()
+	defer sg.mu.Unlock()
+	return sg.err
+}
+
+// stop waits until every batch handed over is staged and returns the first failure. It may be
+// called more than once.
+func (d *diff) stop() error {
+	sg := d.stager
+	if sg == nil {
+		return nil
+	}
+	d.stager = nil
+	close(sg.batches)
+	<-sg.done
+	return sg.err
 }
 
 func (r *run) newDiff(sess Session, ent string) *diff {
@@ -88,15 +138,23 @@ func (d *diff) stage(key, kind string, vals []string) {
 	d.batch = append(d.batch, store.Staged{Key: key, Kind: kind, Vals: vals})
 }
 
+// flush hands a full batch (all: any batch) to the stager; with all it also waits until
+// everything is staged.
 func (d *diff) flush(all bool) error {
-	if len(d.batch) == 0 || !all && len(d.batch) < stageBatch {
-		return nil
+	if len(d.batch) > 0 && (all || len(d.batch) >= stageBatch) {
+		if d.stager == nil {
+			d.stager = d.startStager()
+		}
+		if err := d.stager.failed(); err != nil {
+			return err
+		}
+		d.staged += len(d.batch)
+		d.stager.batches <- d.batch
+		d.batch = make([]store.Staged, 0, stageBatch) // the stager owns the batch now
 	}
-	if err := d.sess.Stage(d.ent, d.batch); err != nil {
-		return fmt.Errorf("stage %s: %w", d.ent, err)
+	if all {
+		return d.stop()
 	}
-	d.staged += len(d.batch)
-	d.batch = d.batch[:0]
 	return nil
 }
 

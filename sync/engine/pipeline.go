@@ -273,6 +273,12 @@ func (pl *pipeline) run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	// A stage that stopped early leaves its stager behind; it ends here, before any commit.
+	for _, d := range pl.diffs {
+		if err := d.stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			return err
