@@ -89,14 +89,7 @@ func (bl *backlog) add(page []any) (held bool, err error) {
 // each hands every held record to fn, in the order the pages came.
 func (bl *backlog) each(fn func(any) error) error {
 	if bl.rf != nil {
-		err := bl.rf.each(func(b []byte) error {
-			v, err := bl.decode(b)
-			if err != nil {
-				return err
-			}
-			return fn(v)
-		})
-		if err != nil {
+		if err := bl.replay(fn); err != nil {
 			return err
 		}
 	}
@@ -109,6 +102,64 @@ func (bl *backlog) each(fn func(any) error) error {
 	}
 	return nil
 }
+
+// backlogBatch is how many records the reading goroutine of a replay decodes ahead.
+const backlogBatch = 1024
+
+// replay reads the records back on a goroutine of its own, a batch or two ahead of fn: reading
+// and decoding go on beside the rules.
+func (bl *backlog) replay(fn func(any) error) error {
+	batches := make(chan []any, 2)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(batches)
+		batch := make([]any, 0, backlogBatch)
+		readErr = bl.rf.each(func(b []byte) error {
+			v, err := bl.decode(b)
+			if err != nil {
+				return err
+			}
+			if batch = append(batch, v); len(batch) == backlogBatch {
+				select {
+				case batches <- batch:
+				case <-stop:
+					return errStopped
+				}
+				batch = make([]any, 0, backlogBatch)
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-stop:
+			}
+		}
+	}()
+	var err error
+	for batch := range batches {
+		for _, v := range batch {
+			if err == nil {
+				err = fn(v)
+			}
+		}
+		if err != nil {
+			select {
+			case <-stop:
+			default:
+				close(stop) // the reader ends; the loop takes what it had sent
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return readErr
+}
+
+// errStopped ends a replay's reading when its consumer has failed.
+var errStopped = errors.New("replay stopped")
 
 func (bl *backlog) close() {
 	if bl.rf != nil {

@@ -130,3 +130,40 @@ func TestBacklogRefusesACorruptRecord(t *testing.T) {
 		}
 	}
 }
+
+// A replay stops reading when the rules fail, and says why.
+func TestBacklogReplayStopsAtTheFirstFailure(t *testing.T) {
+	bl := &backlog{}
+	defer bl.close()
+	page := make([]any, 5000)
+	for i := range page {
+		page[i] = mapping.Absence{VerzuimID: int64(i)}
+	}
+	if _, err := bl.add(page); err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("rule failed")
+	n := 0
+	err := bl.each(func(v any) error {
+		if n++; v.(mapping.Absence).VerzuimID == 1500 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 1501 {
+		t.Fatalf("each: %v after %d records, want the rule's error after 1501", err, n)
+	}
+	// Read whole, in order.
+	var ids []int64
+	if err := bl.each(func(v any) error { ids = append(ids, v.(mapping.Absence).VerzuimID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if id != int64(i) {
+			t.Fatalf("record %d is %d", i, id)
+		}
+	}
+	if len(ids) != len(page) {
+		t.Fatalf("read back %d records, want %d", len(ids), len(page))
+	}
+}
