@@ -79,11 +79,6 @@ type Connector struct {
 	// TypeFilter is the field a read filters on the profile's whitelist of types (equal to one
 	// of them): rows of other types are never requested.
 	TypeFilter string
-	// Gates marks a connector whose every row the others' rows wait for (the employees: an
-	// employment or absence is mapped only once all employees are known). A read splits it into
-	// more key ranges than its pages alone ask, so it ends early and the rows waiting for it
-	// spend less time on disk.
-	Gates bool
 }
 
 // Whitelist returns the connector's decodable fields, plus the salary column when set.
@@ -186,7 +181,7 @@ func Standard() []Connector {
 		},
 		{
 			Role: Medewerkers, ID: "Koppel_Medewerkers", Purpose: "employees, one row per employee record (Medewerker)",
-			Sort: []string{FMedewerker}, Entity: mapping.Employees, Needed: always, Gates: true,
+			Sort: []string{FMedewerker}, Entity: mapping.Employees, Needed: always,
 			Decode: func(r afas.Row, _ string) any { return EmployeeFrom(r) },
 			Fields: []Field{
 				{FMedewerker, s, true, "employee number"},

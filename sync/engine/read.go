@@ -81,11 +81,6 @@ func (rd *reader) read(ctx context.Context, cons []connectors.Connector, prev fu
 	}
 	split := planRanges(pages, rd.pool.Size())
 	for i, con := range cons {
-		if con.Gates {
-			split[i] = gateRanges(split[i], pages[i], rd.pool.Size())
-		}
-	}
-	for i, con := range cons {
 		cr := rd.conns[con.Role]
 		cr.ranges = rangesFrom(prev(cr.id), split[i])
 		cr.stats = make([]afas.Stats, len(cr.ranges))
@@ -237,12 +232,6 @@ func planRanges(pages []int, slots int) []int {
 		k[worst]--
 		return k
 	}
-}
-
-// gateRanges is how many ranges a gating connector is read in: all calls in flight but one
-// (the others' first pages go on meanwhile), at most one range per page of last time.
-func gateRanges(planned, pages, slots int) int {
-	return max(planned, min(slots-1, pages))
 }
 
 // rangesFrom splits a connector into n ranges at boundaries taken evenly from the first keys of
