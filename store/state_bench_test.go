@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/store"
 	dlv "github.com/koppel-nl/koppel/sync/delivery"
 )
@@ -55,8 +56,8 @@ type cpuMeter struct {
 	total, from time.Duration
 }
 
-func (m *cpuMeter) start() { m.from = processCPU() }
-func (m *cpuMeter) stop()  { m.total += processCPU() - m.from }
+func (m *cpuMeter) start() { m.from = cputime.Process() }
+func (m *cpuMeter) stop()  { m.total += cputime.Process() - m.from }
 
 func (m *cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(m.total.Microseconds())/1000/float64(b.N), "cpu-ms/op")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
@@ -109,7 +110,7 @@ func BenchmarkDecodeConv(b *testing.B) {
 				b.ReportAllocs()
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
-				cpu := processCPU()
+				cpu := cputime.Process()
 				n := 0
 				for b.Loop() {
 					rows := 0
@@ -130,7 +131,7 @@ func BenchmarkDecodeConv(b *testing.B) {
 					}
 					n++
 				}
-				cpu = processCPU() - cpu
+				cpu = cputime.Process() - cpu
 				runtime.ReadMemStats(&after)
 				rows := float64(n * p.rows)
 				b.ReportMetric(float64(cpu.Nanoseconds())/rows, "cpu-ns/row")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/sync/afas"
 )
 
@@ -653,7 +654,7 @@ func benchKeyPage(b *testing.B, withXML bool) {
 	var cpu time.Duration
 	for b.Loop() {
 		if cpu == 0 {
-			cpu = processCPU()
+			cpu = cputime.Process()
 		}
 		fs := []afas.Filter{{{Field: "Medewerker", Op: afas.OpGreater, Value: last}, {Field: "Medewerker", Op: afas.OpLess, Value: "999999"}}}
 		p, status, msg := s.query(request{ConnectorID: "Koppel_Medewerkers", FiltersXML: afas.FiltersXML(fs), Take: "5000", Options: opts})
@@ -671,7 +672,7 @@ func benchKeyPage(b *testing.B, withXML bool) {
 		s.release(p)
 	}
 	if cpu > 0 {
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	}
 }
 

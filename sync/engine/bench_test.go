@@ -16,10 +16,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/internal/memlimit"
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afas"
@@ -132,7 +132,7 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 			}
 		}
 	}
-	cpu0, sim0 := selfCPU(), sim.cpu()
+	cpu0, sim0 := cputime.Process(), sim.cpu()
 	start := time.Now()
 	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks, and
 	// FILE.smaps the process's mappings then (what of the state files is resident).
@@ -170,7 +170,7 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 	}
 	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
-	cpu, simCPU := selfCPU()-cpu0, sim.cpu()-sim0
+	cpu, simCPU := cputime.Process()-cpu0, sim.cpu()-sim0
 	stop()
 	top := peak()
 	if err != nil {
@@ -201,15 +201,6 @@ func (s *simProcess) cpu() time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * time.Second / 100 // clock ticks of 1/100 s (USER_HZ)
-}
-
-// selfCPU is this process's CPU time so far (user and system).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func startSimProcess(b *testing.B, args ...string) *simProcess {

@@ -1,14 +1,14 @@
 //go:build unix
 
-package afas_test
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time the process has used, user and system, all threads (GC included).
-func processCPU() time.Duration {
+// Process is the CPU time this process has used, user and system, all threads (GC included).
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
