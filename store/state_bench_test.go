@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/cputime"
 	dlv "github.com/koppel-nl/koppel/sync/delivery"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	// First of all packages: keeps Bubble Tea's init from probing the terminal.
 	"github.com/koppel-nl/koppel/cmd/koppel/internal/quietterm"
-	"github.com/koppel-nl/koppel/internal/memlimit"
+	"github.com/koppel-nl/koppel/sync/memlimit"
 )
 
 func main() {

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/afassim/afassimtest"
 	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/cputime"
 )
 
 // recorder keeps the bodies of the answers a client receives.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/koppel-nl/koppel/internal/cputime"
 	"github.com/koppel-nl/koppel/sync/afas"
+	"github.com/koppel-nl/koppel/sync/cputime"
 )
 
 // randomValue picks a filter value near the column's values: one of them, empty, or a value just

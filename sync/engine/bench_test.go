@@ -19,13 +19,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/koppel-nl/koppel/internal/cputime"
-	"github.com/koppel-nl/koppel/internal/memlimit"
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afas"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/connectors"
+	"github.com/koppel-nl/koppel/sync/cputime"
 	"github.com/koppel-nl/koppel/sync/engine"
+	"github.com/koppel-nl/koppel/sync/memlimit"
 	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/token"
 )
