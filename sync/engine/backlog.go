@@ -16,10 +16,11 @@ import (
 // employees). The reader then never waits on another connector's rules: every connector is read
 // and decoded from the start of the run, side by side, and no waiting row is held in memory.
 type backlog struct {
-	rf   *rowFile
-	buf  []byte
-	mem  [][]any // pages of a kind the backlog does not encode (kept as they came, in order)
-	strs []int   // string lengths of the record being read
+	rf  *rowFile
+	buf []byte
+	mem [][]any     // pages of a kind the backlog does not encode (kept as they came, in order)
+	ss  strs        // the strings of the record being written
+	sr  stringsRead // the strings of the record being read
 }
 
 // hold takes role's pages into a backlog until every channel of ready is closed, and returns
@@ -74,7 +75,7 @@ func (bl *backlog) add(page []any) (held bool, err error) {
 		}
 	}
 	for _, v := range page {
-		b, ok := appendRecord(bl.buf[:0], v)
+		b, ok := appendRecord(bl.buf[:0], &bl.ss, v)
 		if !ok {
 			return false, fmt.Errorf("a %T among other records", v)
 		}
@@ -185,8 +186,10 @@ func encodable(v any) bool {
 // strs collects a record's strings while its fixed fields are written.
 type strs []string
 
-func appendRecord(b []byte, v any) ([]byte, bool) {
-	var ss strs
+// appendRecord encodes v; ss is scratch for its strings.
+func appendRecord(b []byte, scratch *strs, v any) ([]byte, bool) {
+	ss := (*scratch)[:0]
+	defer func() { *scratch = ss[:0] }()
 	switch r := v.(type) {
 	case mapping.Employment:
 		b = append(b, tagEmployment)
@@ -267,74 +270,105 @@ func boolByte(v bool) byte {
 // decode reads a record written by appendRecord.
 func (bl *backlog) decode(b []byte) (any, error) {
 	rd := &rowReader{b: b}
-	tag := rd.byte()
-	// The fixed fields are read first into v; the strings, which come last, are filled in after.
-	var fill func(next func() string)
-	var out any
-	switch tag {
+	sr := &bl.sr
+	switch rd.byte() {
 	case tagEmployment:
 		var r mapping.Employment
 		r.Dienstverband = rd.varint()
 		r.Begin = rd.time()
 		r.Einde = rd.time()
-		uren, part, sal := rd.value(), rd.value(), rd.value()
+		r.Uren, r.Parttime, r.Salary = rd.value(), rd.value(), rd.value()
 		nErr, nCl, hasErr := rd.problems()
-		fill = func(next func() string) {
-			r.Medewerker, r.Employer, r.Afdeling, r.FunctieCode = next(), next(), next(), next()
-			r.Functie, r.TypeContract, r.Manager, r.SalaryBad = next(), next(), next(), next()
-			uren.Str, part.Str, sal.Str = next(), next(), next()
-			r.Uren, r.Parttime, r.Salary = uren, part, sal
-			r.Errs, r.Cleaned = readProblems(next, nErr, nCl, hasErr)
-			out = r
+		if !sr.read(rd) {
+			return nil, errUnreadable
 		}
+		r.Medewerker, r.Employer, r.Afdeling, r.FunctieCode = sr.next(), sr.next(), sr.next(), sr.next()
+		r.Functie, r.TypeContract, r.Manager, r.SalaryBad = sr.next(), sr.next(), sr.next(), sr.next()
+		r.Uren.Str, r.Parttime.Str, r.Salary.Str = sr.next(), sr.next(), sr.next()
+		r.Errs, r.Cleaned = sr.problems(nErr, nCl, hasErr)
+		if !sr.done() {
+			return nil, errUnreadable
+		}
+		return r, nil
 	case tagAbsence:
 		var r mapping.Absence
 		r.VerzuimID, r.VerloopID = rd.varint(), rd.varint()
 		r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum = rd.time(), rd.time(), rd.time(), rd.time(), rd.time()
 		r.Vangnet = rd.byte() == 1
-		aanwezig := rd.value()
+		r.Aanwezig = rd.value()
 		nErr, nCl, hasErr := rd.problems()
-		fill = func(next func() string) {
-			r.Medewerker, r.Employer, r.Type, r.TypeOmschrijving = next(), next(), next(), next()
-			aanwezig.Str = next()
-			r.Aanwezig = aanwezig
-			r.Errs, r.Cleaned = readProblems(next, nErr, nCl, hasErr)
-			out = r
+		if !sr.read(rd) {
+			return nil, errUnreadable
 		}
-	default:
-		return nil, errUnreadable
+		r.Medewerker, r.Employer, r.Type, r.TypeOmschrijving = sr.next(), sr.next(), sr.next(), sr.next()
+		r.Aanwezig.Str = sr.next()
+		r.Errs, r.Cleaned = sr.problems(nErr, nCl, hasErr)
+		if !sr.done() {
+			return nil, errUnreadable
+		}
+		return r, nil
 	}
+	return nil, errUnreadable
+}
+
+// stringsRead hands out a record's strings, in the order written, as substrings of one string.
+type stringsRead struct {
+	all  string
+	lens []int
+	i    int
+	at   int
+	bad  bool
+}
+
+// read takes the strings section that ends a record: the count, the lengths, the bytes.
+func (sr *stringsRead) read(rd *rowReader) bool {
 	n := rd.uvarint()
 	if rd.bad || n > uint64(len(rd.b)) {
-		return nil, errUnreadable
+		return false
 	}
-	bl.strs = bl.strs[:0]
+	sr.lens, sr.i, sr.at, sr.bad = sr.lens[:0], 0, 0, false
 	total := 0
-	for i := uint64(0); i < n; i++ {
+	for j := uint64(0); j < n; j++ {
 		l := int(rd.uvarint())
-		bl.strs = append(bl.strs, l)
+		sr.lens = append(sr.lens, l)
 		total += l
 	}
 	if rd.bad || total != len(rd.b) {
-		return nil, errUnreadable
+		return false
 	}
-	all := string(rd.b) // one allocation for every string of the record
-	i, at := 0, 0
-	next := func() string {
-		if i >= len(bl.strs) {
-			rd.bad = true
-			return ""
+	sr.all = string(rd.b) // one allocation for every string of the record
+	return true
+}
+
+func (sr *stringsRead) next() string {
+	if sr.i >= len(sr.lens) {
+		sr.bad = true
+		return ""
+	}
+	s := sr.all[sr.at : sr.at+sr.lens[sr.i]]
+	sr.at += sr.lens[sr.i]
+	sr.i++
+	return s
+}
+
+// done tells whether every string was taken, and no more.
+func (sr *stringsRead) done() bool { return !sr.bad && sr.i == len(sr.lens) }
+
+// problems reads the texts of the field errors and cleaned fields.
+func (sr *stringsRead) problems(nErr, nCl uint64, hasErr []bool) ([]values.FieldError, []string) {
+	var errs []values.FieldError
+	var cleaned []string
+	for j := uint64(0); j < nErr; j++ {
+		e := values.FieldError{Field: sr.next()}
+		if msg := sr.next(); hasErr[j] {
+			e.Err = errors.New(msg)
 		}
-		s := all[at : at+bl.strs[i]]
-		at += bl.strs[i]
-		i++
-		return s
+		errs = append(errs, e)
 	}
-	fill(next)
-	if rd.bad || i != len(bl.strs) {
-		return nil, errUnreadable
+	for j := uint64(0); j < nCl; j++ {
+		cleaned = append(cleaned, sr.next())
 	}
-	return out, nil
+	return errs, cleaned
 }
 
 // problems reads the counts of field errors and cleaned fields, and which errors carry an error.
@@ -348,22 +382,6 @@ func (r *rowReader) problems() (nErr, nCl uint64, hasErr []bool) {
 		hasErr = append(hasErr, r.byte() == 1)
 	}
 	return nErr, nCl, hasErr
-}
-
-func readProblems(next func() string, nErr, nCl uint64, hasErr []bool) ([]values.FieldError, []string) {
-	var errs []values.FieldError
-	var cleaned []string
-	for j := uint64(0); j < nErr; j++ {
-		e := values.FieldError{Field: next()}
-		if msg := next(); hasErr[j] {
-			e.Err = errors.New(msg)
-		}
-		errs = append(errs, e)
-	}
-	for j := uint64(0); j < nCl; j++ {
-		cleaned = append(cleaned, next())
-	}
-	return errs, cleaned
 }
 
 func (r *rowReader) time() time.Time {

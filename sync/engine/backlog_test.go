@@ -123,7 +123,7 @@ func TestBacklogKeepsOtherRecordsInMemoryAndStops(t *testing.T) {
 
 func TestBacklogRefusesACorruptRecord(t *testing.T) {
 	bl := &backlog{}
-	b, _ := appendRecord(nil, filled(t, mapping.Absence{}, 4))
+	b, _ := appendRecord(nil, &strs{}, filled(t, mapping.Absence{}, 4))
 	for _, bad := range [][]byte{nil, {'X'}, b[:len(b)-1], append(append([]byte{}, b...), 'z'), b[:5]} {
 		if _, err := bl.decode(bad); !errors.Is(err, errUnreadable) {
 			t.Errorf("decode of %d bytes: %v, want errUnreadable", len(bad), err)
