@@ -56,3 +56,13 @@ func OpenNoSync(path string, key []byte) (*Store, error) { return openStore(path
 
 // StageRun is the size a run of the stage may grow to by later Stage calls.
 const StageRun = stageRun
+
+// HasShadow tells whether a profile file holds prepared states (shadow.go).
+func HasShadow(s *Store, name string) (bool, error) {
+	found := false
+	err := s.readProfile(name, false, func(tx *bolt.Tx) error {
+		found = tx.Bucket(bShadow) != nil
+		return nil
+	})
+	return found, err
+}

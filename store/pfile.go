@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -283,6 +284,8 @@ type applyMarker struct {
 	Rows   int    `json:"rows"`
 	Entity string `json:"entity,omitempty"`
 	After  []byte `json:"after,omitempty"`
+	// Skip names the entities whose state the commit moved into place (shadow.go).
+	Skip []string `json:"skip,omitempty"`
 }
 
 func readMarker(tx *bolt.Tx) (*applyMarker, error) {
@@ -308,7 +311,7 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 	var entities [][]byte
 	err := st.view(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			if string(name) >= m.Entity {
+			if string(name) >= m.Entity && !slices.Contains(m.Skip, string(name)) {
 				entities = append(entities, append([]byte(nil), name...))
 			}
 			return nil
@@ -372,7 +375,7 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 					if last != nil {
 						at = last
 					}
-					data, err := json.Marshal(applyMarker{Run: m.Run, Rows: m.Rows, Entity: string(ent), After: at})
+					data, err := json.Marshal(applyMarker{Run: m.Run, Rows: m.Rows, Entity: string(ent), After: at, Skip: m.Skip})
 					if err != nil {
 						return err
 					}

@@ -140,6 +140,7 @@ type Session struct {
 	stageGen     map[string]int       // per entity: Stage calls that wrote to it
 	counted      map[string]walkCount // per entity: what the last whole walk of the stage counted
 	applyPending bool                 // committed, and the stage is still to be applied
+	shadows      map[string]int       // per entity: the stageGen its prepared state reflects (shadow.go)
 }
 
 // Hold takes a profile for a run. It fails at once with a *HeldError when a run holds the
@@ -188,6 +189,9 @@ func (s *Store) hold(name string) (*Session, error) {
 	ph.commit.Lock()
 	err = s.finishApply(ph, name)
 	ph.commit.Unlock()
+	if err == nil {
+		err = dropShadows(ph) // a run killed before its commit
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -238,8 +242,12 @@ func (h *Session) dropStage() error {
 	if h.stage == nil {
 		return nil
 	}
+	serr := dropShadows(h.h) // prepared for a commit that did not come (after one: none left)
 	err := h.stage.db.Close()
-	h.stage, h.runRows, h.stageGen, h.counted = nil, nil, nil, nil
+	if err == nil {
+		err = serr
+	}
+	h.stage, h.runRows, h.stageGen, h.counted, h.shadows = nil, nil, nil, nil, nil
 	if h.applyPending {
 		return err
 	}
@@ -718,7 +726,7 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 	h.s.at("commit")
 	h.h.commit.Lock()
 	defer h.h.commit.Unlock()
-	var pruned []string
+	var pruned, skip []string
 	err := h.h.update(func(tx *bolt.Tx) error {
 		var err error
 		if pruned, err = putRun(tx, run, logs, changes, h.retention()); err != nil {
@@ -737,10 +745,13 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 		if err := putBounds(tx, bounds); err != nil {
 			return err
 		}
+		if skip, err = h.moveShadows(tx); err != nil {
+			return err
+		}
 		if rows == 0 {
 			return nil
 		}
-		data, err := json.Marshal(applyMarker{Run: run.ID, Rows: rows})
+		data, err := json.Marshal(applyMarker{Run: run.ID, Rows: rows, Skip: skip})
 		if err != nil {
 			return err
 		}
@@ -753,7 +764,7 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 	h.s.at("committed")
 	if rows > 0 {
 		h.applyPending = true
-		if err := h.s.applyStage(h.h, h.stage, &applyMarker{Run: run.ID, Rows: rows}); err != nil {
+		if err := h.s.applyStage(h.h, h.stage, &applyMarker{Run: run.ID, Rows: rows, Skip: skip}); err != nil {
 			return fmt.Errorf("run %s is committed but its state is not yet written (the next run completes it): %w", run.ID, err)
 		}
 		h.applyPending = false

@@ -7,9 +7,10 @@ import (
 	"github.com/koppel-nl/koppel/sync/mapping"
 )
 
-// earlyFiles writes an entity's file as soon as its comparison is finished, while the other
-// entities are still read and compared (the absences, which wait for every employment, finish
-// last): the files of the first entities are then written on a core that would otherwise wait.
+// earlyFiles writes an entity's file, and prepares its state for the commit, as soon as its
+// comparison is finished, while the other entities are still read and compared (the absences,
+// which wait for every employment, finish last): that work then runs on a core that would
+// otherwise wait.
 type earlyFiles struct {
 	ctx context.Context
 	r   *run
@@ -46,15 +47,22 @@ func (e *earlyFiles) ready(ent string) {
 		return
 	}
 	e.written[ent] = true
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		if err := r.writeFile(e.ctx, folder, ent); err != nil {
-			e.mu.Lock()
-			e.fail(err)
-			e.mu.Unlock()
-		}
-	}()
+	for _, job := range []func() error{
+		func() error { return r.writeFile(e.ctx, folder, ent) },
+		// The entity's state after the run is built ahead of the commit when it had none (a
+		// first run), so the commit moves it into place rather than copying it.
+		func() error { return r.sess.Prepare(ent) },
+	} {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			if err := job(); err != nil {
+				e.mu.Lock()
+				e.fail(err)
+				e.mu.Unlock()
+			}
+		}()
+	}
 }
 
 // fail keeps the first error and stops the run. e.mu is held.
