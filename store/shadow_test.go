@@ -197,10 +197,10 @@ func TestInterruptedApplyLeavesThePreparedOut(t *testing.T) {
 	if err := h.Stage("big", big); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Stage("a-new", []store.Staged{{Key: "x", Kind: store.Nieuw, Vals: []string{"1"}}}); err != nil {
+	if err := h.Stage("z-new", []store.Staged{{Key: "x", Kind: store.Nieuw, Vals: []string{"1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Prepare("a-new"); err != nil {
+	if err := h.Prepare("z-new"); err != nil {
 		t.Fatal(err)
 	}
 	store.SetHook(s, func(p string) {
@@ -224,7 +224,7 @@ func TestInterruptedApplyLeavesThePreparedOut(t *testing.T) {
 			applied = append(applied, p)
 		}
 	})
-	if got := stateOf(t, s2, "acme", "a-new"); got != "x=1" {
+	if got := stateOf(t, s2, "acme", "z-new"); got != "x=1" {
 		t.Errorf("the prepared entity after the completion: %q", got)
 	}
 	count := 0
@@ -234,7 +234,7 @@ func TestInterruptedApplyLeavesThePreparedOut(t *testing.T) {
 	if count != n+1 {
 		t.Errorf("big holds %d records after the completion, want %d", count, n+1)
 	}
-	if len(applied) != 1 { // the rest of big; a-new was moved in by the commit
+	if len(applied) != 1 { // the rest of big; z-new was moved in by the commit
 		t.Errorf("the completion took %d transactions, want 1", len(applied))
 	}
 }
