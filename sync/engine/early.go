@@ -25,7 +25,7 @@ func (r *run) newEarlyFiles(ctx context.Context) *earlyFiles {
 	return &earlyFiles{ctx: ctx, r: r, written: map[string]bool{}}
 }
 
-// ready starts writing ent's file. A dry run (no earlyFiles), a run the guard blocks, and the
+// ready starts writing ent's file and preparing its state for the commit. A dry run (no earlyFiles), a run the guard blocks, and the
 // documents (written with their attachments, at the delivery stage) are left to the delivery
 // stage.
 func (e *earlyFiles) ready(ent string) {
