@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,17 +47,11 @@ func (a *app) push(s *store.Store, name string, opts engine.Options, jsonOut boo
 		emit = func(ev engine.Event) { _ = writeJSON(a.stdout, a.jsonEvent(ev)) }
 	}
 	res, err := engine.New(s).Push(a.ctx, name, opts, a.stalling(emit))
-	var ue *engine.UsageError
-	var qe *engine.QueueError
-	switch {
-	case errors.As(err, &ue):
-		return a.runFailed(jsonOut, name, usageErr(ue.Text(a.lang)))
-	case errors.Is(err, context.Canceled):
-		return a.runFailed(jsonOut, name, failMsg(a.t("run.cancelled")))
-	case res == nil:
-		return a.runFailed(jsonOut, name, failErr(err))
+	if ferr := a.notStarted(jsonOut, name, err, res != nil); ferr != nil {
+		return ferr
 	}
 	errText := ""
+	var qe *engine.QueueError
 	if errors.As(err, &qe) {
 		errText = a.t("cli.push.failed", qe.Run, a.t("run.upload_kind."+qe.Kind), qe.Detail())
 	} else if err != nil {

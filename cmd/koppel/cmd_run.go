@@ -91,14 +91,8 @@ func (a *app) runWith(s *store.Store, name string, opts engine.Options, jsonOut 
 		emit = a.textEvents()
 	}
 	res, err := engine.New(s).Run(a.ctx, name, opts, a.stalling(emit))
-	var ue *engine.UsageError
-	switch {
-	case errors.As(err, &ue):
-		return a.runFailed(jsonOut, name, usageErr(ue.Text(a.lang)))
-	case errors.Is(err, context.Canceled):
-		return a.runFailed(jsonOut, name, failMsg(a.t("run.cancelled")))
-	case res == nil:
-		return a.runFailed(jsonOut, name, failErr(err))
+	if ferr := a.notStarted(jsonOut, name, err, res != nil); ferr != nil {
+		return ferr
 	}
 	errText := ""
 	var qe *engine.QueueError
@@ -148,6 +142,22 @@ func (a *app) runError(s *store.Store, name string, err error) string {
 
 // runFailed ends a run that could not start or was cancelled; with --json the last line is still
 // a JSON object, so a scheduler reading the stream always finds how it ended.
+// notStarted reports, alike for every command that runs the engine, what leaves no result to
+// show: a usage error, a cancelled run, a failure before anything ran. It returns nil when
+// there is a result (done says so) to report.
+func (a *app) notStarted(jsonOut bool, name string, err error, done bool) error {
+	var ue *engine.UsageError
+	switch {
+	case errors.As(err, &ue):
+		return a.runFailed(jsonOut, name, usageErr(ue.Text(a.lang)))
+	case errors.Is(err, context.Canceled):
+		return a.runFailed(jsonOut, name, failMsg(a.t("run.cancelled")))
+	case !done:
+		return a.runFailed(jsonOut, name, failErr(err))
+	}
+	return nil
+}
+
 func (a *app) runFailed(jsonOut bool, name string, err error) error {
 	code, msg := a.explain(err)
 	var ee *exitError
