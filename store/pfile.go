@@ -344,30 +344,22 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 					if err != nil {
 						return err
 					}
-					k, v := staged.next()
-					if lk, _ := eb.Cursor().Last(); k != nil && (lk == nil || bytes.Compare(k, lk) > 0) {
-						// Every key goes after the last one stored (a first run's state): full
-						// pages, as nothing is inserted before them.
-						eb.FillPercent = 1
-					}
-					for n, size := 0, 0; k != nil && n < applyBatch && size < applyBytes; k, v = staged.next() {
-						if len(v) == 0 {
-							return fmt.Errorf("corrupt staged row %q", k)
+					if k := staged.peek(); k != nil {
+						if lk, _ := eb.Cursor().Last(); lk == nil || bytes.Compare(k, lk) > 0 {
+							// Every key goes after the last one stored (a first run's state):
+							// full pages, as nothing is inserted before them.
+							eb.FillPercent = 1
 						}
-						var err error
+					}
+					last, done, err = staged.copyBatch(func(k, v []byte) error {
 						if v[0] == 'V' {
-							err = eb.Delete(k)
-						} else {
-							err = eb.Put(k, v[1:])
+							return eb.Delete(k)
 						}
-						if err != nil {
-							return err
-						}
-						last = k
-						n++
-						size += len(k) + len(v)
+						return eb.Put(k, v[1:])
+					})
+					if err != nil {
+						return err
 					}
-					done = k == nil
 					if done && i == len(entities)-1 {
 						return tx.Bucket(bMeta).Delete(kApply)
 					}

@@ -56,20 +56,13 @@ func (h *Session) Prepare(entity string) error {
 					return err
 				}
 				eb.FillPercent = 1 // keys come in order into an empty bucket: full pages
-				k, v := staged.next()
-				for n, size := 0, 0; k != nil && n < applyBatch && size < applyBytes; k, v = staged.next() {
-					if len(v) == 0 || v[0] == 'V' {
-						return fmt.Errorf("prepare the state of %s: staged row %q cannot be new", entity, k)
+				last, done, err = staged.copyBatch(func(k, v []byte) error {
+					if v[0] == 'V' {
+						return fmt.Errorf("staged row %q cannot be new", k)
 					}
-					if err := eb.Put(k, v[1:]); err != nil {
-						return err
-					}
-					last = k
-					n++
-					size += len(k) + len(v)
-				}
-				done = k == nil
-				return nil
+					return eb.Put(k, v[1:])
+				})
+				return err
 			})
 		})
 		if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -123,4 +124,31 @@ func (s *stagedRows) next() (key, val []byte) {
 			return key, val
 		}
 	}
+}
+
+// peek returns the next key without moving on (nil after the last).
+func (s *stagedRows) peek() []byte {
+	if len(s.curs) == 0 {
+		return nil
+	}
+	return s.keys[s.tree[0]]
+}
+
+// copyBatch hands row the staged rows from the walk's position on, one transaction's worth
+// (applyBatch rows or applyBytes bytes), and returns the last key it handed and whether the
+// walk is done. Used by the apply and by Prepare.
+func (s *stagedRows) copyBatch(row func(k, v []byte) error) (last []byte, done bool, err error) {
+	k, v := s.next()
+	for n, size := 0, 0; k != nil && n < applyBatch && size < applyBytes; k, v = s.next() {
+		if len(v) == 0 {
+			return nil, false, fmt.Errorf("corrupt staged row %q", k)
+		}
+		if err := row(k, v); err != nil {
+			return nil, false, err
+		}
+		last = k
+		n++
+		size += len(k) + len(v)
+	}
+	return last, k == nil, nil
 }
