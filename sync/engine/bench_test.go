@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -153,7 +154,7 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 	// The memory limit the koppel binary sets for itself (cmd/koppel's main).
 	ctx, stop := context.WithCancel(context.Background())
 	memlimit.Start(ctx)
-	// KOPPEL_STAGES=1 logs when each stage of the run began.
+	// KOPPEL_STAGES=1 logs when each stage of the run began, and how busy the cores were.
 	if os.Getenv("KOPPEL_STAGES") != "" {
 		inner := emit
 		emit = func(ev engine.Event) {
@@ -167,6 +168,9 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 				inner(ev)
 			}
 		}
+	}
+	if os.Getenv("KOPPEL_STAGES") != "" {
+		defer cpuTimeline(sim, start)()
 	}
 	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
@@ -361,9 +365,17 @@ func xmlText(s string) string {
 }
 
 func heapInUse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
+	// runtime/metrics, not runtime.ReadMemStats: that stops the world, and a sampler calling it
+	// every 10 ms preempted every goroutine of the run it measured a hundred times a second.
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	metrics.Read(s)
+	var n uint64
+	for _, v := range s {
+		if v.Value.Kind() == metrics.KindUint64 {
+			n += v.Value.Uint64()
+		}
+	}
+	return n
 }
 
 // peaks are the highest heap in use and resident set parts a sampler saw (bytes).
@@ -438,4 +450,30 @@ func peakRSS() float64 {
 		}
 	}
 	return 0
+}
+
+// cpuTimeline prints, every 200 ms until stopped, how many of the machine's cores koppel and
+// the simulator kept busy, to show where a run leaves a core idle.
+func cpuTimeline(sim *simProcess, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		const every = 200 * time.Millisecond
+		t := time.NewTicker(every)
+		defer t.Stop()
+		k0, s0 := cputime.Process(), sim.cpu()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			k1, s1 := cputime.Process(), sim.cpu()
+			fmt.Fprintf(os.Stderr, "%6.2fs cores: koppel %.2f, simulator %.2f\n", time.Since(start).Seconds(), float64(k1-k0)/float64(every), float64(s1-s0)/float64(every))
+			k0, s0 = k1, s1
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
