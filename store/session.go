@@ -437,7 +437,6 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		return nil
 	}
 	order := make([]int, len(rows))
-	size := 0
 	for i, r := range rows {
 		if _, ok := kindCode(r.Kind); !ok {
 			return fmt.Errorf("stage %s %q: unknown kind %q", entity, r.Key, r.Kind)
@@ -446,7 +445,6 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 			return fmt.Errorf("stage %s: a row without key", entity)
 		}
 		order[i] = i
-		size += 1 + encodedLen(r.Vals)
 	}
 	slices.SortFunc(order, func(a, b int) int { // by key, then as given
 		if c := strings.Compare(rows[a].Key, rows[b].Key); c != 0 {
@@ -474,13 +472,46 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 	h.mu.Unlock()
 	// bbolt keeps the values it is given (not the keys) until the transaction commits, so they
 	// are laid out in one arena for the transaction rather than one allocation each.
-	arena := make([]byte, 0, size)
+	var arena []byte
 	var kb []byte
 	n := 0
 	err := stage.update(func(tx *bolt.Tx) error {
 		eb, err := tx.CreateBucketIfNotExists([]byte(entity))
 		if err != nil {
 			return err
+		}
+		// The rows to write: of a key given more than once, the last.
+		each := func(fn func(r *Staged) error) error {
+			for j, i := range order {
+				if j+1 < len(order) && rows[order[j+1]].Key == rows[i].Key {
+					continue // a later row of the key in this batch replaces it
+				}
+				if err := fn(&rows[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if len(rows) >= blockMin {
+			seq, err := eb.NextSequence()
+			if err != nil {
+				return err
+			}
+			b, err := eb.CreateBucket(blockRunKey(seq))
+			if err != nil {
+				return err
+			}
+			b.FillPercent = 1
+			w := &blockWriter{b: b}
+			err = each(func(r *Staged) error {
+				code, _ := kindCode(r.Kind)
+				return w.add(r.Key, code, r.Vals)
+			})
+			if err != nil {
+				return err
+			}
+			n = 0 // a later small call starts a run of its own
+			return w.flush()
 		}
 		var b *bolt.Bucket
 		if n = runRows; n > 0 && n < stageRun {
@@ -498,20 +529,22 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		}
 		// A new run takes its rows in key order: full pages, as nothing is inserted before.
 		b.FillPercent = 1
-		for j, i := range order {
-			if j+1 < len(order) && rows[order[j+1]].Key == rows[i].Key {
-				continue // a later row of the key in this batch replaces it
-			}
-			code, _ := kindCode(rows[i].Kind)
+		size := 0
+		for _, r := range rows {
+			size += 1 + encodedLen(r.Vals)
+		}
+		arena = make([]byte, 0, size)
+		return each(func(r *Staged) error {
+			code, _ := kindCode(r.Kind)
 			start := len(arena)
-			arena = AppendValues(append(arena, code), rows[i].Vals)
-			kb = append(kb[:0], rows[i].Key...) // Put copies the key
+			arena = AppendValues(append(arena, code), r.Vals)
+			kb = append(kb[:0], r.Key...) // Put copies the key
 			if err := b.Put(kb, arena[start:len(arena):len(arena)]); err != nil {
 				return err
 			}
 			n++
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", entity, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,15 +13,108 @@ import (
 // small, into that one. A run is written append-only into fresh pages, where staging into one
 // bucket in AFAS's order rewrote pages across the whole bucket in every call. Readers merge the
 // runs in key order; of a key staged more than once the newest row wins.
+//
+// A Stage call of blockMin rows or more writes a block run (its name ends in blockSuffix): its
+// rows packed in order into blocks of about blockBytes, each stored under its last key, so a
+// run of 4,096 rows costs bbolt a few dozen puts instead of one per row. Smaller calls, and
+// stages written by earlier versions, keep a bbolt key per row; readers take both.
 
 // stageRun is the size a run may grow to by later Stage calls; a run this size is left as it is.
 const stageRun = 4096
+
+const (
+	blockMin    = 256
+	blockBytes  = 16 << 10
+	blockSuffix = 'b'
+)
+
+// runCursor walks one run in key order: a bbolt cursor over its rows, or over its blocks and
+// the rows packed in the current one.
+type runCursor struct {
+	c      *bolt.Cursor
+	blocks bool
+	block  []byte // the rows of the current block not yet returned
+	done   bool   // no block after the current one
+}
+
+// first returns the run's first row.
+func (r *runCursor) first() (key, val []byte) {
+	k, v := r.c.First()
+	if !r.blocks {
+		return k, v
+	}
+	r.block, r.done = v, k == nil
+	return r.take()
+}
+
+// after returns the run's first row with a key after after.
+func (r *runCursor) after(after []byte) (key, val []byte) {
+	k, v := r.c.Seek(after)
+	if !r.blocks {
+		if k != nil && bytes.Equal(k, after) {
+			k, v = r.c.Next()
+		}
+		return k, v
+	}
+	// The block stored under the first last key at or after after holds the next row (unless
+	// its last key is after itself: then the next block's first row).
+	r.block, r.done = v, k == nil
+	for key, val = r.take(); val != nil && bytes.Compare(key, after) <= 0; key, val = r.take() {
+	}
+	return key, val
+}
+
+// next returns the run's next row.
+func (r *runCursor) next() (key, val []byte) {
+	if !r.blocks {
+		return r.c.Next()
+	}
+	return r.take()
+}
+
+// take unpacks the next row of the current block, going on to the next block once it is used
+// up. A block that does not unpack ends the run with a nil value, which every reader reports
+// as a corrupt staged row.
+func (r *runCursor) take() (key, val []byte) {
+	for len(r.block) == 0 {
+		if r.done {
+			return nil, nil
+		}
+		var k []byte
+		if k, r.block = r.c.Next(); k == nil {
+			r.done = true
+			return nil, nil
+		}
+	}
+	key, rest, ok := unpackField(r.block)
+	if ok {
+		val, rest, ok = unpackField(rest)
+	}
+	if !ok {
+		r.block, r.done = nil, true
+		if key == nil {
+			key = []byte{}
+		}
+		return key, nil
+	}
+	r.block = rest
+	return key, val
+}
+
+// unpackField reads one length-prefixed field of a block.
+func unpackField(b []byte) (field, rest []byte, ok bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return nil, nil, false
+	}
+	return b[w : w+int(n)], b[w+int(n):], true
+}
 
 // stagedRows walks an entity's staged rows in key order, merging its runs through a tree of
 // losers (one comparison per level for each row, half of what a heap needs). Its keys and
 // values are valid for the life of the transaction.
 type stagedRows struct {
-	curs []*bolt.Cursor
+	curs []runCursor
 	keys [][]byte // each run's current key, nil when the run is done
 	vals [][]byte
 	tree []int // tree[0] the run with the next row; tree[1:] the losers of the matches
@@ -36,7 +130,7 @@ func newStagedRows(b *bolt.Bucket) *stagedRows {
 	c := b.Cursor()
 	k, v := c.First()
 	if k != nil && v != nil {
-		s.curs = append(s.curs, c)
+		s.curs = append(s.curs, runCursor{c: c})
 		return s
 	}
 	for ; k != nil; k, v = c.Next() {
@@ -44,7 +138,7 @@ func newStagedRows(b *bolt.Bucket) *stagedRows {
 			continue
 		}
 		if run := b.Bucket(k); run != nil {
-			s.curs = append(s.curs, run.Cursor())
+			s.curs = append(s.curs, runCursor{c: run.Cursor(), blocks: isBlockRun(k)})
 		}
 	}
 	return s
@@ -55,12 +149,12 @@ func (s *stagedRows) seek(after []byte) {
 	k := len(s.curs)
 	s.keys = make([][]byte, k)
 	s.vals = make([][]byte, k)
-	for i, c := range s.curs {
+	for i := range s.curs {
 		var key, v []byte
 		if after == nil {
-			key, v = c.First()
-		} else if key, v = c.Seek(after); key != nil && bytes.Equal(key, after) {
-			key, v = c.Next()
+			key, v = s.curs[i].first()
+		} else {
+			key, v = s.curs[i].after(after)
 		}
 		s.keys[i], s.vals[i] = key, v
 	}
@@ -118,7 +212,7 @@ func (s *stagedRows) next() (key, val []byte) {
 	key, val = s.keys[w], s.vals[w]
 	// Advance every run at this key: the winner first, then the older rows of the key.
 	for {
-		s.keys[w], s.vals[w] = s.curs[w].Next()
+		s.keys[w], s.vals[w] = s.curs[w].next()
 		s.climb(w)
 		if w = s.tree[0]; s.keys[w] == nil || !bytes.Equal(s.keys[w], key) {
 			return key, val
@@ -151,4 +245,45 @@ func (s *stagedRows) copyBatch(row func(k, v []byte) error) (last []byte, done b
 		size += len(k) + len(v)
 	}
 	return last, k == nil, nil
+}
+
+// isBlockRun tells a block run's name (a sequence number and blockSuffix: 9 bytes) from a run
+// of a bbolt key per row (the sequence number only).
+func isBlockRun(name []byte) bool { return len(name) == 9 }
+
+// blockRunKey names block run seq.
+func blockRunKey(seq uint64) []byte { return append(seqKey(seq), blockSuffix) }
+
+// blockWriter packs a run's rows, given in key order, into blocks.
+type blockWriter struct {
+	b     *bolt.Bucket
+	block []byte
+	val   []byte // a row's value being encoded
+	last  []byte
+}
+
+// add packs a row: kind code, then the encoded values.
+func (w *blockWriter) add(key string, code byte, vals []string) error {
+	if w.block == nil {
+		w.block = make([]byte, 0, blockBytes+blockBytes/4)
+	}
+	w.val = AppendValues(append(w.val[:0], code), vals)
+	w.block = append(binary.AppendUvarint(w.block, uint64(len(key))), key...)
+	w.block = append(binary.AppendUvarint(w.block, uint64(len(w.val))), w.val...)
+	w.last = append(w.last[:0], key...) // Put copies the key
+	if len(w.block) >= blockBytes {
+		return w.flush()
+	}
+	return nil
+}
+
+// flush stores the block being packed under its last key. bbolt keeps the value until the
+// transaction commits, so the next block starts in a buffer of its own.
+func (w *blockWriter) flush() error {
+	if len(w.block) == 0 {
+		return nil
+	}
+	err := w.b.Put(w.last, w.block)
+	w.block = nil
+	return err
 }
