@@ -107,31 +107,50 @@ func (bl *backlog) each(fn func(any) error) error {
 // backlogBatch is how many records the reading goroutine of a replay decodes ahead.
 const backlogBatch = 1024
 
+// replayBatch is a batch of records read back: pointers into its own slabs, which the next
+// batches reuse once fn has taken them (a replay allocates no record).
+type replayBatch struct {
+	recs []any
+	emp  []mapping.Employment
+	abs  []mapping.Absence
+}
+
 // replay reads the records back on a goroutine of its own, a batch or two ahead of fn: reading
-// and decoding go on beside the rules.
+// and decoding go on beside the rules. fn gets each record as a pointer that is valid during
+// the call only (recordOf copies it).
 func (bl *backlog) replay(fn func(any) error) error {
-	batches := make(chan []any, 2)
+	batches := make(chan *replayBatch, 2)
+	free := make(chan *replayBatch, 4)
 	stop := make(chan struct{})
 	var readErr error
 	go func() {
 		defer close(batches)
-		batch := make([]any, 0, backlogBatch)
+		fresh := func() *replayBatch {
+			select {
+			case b := <-free:
+				b.recs, b.emp, b.abs = b.recs[:0], b.emp[:0], b.abs[:0]
+				return b
+			default:
+				return &replayBatch{recs: make([]any, 0, backlogBatch)}
+			}
+		}
+		batch := fresh()
 		readErr = bl.rf.each(func(b []byte) error {
-			v, err := bl.decode(b)
+			v, err := bl.decode(b, batch)
 			if err != nil {
 				return err
 			}
-			if batch = append(batch, v); len(batch) == backlogBatch {
+			if batch.recs = append(batch.recs, v); len(batch.recs) == backlogBatch {
 				select {
 				case batches <- batch:
 				case <-stop:
 					return errStopped
 				}
-				batch = make([]any, 0, backlogBatch)
+				batch = fresh()
 			}
 			return nil
 		})
-		if readErr == nil && len(batch) > 0 {
+		if readErr == nil && len(batch.recs) > 0 {
 			select {
 			case batches <- batch:
 			case <-stop:
@@ -140,10 +159,14 @@ func (bl *backlog) replay(fn func(any) error) error {
 	}()
 	var err error
 	for batch := range batches {
-		for _, v := range batch {
+		for _, v := range batch.recs {
 			if err == nil {
 				err = fn(v)
 			}
+		}
+		select {
+		case free <- batch:
+		default:
 		}
 		if err != nil {
 			select {
@@ -157,6 +180,15 @@ func (bl *backlog) replay(fn func(any) error) error {
 		return err
 	}
 	return readErr
+}
+
+// recordOf returns a record of type T that a stage was handed: a value from a page, or a
+// pointer from a backlog's replay (copied here, as the replay reuses it).
+func recordOf[T any](v any) T {
+	if p, ok := v.(*T); ok {
+		return *p
+	}
+	return v.(T)
 }
 
 // errStopped ends a replay's reading when its consumer has failed.
@@ -267,13 +299,22 @@ func boolByte(v bool) byte {
 	return 0
 }
 
-// decode reads a record written by appendRecord.
-func (bl *backlog) decode(b []byte) (any, error) {
+// decode reads a record written by appendRecord into the next slot of into's slabs and returns
+// a pointer to it. A batch holds backlogBatch records at most, so a slab never grows (which
+// would move the records already handed out); without into, the record gets a slot of its own.
+func (bl *backlog) decode(b []byte, into *replayBatch) (any, error) {
+	if into == nil {
+		into = &replayBatch{emp: make([]mapping.Employment, 0, 1), abs: make([]mapping.Absence, 0, 1)}
+	}
 	rd := &rowReader{b: b}
 	sr := &bl.sr
 	switch rd.byte() {
 	case tagEmployment:
-		var r mapping.Employment
+		if into.emp == nil {
+			into.emp = make([]mapping.Employment, 0, backlogBatch)
+		}
+		into.emp = append(into.emp, mapping.Employment{})
+		r := &into.emp[len(into.emp)-1]
 		r.Dienstverband = rd.varint()
 		r.Begin = rd.time()
 		r.Einde = rd.time()
@@ -291,7 +332,11 @@ func (bl *backlog) decode(b []byte) (any, error) {
 		}
 		return r, nil
 	case tagAbsence:
-		var r mapping.Absence
+		if into.abs == nil {
+			into.abs = make([]mapping.Absence, 0, backlogBatch)
+		}
+		into.abs = append(into.abs, mapping.Absence{})
+		r := &into.abs[len(into.abs)-1]
 		r.VerzuimID, r.VerloopID = rd.varint(), rd.varint()
 		r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum = rd.time(), rd.time(), rd.time(), rd.time(), rd.time()
 		r.Vangnet = rd.byte() == 1

@@ -181,7 +181,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				held = sp
 			}
 			err = drainAfter(bl, connectors.Dienstverbanden, func(v any) error {
-				if rec, ok := pl.m.Employment(v.(mapping.Employment)); ok && d != nil {
+				if rec, ok := pl.m.Employment(recordOf[mapping.Employment](v)); ok && d != nil {
 					if held != nil {
 						return held.add(rec)
 					}
@@ -238,7 +238,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
-			if err := drainAfter(bl, connectors.Verzuim, func(v any) error { return st.row(v.(mapping.Absence)) }); err != nil {
+			if err := drainAfter(bl, connectors.Verzuim, func(v any) error { return st.row(recordOf[mapping.Absence](v)) }); err != nil {
 				return err
 			}
 			if err := keepHistory(pl.sess, st.done()); err != nil {
