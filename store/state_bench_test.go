@@ -333,3 +333,32 @@ func BenchmarkStagedWalk100k(b *testing.B) {
 	cpu.stop()
 	cpu.report(b)
 }
+
+// BenchmarkPrepare100k builds a first run's state from its stage ahead of the commit, as a run
+// does once an entity is compared (Session.Prepare).
+func BenchmarkPrepare100k(b *testing.B) {
+	s := benchOpen(b, b.TempDir(), false)
+	defer s.Close()
+	rows := benchRows(store.Nieuw)
+	var cpu cpuMeter
+	for b.Loop() {
+		b.StopTimer()
+		h, err := s.Hold("p")
+		if err != nil {
+			b.Fatal(err)
+		}
+		stageAll(b, h, rows)
+		b.StartTimer()
+		cpu.start()
+		if err := h.Prepare(benchEntity); err != nil {
+			b.Fatal(err)
+		}
+		cpu.stop()
+		b.StopTimer()
+		if err := h.Close(); err != nil { // drops the prepared state: every loop prepares anew
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	cpu.report(b)
+}
