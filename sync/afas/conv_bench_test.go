@@ -105,7 +105,7 @@ func BenchmarkDecodeConv(b *testing.B) {
 					b.Fatal(err)
 				}
 				q := afas.Query{Connector: p.con.ID, Fields: fields, Sort: p.con.Sort, Take: p.rows, Limit: p.rows}
-				decode := func(r afas.Row) any { return p.con.Decode(r, p.salary) }
+				decode := p.con.Decoder(p.salary)
 				b.SetBytes(int64(len(p.body)))
 				b.ReportAllocs()
 				var before, after runtime.MemStats

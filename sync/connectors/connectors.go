@@ -74,8 +74,9 @@ type Connector struct {
 	// employees and employments too: they decide which employees are delivered, and an absence of
 	// one who is not is Uitval. It reads them without delivering their files.
 	Needed func(Selection) bool
-	// Decode turns a decoded row into the rules' typed record (mapping.Unit, Employee, …).
-	Decode func(r afas.Row, salaryColumn string) any
+	// Decoder returns the conversion of a decoded row into the rules' typed record
+	// (mapping.Unit, Employee, …), for one goroutine: a goroutine converting rows makes its own.
+	Decoder func(salaryColumn string) func(afas.Row) any
 	// TypeFilter is the field a read filters on the profile's whitelist of types (equal to one
 	// of them): rows of other types are never requested.
 	TypeFilter string
@@ -169,7 +170,7 @@ func Standard() []Connector {
 		{
 			Role: Organisatie, ID: "Koppel_Organisatie", Purpose: "organisational units (departments), one row per unit",
 			Sort: []string{FOrgEenheid}, Entity: mapping.Departments, Needed: always,
-			Decode: func(r afas.Row, _ string) any { return UnitFrom(r) },
+			Decoder: unitDecoder,
 			Fields: []Field{
 				{FOrgEenheid, s, true, "unit code"},
 				{FOmschrijving, s, false, "name"},
@@ -182,7 +183,7 @@ func Standard() []Connector {
 		{
 			Role: Medewerkers, ID: "Koppel_Medewerkers", Purpose: "employees, one row per employee record (Medewerker)",
 			Sort: []string{FMedewerker}, Entity: mapping.Employees, Needed: always,
-			Decode: func(r afas.Row, _ string) any { return EmployeeFrom(r) },
+			Decoder: employeeDecoder,
 			Fields: []Field{
 				{FMedewerker, s, true, "employee number"},
 				{FPersoonsnummer, s, false, "person number; several Medewerker records can share one person"},
@@ -207,7 +208,7 @@ func Standard() []Connector {
 			Role: Dienstverbanden, ID: "Koppel_Dienstverbanden", Purpose: "employments, one row per employment with its current placement",
 			Sort: []string{FMedewerker, FDienstverband}, Entity: mapping.Employments, Needed: always,
 			DateFilter: FEinde, Salary: true,
-			Decode: func(r afas.Row, salary string) any { return EmploymentFrom(r, salary) },
+			Decoder: employmentDecoder,
 			Fields: []Field{
 				{FMedewerker, s, true, "employee number"},
 				{FDienstverband, i, true, "employment sequence number of this employee"},
@@ -228,7 +229,7 @@ func Standard() []Connector {
 			Role: Verzuim, ID: "Koppel_Verzuim", Purpose: "absences, one row per progress entry (verzuimverloop); no reason, diagnosis or free text",
 			Sort: []string{FVerzuimID, FVerloopID}, Entity: mapping.Absences,
 			Needed: func(sel Selection) bool { return sel.Verzuim }, DateFilter: FHersteld, HistoryDays: periods.HistoryDays,
-			Decode: func(r afas.Row, _ string) any { return AbsenceFrom(r) },
+			Decoder: absenceDecoder,
 			Fields: []Field{
 				{FVerzuimID, i, true, "absence id"},
 				{FVerloopID, i, true, "progress entry id"},

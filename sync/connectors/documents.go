@@ -24,8 +24,8 @@ func dossieritems() Connector {
 	return Connector{
 		Role: Dossieritems, ID: "Koppel_Dossieritems", Purpose: "dossier items, one row per attachment (AFAS Documenten only); no subject line or free text",
 		Sort: []string{FDossieritem, FBijlageID}, Entity: mapping.Documents, TypeFilter: FTypeDossieritem,
-		Needed: func(sel Selection) bool { return sel.Documenten },
-		Decode: func(r afas.Row, _ string) any { return DossierItemFrom(r) },
+		Needed:  func(sel Selection) bool { return sel.Documenten },
+		Decoder: byName(DossierItemFrom),
 		Fields: []Field{
 			{FDossieritem, i, true, "dossier item id (AFAS SubjectId)"},
 			{FBijlageID, s, true, "attachment id (a GUID-like code)"},

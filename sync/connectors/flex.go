@@ -21,8 +21,8 @@ func flexConnector() Connector {
 	return Connector{
 		Role: Plaatsingen, ID: "Koppel_Plaatsingen", Purpose: "placements of flex workers at clients, one row per placement (AFAS Flex only)",
 		Sort: []string{FPlaatsing}, Entity: mapping.Placements, DateFilter: FEindePlaatsing,
-		Needed: func(sel Selection) bool { return sel.Flex && (sel.Werknemer || sel.Verzuim) },
-		Decode: func(r afas.Row, _ string) any { return PlacementFrom(r) },
+		Needed:  func(sel Selection) bool { return sel.Flex && (sel.Werknemer || sel.Verzuim) },
+		Decoder: byName(PlacementFrom),
 		Fields: []Field{
 			{FPlaatsing, i, true, "placement id"},
 			{FMedewerker, s, false, "the employee record the placement belongs to"},

@@ -18,62 +18,143 @@ func errsOf(r afas.Row) []afas.FieldError {
 	return append([]afas.FieldError(nil), r.Errs...)
 }
 
-// UnitFrom converts a decoded Koppel_Organisatie row.
-func UnitFrom(r afas.Row) mapping.Unit {
-	return mapping.Unit{
-		Code: str(r, FOrgEenheid), Name: str(r, FOmschrijving), Parent: str(r, FBovenliggende),
-		Manager: str(r, FLeidinggevende), Employer: str(r, FWerkgever),
-		Vervallen: r.Get(FVervallen, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
-	}
-}
+// The conversions of the standard connectors read their fields through a Binding: by position,
+// resolved once per answer. Each is made per goroutine (the table's Decoder).
 
-// EmployeeFrom converts a decoded Koppel_Medewerkers row.
-func EmployeeFrom(r afas.Row) mapping.Employee {
-	return mapping.Employee{
-		Medewerker: str(r, FMedewerker), Persoonsnummer: str(r, FPersoonsnummer), BSN: str(r, FBSN),
-		Voorletters: str(r, FVoorletters), Voornaam: str(r, FVoornaam), Roepnaam: str(r, FRoepnaam),
-		Voorvoegsel: str(r, FVoorvoegsel), Geboortenaam: str(r, FGeboortenaam),
-		VoorvoegselPartner: str(r, FVoorvoegselPart), GeboortenaamPartner: str(r, FGeboortenaamPar),
-		Naamgebruik: r.Int(FNaamgebruik), Geslacht: str(r, FGeslacht),
-		Geboortedatum: date(r, FGeboortedatum), Email: str(r, FEmail), Telefoon: str(r, FTelefoon),
-		Mobiel: str(r, FMobiel), Errs: errsOf(r), Cleaned: cleanedOf(r),
-	}
-}
-
-// EmploymentFrom converts a decoded Koppel_Dienstverbanden row. A bad value in the salary column
-// is kept apart: the rules make it a Waarschuwing, not an Uitval.
-func EmploymentFrom(r afas.Row, salaryColumn string) mapping.Employment {
-	e := mapping.Employment{
-		Medewerker: str(r, FMedewerker), Dienstverband: r.Int(FDienstverband),
-		Employer: str(r, FWerkgever), Begin: date(r, FBegin), Einde: date(r, FEinde),
-		Afdeling: str(r, FAfdeling), FunctieCode: str(r, FFunctieCode), Functie: str(r, FFunctie),
-		Uren: r.Get(FUren, afas.Decimal), Parttime: r.Get(FParttime, afas.Decimal),
-		TypeContract: str(r, FTypeContract), Manager: str(r, FLeidinggevende), Cleaned: cleanedOf(r),
-	}
-	if salaryColumn != "" {
-		e.Salary = r.Get(salaryColumn, afas.Decimal)
-	}
-	for _, fe := range r.Errs {
-		if fe.Field == salaryColumn && salaryColumn != "" {
-			e.SalaryBad = fe.Err.Error()
-			continue
+func unitDecoder(string) func(afas.Row) any {
+	const (
+		code = iota
+		name
+		parent
+		manager
+		employer
+		vervallen
+	)
+	b := afas.NewBinding(FOrgEenheid, FOmschrijving, FBovenliggende, FLeidinggevende, FWerkgever, FVervallen)
+	return func(r afas.Row) any {
+		c := b.Of(r)
+		return mapping.Unit{
+			Code: c.Str(code), Name: c.Str(name), Parent: c.Str(parent),
+			Manager: c.Str(manager), Employer: c.Str(employer),
+			Vervallen: c.Get(vervallen, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
 		}
-		e.Errs = append(e.Errs, fe)
 	}
-	return e
 }
 
-// AbsenceFrom converts a decoded Koppel_Verzuim row.
-func AbsenceFrom(r afas.Row) mapping.Absence {
-	return mapping.Absence{
-		VerzuimID: r.Int(FVerzuimID), VerloopID: r.Int(FVerloopID),
-		Medewerker: str(r, FMedewerker), Employer: str(r, FWerkgever),
-		EersteDag: date(r, FEersteDag), Ziekmelding: date(r, FZiekmelding),
-		VerwachtHerstel: date(r, FVerwachtHerstel), Herstel: date(r, FHersteld),
-		Type: str(r, FTypeVerzuim), TypeOmschrijving: str(r, FTypeVerzuimOms),
-		VerloopDatum: date(r, FVerloopDatum), Aanwezig: r.Get(FAanwezig, afas.Decimal),
-		Vangnet: r.Get(FVangnet, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
+func employeeDecoder(string) func(afas.Row) any {
+	const (
+		medewerker = iota
+		persoonsnummer
+		bsn
+		voorletters
+		voornaam
+		roepnaam
+		voorvoegsel
+		geboortenaam
+		voorvoegselPartner
+		geboortenaamPartner
+		naamgebruik
+		geslacht
+		geboortedatum
+		email
+		telefoon
+		mobiel
+	)
+	b := afas.NewBinding(FMedewerker, FPersoonsnummer, FBSN, FVoorletters, FVoornaam, FRoepnaam, FVoorvoegsel,
+		FGeboortenaam, FVoorvoegselPart, FGeboortenaamPar, FNaamgebruik, FGeslacht, FGeboortedatum, FEmail, FTelefoon, FMobiel)
+	return func(r afas.Row) any {
+		c := b.Of(r)
+		return mapping.Employee{
+			Medewerker: c.Str(medewerker), Persoonsnummer: c.Str(persoonsnummer), BSN: c.Str(bsn),
+			Voorletters: c.Str(voorletters), Voornaam: c.Str(voornaam), Roepnaam: c.Str(roepnaam),
+			Voorvoegsel: c.Str(voorvoegsel), Geboortenaam: c.Str(geboortenaam),
+			VoorvoegselPartner: c.Str(voorvoegselPartner), GeboortenaamPartner: c.Str(geboortenaamPartner),
+			Naamgebruik: c.Int(naamgebruik), Geslacht: c.Str(geslacht),
+			Geboortedatum: c.Time(geboortedatum), Email: c.Str(email), Telefoon: c.Str(telefoon),
+			Mobiel: c.Str(mobiel), Errs: errsOf(r), Cleaned: cleanedOf(r),
+		}
 	}
+}
+
+// employmentDecoder converts Koppel_Dienstverbanden rows. A bad value in the salary column is
+// kept apart: the rules make it a Waarschuwing, not an Uitval.
+func employmentDecoder(salaryColumn string) func(afas.Row) any {
+	const (
+		medewerker = iota
+		dienstverband
+		employer
+		begin
+		einde
+		afdeling
+		functieCode
+		functie
+		uren
+		parttime
+		typeContract
+		manager
+		salary
+	)
+	b := afas.NewBinding(FMedewerker, FDienstverband, FWerkgever, FBegin, FEinde, FAfdeling, FFunctieCode, FFunctie,
+		FUren, FParttime, FTypeContract, FLeidinggevende, salaryColumn)
+	return func(r afas.Row) any {
+		c := b.Of(r)
+		e := mapping.Employment{
+			Medewerker: c.Str(medewerker), Dienstverband: c.Int(dienstverband),
+			Employer: c.Str(employer), Begin: c.Time(begin), Einde: c.Time(einde),
+			Afdeling: c.Str(afdeling), FunctieCode: c.Str(functieCode), Functie: c.Str(functie),
+			Uren: c.Get(uren, afas.Decimal), Parttime: c.Get(parttime, afas.Decimal),
+			TypeContract: c.Str(typeContract), Manager: c.Str(manager), Cleaned: cleanedOf(r),
+		}
+		if salaryColumn != "" {
+			e.Salary = c.Get(salary, afas.Decimal)
+		}
+		for _, fe := range r.Errs {
+			if fe.Field == salaryColumn && salaryColumn != "" {
+				e.SalaryBad = fe.Err.Error()
+				continue
+			}
+			e.Errs = append(e.Errs, fe)
+		}
+		return e
+	}
+}
+
+func absenceDecoder(string) func(afas.Row) any {
+	const (
+		verzuimID = iota
+		verloopID
+		medewerker
+		employer
+		eersteDag
+		ziekmelding
+		verwachtHerstel
+		herstel
+		typeVerzuim
+		typeOmschrijving
+		verloopDatum
+		aanwezig
+		vangnet
+	)
+	b := afas.NewBinding(FVerzuimID, FVerloopID, FMedewerker, FWerkgever, FEersteDag, FZiekmelding, FVerwachtHerstel,
+		FHersteld, FTypeVerzuim, FTypeVerzuimOms, FVerloopDatum, FAanwezig, FVangnet)
+	return func(r afas.Row) any {
+		c := b.Of(r)
+		return mapping.Absence{
+			VerzuimID: c.Int(verzuimID), VerloopID: c.Int(verloopID),
+			Medewerker: c.Str(medewerker), Employer: c.Str(employer),
+			EersteDag: c.Time(eersteDag), Ziekmelding: c.Time(ziekmelding),
+			VerwachtHerstel: c.Time(verwachtHerstel), Herstel: c.Time(herstel),
+			Type: c.Str(typeVerzuim), TypeOmschrijving: c.Str(typeOmschrijving),
+			VerloopDatum: c.Time(verloopDatum), Aanwezig: c.Get(aanwezig, afas.Decimal),
+			Vangnet: c.Get(vangnet, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
+		}
+	}
+}
+
+// byName makes a Decoder of a conversion that reads its fields by name (connectors with few
+// rows per run).
+func byName[T any](from func(afas.Row) T) func(string) func(afas.Row) any {
+	return func(string) func(afas.Row) any { return func(r afas.Row) any { return from(r) } }
 }
 
 func cleanedOf(r afas.Row) []string {

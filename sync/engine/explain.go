@@ -127,8 +127,9 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		}
 		rr := ReadRows{Connector: q.Connector}
 		q.Progress = progressOf(emit, q.Connector, false)
+		decode := con.Decoder(salary)
 		st, err := client.Read(ctx, q, func(r afas.Row) error {
-			byRole[con.Role] = append(byRole[con.Role], con.Decode(r, salary))
+			byRole[con.Role] = append(byRole[con.Role], decode(r))
 			if con.Role != connectors.Organisatie {
 				rr.Rows = append(rr.Rows, shownRow(r))
 			}

@@ -109,7 +109,7 @@ func (rd *reader) read(ctx context.Context, cons []connectors.Connector, prev fu
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				conv := func(row afas.Row) any { return con.Decode(row, salary) }
+				conv := con.Decoder(salary) // this goroutine's own
 				st, err := afas.ReadPages(ctx, rd.client, q, conv, func(page []any) error {
 					if err := rd.checkRows(cr); err != nil {
 						return err
