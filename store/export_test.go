@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -65,4 +66,22 @@ func HasShadow(s *Store, name string) (bool, error) {
 		return nil
 	})
 	return found, err
+}
+
+// ShadowOf lists the prepared state of an entity as "key=values" (values joined by ","), in
+// key order.
+func ShadowOf(s *Store, name, entity string) (string, error) {
+	var parts []string
+	err := s.readProfile(name, false, func(tx *bolt.Tx) error {
+		sh := tx.Bucket(bShadow)
+		if sh == nil || sh.Bucket([]byte(entity)) == nil {
+			return nil
+		}
+		return sh.Bucket([]byte(entity)).ForEach(func(k, v []byte) error {
+			vals, err := DecodeValues(v)
+			parts = append(parts, string(k)+"="+strings.Join(vals, ","))
+			return err
+		})
+	})
+	return strings.Join(parts, " "), err
 }

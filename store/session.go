@@ -141,6 +141,8 @@ type Session struct {
 	counted      map[string]walkCount // per entity: what the last whole walk of the stage counted
 	applyPending bool                 // committed, and the stage is still to be applied
 	shadows      map[string]int       // per entity: the stageGen its prepared state reflects (shadow.go)
+	prep         map[string]*prepared // per entity: how far its state is prepared (shadow.go)
+	prepMu       sync.Mutex           // one prepare at a time
 }
 
 // Hold takes a profile for a run. It fails at once with a *HeldError when a run holds the
@@ -247,7 +249,7 @@ func (h *Session) dropStage() error {
 	if err == nil {
 		err = serr
 	}
-	h.stage, h.runRows, h.stageGen, h.counted, h.shadows = nil, nil, nil, nil, nil
+	h.stage, h.runRows, h.stageGen, h.counted, h.shadows, h.prep = nil, nil, nil, nil, nil, nil
 	if h.applyPending {
 		return err
 	}
@@ -552,6 +554,7 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 	h.mu.Lock()
 	h.runRows[entity] = n
 	h.stageGen[entity]++
+	h.notePrepared(entity, stage, rows[order[0]].Key, rows[order[len(order)-1]].Key)
 	h.mu.Unlock()
 	h.s.at("stage")
 	return nil

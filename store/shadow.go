@@ -16,36 +16,95 @@ import (
 // before its commit (the next Hold), a later Stage of the entity (the commit).
 var bShadow = []byte("shadow")
 
+// prepared is how far an entity's state after the run is built ahead of the commit.
+type prepared struct {
+	stage   *handle // the stage it is copied from
+	after   []byte  // the last key copied (nil: none yet)
+	top     []byte  // the highest key staged so far
+	inOrder bool    // every Stage of the entity came after the rows staged before
+	state   int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
+}
+
+// notePrepared keeps, after a Stage of rows from first to last (in key order), whether the
+// entity is still staged in key order. h.mu is held.
+func (h *Session) notePrepared(entity string, st *handle, first, last string) {
+	if h.prep == nil {
+		h.prep = map[string]*prepared{}
+	}
+	p := h.prep[entity]
+	if p == nil || p.stage != st {
+		p = &prepared{stage: st, inOrder: true}
+		h.prep[entity] = p
+	}
+	if p.top != nil && first <= string(p.top) {
+		p.inOrder = false
+	}
+	p.top = []byte(last)
+}
+
+// PrepareSoFar builds what is staged of entity so far into its state after the run, while the
+// run still stages it, when the entity has no state stored and every Stage of it came after the
+// rows staged before (an entity compared in key order, as a first run reads most): Prepare then
+// copies only the rest. For an entity staged out of order it does nothing; Prepare then copies
+// all of it.
+func (h *Session) PrepareSoFar(entity string) error {
+	return h.prepare(entity, false)
+}
+
 // Prepare builds entity's state in advance when it has none stored. Call it once nothing more
 // is staged for entity; it may run while other entities are staged and read.
 func (h *Session) Prepare(entity string) error {
+	return h.prepare(entity, true)
+}
+
+// prepare copies the staged rows of entity into its state after the run: from the last row
+// copied while it is staged in order, from the first for a final copy otherwise.
+func (h *Session) prepare(entity string, final bool) error {
+	h.prepMu.Lock()
+	defer h.prepMu.Unlock()
 	h.mu.Lock()
 	if err := h.usable(); err != nil {
 		h.mu.Unlock()
 		return err
 	}
-	st, gen := h.stage, h.stageGen[entity]
-	h.mu.Unlock()
-	if st == nil || gen == 0 {
-		return nil // nothing staged
-	}
-	empty := true
-	if err := h.h.view(func(tx *bolt.Tx) error {
-		if eb := entityBucket(tx, entity); eb != nil {
-			k, _ := eb.Cursor().First()
-			empty = k == nil
-		}
-		return nil
-	}); err != nil || !empty {
-		return err
-	}
+	st, gen, p := h.stage, h.stageGen[entity], h.prep[entity]
 	var after []byte
+	inOrder := p != nil && p.stage == st && p.inOrder
+	if inOrder {
+		after = bytes.Clone(p.after) // the copy below moves it on row by row; p.after only once done
+	}
+	h.mu.Unlock()
+	if st == nil || gen == 0 || p == nil || p.stage != st || !final && !inOrder {
+		return nil // nothing staged, or staged out of order: the final Prepare copies it all
+	}
+	if p.state == 0 {
+		p.state = -1
+		if err := h.h.view(func(tx *bolt.Tx) error {
+			if eb := entityBucket(tx, entity); eb != nil {
+				if k, _ := eb.Cursor().First(); k != nil {
+					return nil
+				}
+			}
+			p.state = 1
+			return nil
+		}); err != nil {
+			p.state = 0
+			return err
+		}
+	}
+	if p.state < 0 {
+		return nil
+	}
+	// After rows staged out of order a partial copy is gone over again from the first key: each
+	// staged row is put once more, and the shadow holds no key the stage does not.
 	for done := false; !done; {
 		err := st.view(func(stx *bolt.Tx) error {
 			staged := newStagedRows(stx.Bucket([]byte(entity)))
 			staged.seek(after)
-			var last []byte
-			defer func() { after = bytes.Clone(last) }() // the stage's bytes, valid in its transaction only
+			if staged.peek() == nil {
+				done = true // nothing new: no write (and no sync) of the profile file
+				return nil
+			}
 			return h.h.update(func(tx *bolt.Tx) error {
 				sh, err := bucket(tx, bShadow)
 				if err != nil {
@@ -56,10 +115,12 @@ func (h *Session) Prepare(entity string) error {
 					return err
 				}
 				eb.FillPercent = 1 // keys come in order into an empty bucket: full pages
-				last, done, err = staged.copyBatch(func(k, v []byte) error {
+				_, done, err = staged.copyBatch(func(k, v []byte) error {
 					if v[0] == 'V' {
 						return fmt.Errorf("staged row %q cannot be new", k)
 					}
+					h.s.at("prepare")
+					after = append(after[:0], k...) // the stage's bytes are valid in its transaction only
 					return eb.Put(k, v[1:])
 				})
 				return err
@@ -71,12 +132,18 @@ func (h *Session) Prepare(entity string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.stage == st && h.stageGen[entity] == gen {
-		if h.shadows == nil {
-			h.shadows = map[string]int{}
-		}
-		h.shadows[entity] = gen
+	if h.stage != st {
+		return nil
 	}
+	if inOrder {
+		p.after = after
+	}
+	// The copy is the entity's state after the run as of gen: the commit moves it in unless the
+	// entity was staged since.
+	if h.shadows == nil {
+		h.shadows = map[string]int{}
+	}
+	h.shadows[entity] = gen
 	return nil
 }
 

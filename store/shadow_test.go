@@ -238,3 +238,184 @@ func TestInterruptedApplyLeavesThePreparedOut(t *testing.T) {
 		t.Errorf("the completion took %d transactions, want 1", len(applied))
 	}
 }
+
+func shadowOf(t *testing.T, s *store.Store, name, entity string) string {
+	t.Helper()
+	got, err := store.ShadowOf(s, name, entity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func stage(t *testing.T, h *store.Session, entity string, kv ...string) {
+	t.Helper()
+	var rows []store.Staged
+	for i := 0; i < len(kv); i += 2 {
+		rows = append(rows, store.Staged{Key: kv[i], Kind: store.Nieuw, Vals: []string{kv[i+1]}})
+	}
+	if err := h.Stage(entity, rows); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An entity staged in key order is prepared as it is staged: each PrepareSoFar copies what came
+// since the last, and Prepare the rest; the commit moves it in.
+func TestPrepareSoFarFollowsAnEntityStagedInOrder(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "b", "2", "a", "1")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2" {
+		t.Errorf("prepared after the first batch: %q", got)
+	}
+	stage(t, h, "absences", "d", "4", "c", "3")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	stage(t, h, "absences", "e", "5")
+	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2 c=3 d=4" {
+		t.Errorf("prepared after the second batch: %q", got)
+	}
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	commitRun(t, h, "20260101-000000-0001")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2 c=3 d=4 e=5" {
+		t.Errorf("state after the commit: %q", got)
+	}
+}
+
+// Rows staged out of order after a partial copy — a key before those copied, a key copied
+// before with a newer row — reach the state: Prepare goes over the whole stage again, and
+// PrepareSoFar copies no more once the order is broken.
+func TestPrepareAfterRowsOutOfOrderCopiesAll(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "c", "3", "d", "4")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	stage(t, h, "absences", "a", "1", "d", "4b", "e", "5")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if got := shadowOf(t, s, "acme", "absences"); got != "c=3 d=4" {
+		t.Errorf("prepared after rows out of order: %q, want the first copy only", got)
+	}
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	commitRun(t, h, "20260101-000000-0001")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 c=3 d=4b e=5" {
+		t.Errorf("state after the commit: %q", got)
+	}
+}
+
+// A partial copy that no Prepare completed is never moved in: the apply copies the entity, and
+// nothing prepared is left.
+func TestPrepareSoFarWithoutPrepareIsDropped(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "a", "1")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	stage(t, h, "absences", "b", "2")
+	commitRun(t, h, "20260101-000000-0001")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2" {
+		t.Errorf("state after the commit: %q", got)
+	}
+	if hasShadow(t, s, "acme") {
+		t.Error("a partial copy is left after the commit")
+	}
+}
+
+// An entity with state stored is not prepared ahead (the apply merges into its state).
+func TestPrepareSoFarLeavesAnEntityWithState(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "a", "1")
+	commitRun(t, h, "20260101-000000-0001")
+	h.Close()
+	h = hold(t, s, "acme")
+	stage(t, h, "absences", "b", "2")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if hasShadow(t, s, "acme") {
+		t.Error("an entity with state was prepared ahead")
+	}
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	commitRun(t, h, "20260101-000000-0002")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2" {
+		t.Errorf("state after the commit: %q", got)
+	}
+}
+
+// A batch that starts at the last key staged before (that key again, newer) breaks the order
+// too: the newer row reaches the state.
+func TestPrepareSoFarRestagedLastKey(t *testing.T) {
+	s, _ := newStore(t)
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "a", "1", "b", "2")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	stage(t, h, "absences", "b", "2b", "c", "3")
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	commitRun(t, h, "20260101-000000-0001")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3" {
+		t.Errorf("state after the commit: %q", got)
+	}
+}
+
+// PrepareSoFar copies each staged row once: the next call goes on after the last row copied;
+// after rows out of order, Prepare copies the whole stage again.
+func TestPrepareSoFarCopiesEachRowOnce(t *testing.T) {
+	s, _ := newStore(t)
+	puts := 0
+	store.SetHook(s, func(point string) {
+		if point == "prepare" {
+			puts++
+		}
+	})
+	h := hold(t, s, "acme")
+	stage(t, h, "absences", "a", "1", "b", "2")
+	for range 2 { // the second copies nothing: nothing was staged since
+		if err := h.PrepareSoFar("absences"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stage(t, h, "absences", "c", "3", "d", "4")
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if puts != 4 {
+		t.Errorf("%d rows copied for 4 staged in order, want 4", puts)
+	}
+	stage(t, h, "absences", "a", "1b")
+	puts = 0
+	if err := h.PrepareSoFar("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Prepare("absences"); err != nil {
+		t.Fatal(err)
+	}
+	if puts != 4 {
+		t.Errorf("%d rows copied after a row out of order, want the 4 staged", puts)
+	}
+	commitRun(t, h, "20260101-000000-0001")
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1b b=2 c=3 d=4" {
+		t.Errorf("state after the commit: %q", got)
+	}
+}

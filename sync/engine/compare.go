@@ -48,6 +48,7 @@ type diff struct {
 // comparison: the comparison (and what waits for it: the absences wait for every employment)
 // goes on while the store writes.
 type stager struct {
+	r       *run
 	batches chan []store.Staged
 	done    chan struct{}
 	mu      sync.Mutex
@@ -55,22 +56,59 @@ type stager struct {
 }
 
 func (d *diff) startStager() *stager {
-	sg := &stager{batches: make(chan []store.Staged, 1), done: make(chan struct{})}
+	sg := &stager{r: d.r, batches: make(chan []store.Staged, 1), done: make(chan struct{})}
+	// A run that delivers prepares the entity's state after the run as the batches are staged
+	// (the store does so only for an entity without state, staged in key order, as a first run
+	// compares most): the early file's Prepare then has only the rest to copy.
+	var staged chan struct{}
+	prepared := make(chan struct{})
+	if d.r.early != nil && d.ent != mapping.Documents {
+		staged = make(chan struct{}, 1)
+		go func() {
+			defer close(prepared)
+			for range staged {
+				if err := d.sess.PrepareSoFar(d.ent); err != nil {
+					sg.fail(fmt.Errorf("prepare %s: %w", d.ent, err))
+				}
+			}
+		}()
+	} else {
+		close(prepared)
+	}
 	go func() {
 		defer close(sg.done)
+		defer func() { <-prepared }()
+		if staged != nil {
+			defer close(staged)
+		}
 		for batch := range sg.batches {
 			if sg.failed() != nil {
 				continue // the run fails; what is left is dropped
 			}
 			if err := d.sess.Stage(d.ent, batch); err != nil {
-				sg.mu.Lock()
-				sg.err = fmt.Errorf("stage %s: %w", d.ent, err)
-				sg.mu.Unlock()
-				d.r.abort(sg.err)
+				sg.fail(fmt.Errorf("stage %s: %w", d.ent, err))
+				continue
+			}
+			select {
+			case staged <- struct{}{}: // coalesced: one copy catches up with every batch since
+			default:
 			}
 		}
 	}()
 	return sg
+}
+
+// fail keeps the first failure and stops the run.
+func (sg *stager) fail(err error) {
+	sg.mu.Lock()
+	first := sg.err == nil
+	if first {
+		sg.err = err
+	}
+	sg.mu.Unlock()
+	if first {
+		sg.r.abort(err)
+	}
 }
 
 func (sg *stager) failed() error {
