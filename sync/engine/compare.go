@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -20,6 +21,9 @@ const (
 	Verwijderd = "Verwijderd"
 )
 
+// errHasState stops the walk that tells whether an entity has state stored.
+var errHasState = errors.New("has state")
+
 // stageBatch is how many changed records go to the store's staging in one transaction.
 const stageBatch = 4096
 
@@ -29,19 +33,22 @@ const stageBatch = 4096
 // the last record a walk of the stored state finds what is gone. Memory: the keys seen, never the
 // rows.
 type diff struct {
-	r        *run
-	sess     Session
-	ent      string
-	c        *store.EntityCounts
-	seed     maphash.Seed
-	seen     map[uint64]struct{} // keys read now, by hash: eight bytes a key across a run
-	batch    []store.Staged
-	groups   *groupTally
-	previous int // records delivered last time
-	removals int // deleted, newly archived or newly deactivated, for the guard
-	staged   int
-	widened  int // records delivered before with fewer columns (the composite-period columns)
-	stager   *stager
+	r    *run
+	sess Session
+	ent  string
+	c    *store.EntityCounts
+	seed maphash.Seed
+	seen map[uint64]struct{} // keys read now, by hash: eight bytes a key across a run
+	// noState is set once the entity turned out to have no state stored (a first run): no key
+	// is then kept in seen, as no stored record can be gone.
+	noState, stateKnown bool
+	batch               []store.Staged
+	groups              *groupTally
+	previous            int // records delivered last time
+	removals            int // deleted, newly archived or newly deactivated, for the guard
+	staged              int
+	widened             int // records delivered before with fewer columns (the composite-period columns)
+	stager              *stager
 }
 
 // stager stages an entity's changed records on a goroutine of its own, a batch behind the
@@ -142,6 +149,14 @@ func (r *run) newDiff(sess Session, ent string) *diff {
 // records compares a batch of mapped records: one read transaction for the batch, and an
 // unchanged record (the common case) recognised by its encoded bytes without decoding.
 func (d *diff) records(recs []mapping.Record) error {
+	if !d.stateKnown {
+		d.stateKnown = true
+		d.noState = true
+		err := d.sess.EachStateRaw(d.ent, func(_, _ []byte) error { d.noState = false; return errHasState })
+		if err != nil && !errors.Is(err, errHasState) {
+			return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
+		}
+	}
 	keys := make([]string, len(recs))
 	for i, rec := range recs {
 		keys[i] = rec.Key
@@ -149,7 +164,9 @@ func (d *diff) records(recs []mapping.Record) error {
 	var enc []byte
 	err := d.sess.GetMany(d.ent, keys, func(i int, raw []byte) error {
 		rec := recs[i]
-		d.seen[maphash.String(d.seed, rec.Key)] = struct{}{}
+		if !d.noState {
+			d.seen[maphash.String(d.seed, rec.Key)] = struct{}{}
+		}
 		if raw == nil {
 			d.current(rec, nil)
 			return nil
