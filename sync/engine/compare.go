@@ -383,3 +383,55 @@ func (r *run) employeeCounts(g *groupTally) {
 		}
 	}
 }
+
+// differ compares batches of an entity's records on a goroutine of its own, so that what maps
+// them — and what waits for the mapping: the absences wait for every employment — goes on
+// meanwhile.
+type differ struct {
+	d    *diff
+	in   chan []mapping.Record
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+func (d *diff) startDiffer() *differ {
+	f := &differ{d: d, in: make(chan []mapping.Record, 1), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for batch := range f.in {
+			if f.failed() != nil {
+				continue // the run fails; what is left is dropped
+			}
+			if err := d.records(batch); err != nil {
+				f.mu.Lock()
+				f.err = err
+				f.mu.Unlock()
+				d.r.abort(err)
+			}
+		}
+	}()
+	return f
+}
+
+func (f *differ) failed() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// add hands over a batch, which the differ owns from then on; it returns an earlier failure.
+func (f *differ) add(batch []mapping.Record) error {
+	if err := f.failed(); err != nil {
+		return err
+	}
+	f.in <- batch
+	return nil
+}
+
+// wait compares what was handed over and returns the first failure.
+func (f *differ) wait() error {
+	close(f.in)
+	<-f.done
+	return f.err
+}

@@ -180,6 +180,11 @@ func (pl *pipeline) run(ctx context.Context) error {
 				defer sp.close()
 				held = sp
 			}
+			// The comparison runs beside the mapping: the absences wait for the mapping only.
+			var cmp *differ
+			if d != nil && held == nil {
+				cmp = d.startDiffer()
+			}
 			err = drainAfter(bl, connectors.Dienstverbanden, func(v any) error {
 				if rec, ok := pl.m.Employment(recordOf[mapping.Employment](v)); ok && d != nil {
 					if held != nil {
@@ -187,14 +192,17 @@ func (pl *pipeline) run(ctx context.Context) error {
 					}
 					batch = append(batch, rec)
 					if len(batch) >= stageBatch {
-						err := d.records(batch)
-						batch = batch[:0]
+						err := cmp.add(batch)
+						batch = make([]mapping.Record, 0, stageBatch) // the differ owns the batch now
 						return err
 					}
 				}
 				return nil
 			})
 			if err != nil {
+				if cmp != nil {
+					_ = cmp.wait()
+				}
 				return err
 			}
 			pl.m.EmploymentsDone()
@@ -204,10 +212,16 @@ func (pl *pipeline) run(ctx context.Context) error {
 					return err
 				}
 			}
-			if d != nil {
-				if err := d.records(batch); err != nil {
+			if cmp != nil {
+				if err := cmp.add(batch); err != nil {
+					_ = cmp.wait()
 					return err
 				}
+				if err := cmp.wait(); err != nil {
+					return err
+				}
+			}
+			if d != nil {
 				if err := d.finish(); err != nil {
 					return err
 				}
