@@ -412,7 +412,7 @@ func (h *heldRecords) replay(ctx context.Context, sink func([]mapping.Record) er
 		batch = append(batch, rec)
 		if len(batch) >= stageBatch {
 			err := sink(batch)
-			batch = batch[:0]
+			batch = make([]mapping.Record, 0, stageBatch) // the sink may keep the batch
 			return err
 		}
 		return ctx.Err()
@@ -487,7 +487,7 @@ func (st *absenceStage) done() []historyAbsence {
 }
 
 // replay writes the delivered records, completed with their periods, and hands them to sink in
-// staging batches.
+// staging batches, which sink owns from then on.
 func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) error) error {
 	var batch []mapping.Record
 	err := st.rf.each(func(b []byte) error {
@@ -513,7 +513,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		batch = append(batch, r.Record(&st.text, e.period()))
 		if len(batch) >= stageBatch {
 			err := sink(batch)
-			batch = batch[:0]
+			batch = make([]mapping.Record, 0, stageBatch) // the sink may keep the batch
 			return err
 		}
 		return ctx.Err()

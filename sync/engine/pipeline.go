@@ -258,7 +258,13 @@ func (pl *pipeline) run(ctx context.Context) error {
 			if err := keepHistory(pl.sess, st.done()); err != nil {
 				return err
 			}
-			if err := st.replay(ctx, d.records); err != nil {
+			// The comparison runs beside the replay that finishes the records.
+			cmp := d.startDiffer()
+			if err := st.replay(ctx, cmp.add); err != nil {
+				_ = cmp.wait()
+				return err
+			}
+			if err := cmp.wait(); err != nil {
 				return err
 			}
 			return d.finish()
