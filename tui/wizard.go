@@ -298,6 +298,13 @@ func (w *wizard) profile() *profile.Profile {
 	return p
 }
 
+// fieldChecker is a step that checks the form of some of its fields itself, before the
+// profile's rules (which see only what the step made of the text): a problem it names is the
+// one shown at the field.
+type fieldChecker interface {
+	checkField(w *wizard, f *field) string
+}
+
 // validate runs the profile's rules (profile.Validate, the one place they are written) and puts
 // each problem at its field; only the fields given are touched (all of the current step's when
 // none are). It returns how many problems it found there.
@@ -313,11 +320,18 @@ func (w *wizard) validate(only ...*field) int {
 	for _, f := range fields {
 		f.err = ""
 	}
+	n := 0
+	if fc, ok := w.step().(fieldChecker); ok {
+		for _, f := range fields {
+			if f.err = fc.checkField(w, f); f.err != "" {
+				n++
+			}
+		}
+	}
 	var errs profile.Errors
 	if err := w.profile().Validate(); err != nil {
 		errors.As(err, &errs)
 	}
-	n := 0
 	for _, pe := range errs {
 		for _, f := range fields {
 			if f.owns(pe.Key) && f.err == "" {

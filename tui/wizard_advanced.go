@@ -60,6 +60,25 @@ func (s *advancedStep) next(w *wizard) tea.Cmd {
 	return w.forward()
 }
 
+// checkField names a value that is not a number as the consultant typed it (apply makes it -1,
+// which the profile's rules would name instead).
+func (s *advancedStep) checkField(w *wizard, f *field) string {
+	v := strings.TrimSpace(f.value())
+	switch {
+	case v == "":
+		return ""
+	case f == s.guard:
+		if _, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(strings.TrimSuffix(v, "%")), ",", "."), 64); err != nil {
+			return w.e.t("tui.v.not_number", strconv.Quote(v), f.example)
+		}
+	case f == s.keep || f == s.answerMB || f == s.rows:
+		if wholeNumber(v) == -1 && v != "-1" {
+			return w.e.t("tui.v.not_whole_number", strconv.Quote(v), f.example)
+		}
+	}
+	return ""
+}
+
 // apply writes the settings; a value that is not a number becomes -1, which the profile's own
 // check names at its field with the expected form.
 func (s *advancedStep) apply(_ *wizard, p *profile.Profile) {

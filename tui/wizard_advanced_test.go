@@ -37,8 +37,8 @@ func TestWizardAdvancedStep(t *testing.T) {
 	if w.step().code() != "advanced" || !strings.Contains(w.view(), "veel") {
 		t.Fatalf("left the step with a wrong answer cap:\n%s", w.view())
 	}
-	if view := w.view(); !strings.Contains(view, "4096") {
-		t.Errorf("the wrong value is not explained:\n%s", view)
+	if view := w.view(); !strings.Contains(view, `"veel" is geen geheel getal; bijvoorbeeld 64`) || strings.Contains(view, "-1") {
+		t.Errorf("the wrong value is not explained as typed:\n%s", view)
 	}
 	p = w.profile()
 	if p.Guard.MaxDeletePercent == nil || *p.Guard.MaxDeletePercent != 25 || p.History.KeepRuns != 50 || p.Limits.MaxRows != 8_000_000 || p.Limits.MaxAnswerMB != -1 {
@@ -64,5 +64,27 @@ func TestWholeNumber(t *testing.T) {
 		if got := wholeNumber(in); got != want {
 			t.Errorf("wholeNumber(%q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// A guard share that is no number is named as typed as soon as the field is left; a number out
+// of range keeps the profile's own message with its range.
+func TestWizardAdvancedStepNamesTheValueAsTyped(t *testing.T) {
+	f := newFixture(t, afassim.Options{Seed: 3, Employees: 10})
+	f.addProfile("acme")
+	a := New(t.Context(), f.deps, "")
+	keys(t, a, "e")
+	w := a.top().(*wizard)
+	i, _ := w.stepOf("advanced")
+	w.goTo(i)
+	typeText(w, "tien%")
+	drive(w, keyMsg("enter"))
+	if view := w.view(); !strings.Contains(view, `"tien%" is geen getal; bijvoorbeeld 10`) {
+		t.Errorf("a guard share that is no number, on leaving the field:\n%s", view)
+	}
+	typeText(w, "200000")
+	drive(w, keyMsg("enter"))
+	if view := w.view(); !strings.Contains(view, "200000 ligt buiten 1–100000") {
+		t.Errorf("a history out of range:\n%s", view)
 	}
 }

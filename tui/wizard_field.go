@@ -32,6 +32,8 @@ type field struct {
 	err  string // what is wrong, from profile.Validate or the step's live check
 	warn string // what may be wrong, without stopping the consultant
 	hint string // shown after the value (dim)
+	// example is a value of the right form (shown as the empty field's placeholder).
+	example string
 	// locked says why the value cannot change, when it cannot.
 	locked string
 }
@@ -73,7 +75,7 @@ func newTextField(e *env, label, value, example string) *field {
 	}
 	in.Prompt = ""
 	in.CharLimit = 1024
-	return &field{label: e.t(label), kind: textField, input: in}
+	return &field{label: e.t(label), kind: textField, input: in, example: example}
 }
 
 func newChoiceField(e *env, label string, values, labels []string, cur string) *field {

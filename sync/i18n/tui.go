@@ -242,4 +242,6 @@ var tuiMessages = map[string][2]string{
 	"tui.detail.uitval_missing":       {"%[1]s: %[2]s geteld zonder eigen logregel — een medewerker valt uit als al zijn dienstverbanden uitvallen (zie Dienstverbanden).", "%[1]s: %[2]s counted without a log line of its own — an employee is rejected when all of their employments are (see Employments)."},
 	"tui.detail.uitval_unlogged":      {"%[1]s: %[2]s geteld zonder eigen logregel.", "%[1]s: %[2]s counted without a log line of their own."},
 	"tui.v.empty":                     {"niet ingevuld", "not filled in"},
+	"tui.v.not_number":                {"%[1]s is geen getal; bijvoorbeeld %[2]s", "%[1]s is not a number; for example %[2]s"},
+	"tui.v.not_whole_number":          {"%[1]s is geen geheel getal; bijvoorbeeld %[2]s", "%[1]s is not a whole number; for example %[2]s"},
 }
