@@ -239,6 +239,18 @@ func TestInterruptedApplyLeavesThePreparedOut(t *testing.T) {
 	}
 }
 
+// prepare calls PrepareSoFar, or Prepare when final.
+func prepare(t *testing.T, h *store.Session, entity string, final bool) {
+	t.Helper()
+	prep := h.PrepareSoFar
+	if final {
+		prep = h.Prepare
+	}
+	if err := prep(entity); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func shadowOf(t *testing.T, s *store.Store, name, entity string) string {
 	t.Helper()
 	got, err := store.ShadowOf(s, name, entity)
@@ -265,23 +277,17 @@ func TestPrepareSoFarFollowsAnEntityStagedInOrder(t *testing.T) {
 	s, _ := newStore(t)
 	h := hold(t, s, "acme")
 	stage(t, h, "absences", "b", "2", "a", "1")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2" {
 		t.Errorf("prepared after the first batch: %q", got)
 	}
 	stage(t, h, "absences", "d", "4", "c", "3")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	stage(t, h, "absences", "e", "5")
 	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2 c=3 d=4" {
 		t.Errorf("prepared after the second batch: %q", got)
 	}
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", true)
 	commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2 c=3 d=4 e=5" {
 		t.Errorf("state after the commit: %q", got)
@@ -295,19 +301,13 @@ func TestPrepareAfterRowsOutOfOrderCopiesAll(t *testing.T) {
 	s, _ := newStore(t)
 	h := hold(t, s, "acme")
 	stage(t, h, "absences", "c", "3", "d", "4")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	stage(t, h, "absences", "a", "1", "d", "4b", "e", "5")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	if got := shadowOf(t, s, "acme", "absences"); got != "c=3 d=4" {
 		t.Errorf("prepared after rows out of order: %q, want the first copy only", got)
 	}
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", true)
 	commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 c=3 d=4b e=5" {
 		t.Errorf("state after the commit: %q", got)
@@ -320,9 +320,7 @@ func TestPrepareSoFarWithoutPrepareIsDropped(t *testing.T) {
 	s, _ := newStore(t)
 	h := hold(t, s, "acme")
 	stage(t, h, "absences", "a", "1")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	stage(t, h, "absences", "b", "2")
 	commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2" {
@@ -342,15 +340,11 @@ func TestPrepareSoFarLeavesAnEntityWithState(t *testing.T) {
 	h.Close()
 	h = hold(t, s, "acme")
 	stage(t, h, "absences", "b", "2")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	if hasShadow(t, s, "acme") {
 		t.Error("an entity with state was prepared ahead")
 	}
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", true)
 	commitRun(t, h, "20260101-000000-0002")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2" {
 		t.Errorf("state after the commit: %q", got)
@@ -363,13 +357,9 @@ func TestPrepareSoFarRestagedLastKey(t *testing.T) {
 	s, _ := newStore(t)
 	h := hold(t, s, "acme")
 	stage(t, h, "absences", "a", "1", "b", "2")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
 	stage(t, h, "absences", "b", "2b", "c", "3")
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", true)
 	commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3" {
 		t.Errorf("state after the commit: %q", got)
@@ -389,28 +379,18 @@ func TestPrepareSoFarCopiesEachRowOnce(t *testing.T) {
 	h := hold(t, s, "acme")
 	stage(t, h, "absences", "a", "1", "b", "2")
 	for range 2 { // the second copies nothing: nothing was staged since
-		if err := h.PrepareSoFar("absences"); err != nil {
-			t.Fatal(err)
-		}
+		prepare(t, h, "absences", false)
 	}
 	stage(t, h, "absences", "c", "3", "d", "4")
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
+	prepare(t, h, "absences", true)
 	if puts != 4 {
 		t.Errorf("%d rows copied for 4 staged in order, want 4", puts)
 	}
 	stage(t, h, "absences", "a", "1b")
 	puts = 0
-	if err := h.PrepareSoFar("absences"); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Prepare("absences"); err != nil {
-		t.Fatal(err)
-	}
+	prepare(t, h, "absences", false)
+	prepare(t, h, "absences", true)
 	if puts != 4 {
 		t.Errorf("%d rows copied after a row out of order, want the 4 staged", puts)
 	}

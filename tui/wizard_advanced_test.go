@@ -10,7 +10,9 @@ import (
 // The advanced step: empty fields are the defaults and leave the settings out; numbers become
 // the profile's guard, history and limits; a value that is no number is named at its field with
 // the expected form, and the step is not left.
-func TestWizardAdvancedStep(t *testing.T) {
+// advancedWizard opens the wizard of a profile on its advanced step.
+func advancedWizard(t *testing.T) *wizard {
+	t.Helper()
 	f := newFixture(t, afassim.Options{Seed: 3, Employees: 10})
 	f.addProfile("acme")
 	a := New(t.Context(), f.deps, "")
@@ -18,6 +20,11 @@ func TestWizardAdvancedStep(t *testing.T) {
 	w := a.top().(*wizard)
 	i, _ := w.stepOf("advanced")
 	w.goTo(i)
+	return w
+}
+
+func TestWizardAdvancedStep(t *testing.T) {
+	w := advancedWizard(t)
 	if !strings.Contains(w.view(), "Geavanceerd") || !strings.Contains(w.view(), "Runs in historie") {
 		t.Fatalf("the advanced step:\n%s", w.view())
 	}
@@ -70,13 +77,7 @@ func TestWholeNumber(t *testing.T) {
 // A guard share that is no number is named as typed as soon as the field is left; a number out
 // of range keeps the profile's own message with its range.
 func TestWizardAdvancedStepNamesTheValueAsTyped(t *testing.T) {
-	f := newFixture(t, afassim.Options{Seed: 3, Employees: 10})
-	f.addProfile("acme")
-	a := New(t.Context(), f.deps, "")
-	keys(t, a, "e")
-	w := a.top().(*wizard)
-	i, _ := w.stepOf("advanced")
-	w.goTo(i)
+	w := advancedWizard(t)
 	typeText(w, "tien%")
 	drive(w, keyMsg("enter"))
 	if view := w.view(); !strings.Contains(view, `"tien%" is geen getal; bijvoorbeeld 10`) {
