@@ -87,6 +87,18 @@ func (bl *backlog) add(page []any) (held bool, err error) {
 	return true, nil
 }
 
+// len is how many records are held.
+func (bl *backlog) len() int {
+	n := 0
+	if bl.rf != nil {
+		n = bl.rf.n
+	}
+	for _, page := range bl.mem {
+		n += len(page)
+	}
+	return n
+}
+
 // each hands every held record to fn, in the order the pages came.
 func (bl *backlog) each(fn func(any) error) error {
 	if bl.rf != nil {

@@ -167,6 +167,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			pl.m.Expect(mapping.Employments, bl.len())
 			d := pl.diffs[mapping.Employments]
 			var batch []mapping.Record
 			// In flex mode a row's person fields come from its person's primary record, known
@@ -244,6 +245,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			pl.m.Expect(mapping.Absences, bl.len())
 			d := pl.diffs[mapping.Absences]
 			// First pass: map every row, note what the composite periods need, and keep the
 			// records on disk; second pass: fill in the periods and compare.

@@ -241,6 +241,23 @@ type keySet struct {
 
 func newKeySet() keySet { return keySet{seed: maphash.MakeSeed(), m: map[uint64]struct{}{}} }
 
+// Expect sizes the keys set of an entity (Employments, Absences) for about n more rows, when
+// the run knows how many are coming (rows held back until their indexes were ready): the set
+// is then not grown, and copied, row by row. It does nothing once rows are seen.
+func (m *Mapper) Expect(entity string, n int) {
+	var set *keySet
+	switch entity {
+	case Employments:
+		set = &m.seenDV
+	case Absences:
+		set = &m.seenAbs
+	}
+	if set == nil || len(set.m) > 0 || n <= 0 {
+		return
+	}
+	set.m = make(map[uint64]struct{}, n)
+}
+
 // add adds a key and reports whether it was there already.
 func (k keySet) add(key string) bool {
 	h := maphash.String(k.seed, key)
@@ -351,6 +368,8 @@ func Map(cfg Config, in Input) *Result {
 	for _, e := range in.Employees {
 		m.Employee(e)
 	}
+	m.Expect(Employments, len(in.Employments))
+	m.Expect(Absences, len(in.Absences))
 	var emps []Record
 	for _, d := range in.Employments {
 		if rec, ok := m.Employment(d); ok {

@@ -653,3 +653,29 @@ func TestRecordsSortedOnKey(t *testing.T) {
 		t.Errorf("absence order: %s", got)
 	}
 }
+
+// Expect sizes a set of keys before its rows: once rows are seen it leaves the set, so a key
+// seen before it is still a duplicate after it.
+func TestExpectKeepsTheKeysSeen(t *testing.T) {
+	in := baseInput()
+	var logs []runlog.Log
+	m := NewMapper(baseConfig(), func(l runlog.Log) { logs = append(logs, l) })
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	if _, ok := m.Employment(in.Employments[2]); !ok {
+		t.Fatal("the employment is not delivered")
+	}
+	m.Expect(Employments, 1000)
+	if _, ok := m.Employment(in.Employments[2]); ok {
+		t.Error("the same employment again, after Expect, is delivered")
+	}
+	found := false
+	for _, l := range logs {
+		found = found || l.Code == "dv.duplicate"
+	}
+	if !found {
+		t.Errorf("no dv.duplicate logged: %+v", logs)
+	}
+}
