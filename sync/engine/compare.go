@@ -143,7 +143,11 @@ func (r *run) newDiff(sess Session, ent string) *diff {
 		c = &store.EntityCounts{}
 		r.rec.Entities[ent] = c
 	}
-	return &diff{r: r, sess: sess, ent: ent, c: c, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}, groups: newGroupTally()}
+	d := &diff{r: r, sess: sess, ent: ent, c: c, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
+	if ent == mapping.Employments {
+		d.groups = newGroupTally() // the employee counts come from the employments only
+	}
+	return d
 }
 
 // records compares a batch of mapped records: one read transaction for the batch, and an
@@ -344,7 +348,12 @@ const (
 
 func newGroupTally() *groupTally { return &groupTally{flags: map[string]uint8{}} }
 
+// touch notes a record of group; a nil tally (an entity whose groups are not counted) notes
+// nothing.
 func (g *groupTally) touch(group, kind string) {
+	if g == nil {
+		return
+	}
 	f := g.flags[group]
 	first := f&gSeen == 0
 	f |= gSeen

@@ -445,6 +445,16 @@ func newAbsenceStage(m *mapping.Mapper) (*absenceStage, error) {
 	return &absenceStage{m: m, idx: newPeriodIndex(), rf: rf, cl: map[string]string{}}, nil
 }
 
+// expect sizes the period index, before the first row, for about n rows (those a backlog
+// holds), so that its maps are not grown row by row.
+func (st *absenceStage) expect(n int) {
+	if n <= 0 {
+		return
+	}
+	st.idx.byID = make(map[absenceRef]uint32, n)
+	st.idx.holderIDs = make(map[string]uint32, n/2) // a holder has about two progress rows
+}
+
 // row takes one Koppel_Verzuim row (after EmploymentsDone).
 func (st *absenceStage) row(a mapping.Absence) error {
 	if st.m.IsHistory(a) {

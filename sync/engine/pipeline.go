@@ -254,6 +254,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
+			st.expect(bl.len())
 			if err := drainAfter(bl, connectors.Verzuim, func(v any) error { return st.row(recordOf[mapping.Absence](v)) }); err != nil {
 				return err
 			}
