@@ -376,22 +376,6 @@ func entityBucket(tx *bolt.Tx, entity string) *bolt.Bucket {
 	return sb.Bucket([]byte(entity))
 }
 
-// StateLen is how many records of an entity were last delivered (0: none, as on a first run).
-// It counts bbolt's pages, not the records: a run sizes its set of keys seen with it.
-func (h *Session) StateLen(entity string) (int, error) {
-	if _, err := h.currentStage(); err != nil {
-		return 0, err
-	}
-	n := 0
-	err := h.h.view(func(tx *bolt.Tx) error {
-		if eb := entityBucket(tx, entity); eb != nil {
-			n = eb.Stats().KeyN
-		}
-		return nil
-	})
-	return n, err
-}
-
 // EachState calls fn for every last delivered record of an entity, in key order.
 func (h *Session) EachState(entity string, fn func(key string, vals []string) error) (err error) {
 	return h.EachStateRaw(entity, func(key, raw []byte) error {

@@ -399,17 +399,3 @@ func TestPrepareSoFarCopiesEachRowOnce(t *testing.T) {
 		t.Errorf("state after the commit: %q", got)
 	}
 }
-
-// StateLen counts the records last delivered: none before the first commit, every record after.
-func TestStateLenCountsTheDelivered(t *testing.T) {
-	s, _ := newStore(t)
-	h := hold(t, s, "acme")
-	if n, err := h.StateLen("absences"); err != nil || n != 0 {
-		t.Fatalf("before a commit: %d, %v", n, err)
-	}
-	stage(t, h, "absences", "a", "1", "b", "2", "c", "3")
-	commitRun(t, h, "20260101-000000-0001")
-	if n, err := h.StateLen("absences"); err != nil || n != 3 {
-		t.Errorf("after committing 3: %d, %v", n, err)
-	}
-}

@@ -362,18 +362,3 @@ func BenchmarkPrepare100k(b *testing.B) {
 	}
 	cpu.report(b)
 }
-
-// BenchmarkStateLen100k counts an entity's 100,000 delivered records, as every run does first.
-func BenchmarkStateLen100k(b *testing.B) {
-	s, _ := benchState(b)
-	h, err := s.Hold("p")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
-	for b.Loop() {
-		if n, err := h.StateLen(benchEntity); err != nil || n != benchRecords {
-			b.Fatal(n, err)
-		}
-	}
-}

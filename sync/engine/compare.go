@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -19,6 +20,9 @@ const (
 	Gewijzigd  = "Gewijzigd"
 	Verwijderd = "Verwijderd"
 )
+
+// errHasState stops the walk that tells whether an entity has state stored.
+var errHasState = errors.New("has state")
 
 // stageBatch is how many changed records go to the store's staging in one transaction.
 const stageBatch = 4096
@@ -151,13 +155,10 @@ func (r *run) newDiff(sess Session, ent string) *diff {
 func (d *diff) records(recs []mapping.Record) error {
 	if !d.stateKnown {
 		d.stateKnown = true
-		n, err := d.sess.StateLen(d.ent)
-		if err != nil {
+		d.noState = true
+		err := d.sess.EachStateRaw(d.ent, func(_, _ []byte) error { d.noState = false; return errHasState })
+		if err != nil && !errors.Is(err, errHasState) {
 			return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
-		}
-		d.noState = n == 0
-		if len(d.seen) == 0 {
-			d.seen = make(map[uint64]struct{}, n) // about every key is read again
 		}
 	}
 	keys := make([]string, len(recs))

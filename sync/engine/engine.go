@@ -122,7 +122,6 @@ type Session interface {
 	GetMany(entity string, keys []string, fn func(i int, raw []byte) error) error
 	EachState(entity string, fn func(key string, vals []string) error) error
 	EachStateRaw(entity string, fn func(key, raw []byte) error) error
-	StateLen(entity string) (int, error)
 	Stage(entity string, rows []store.Staged) error
 	EachDelivered(entity string, fn func(key string, vals []string, kind string) error) error
 	EachDeliveredRaw(entity string, fn func(key, raw []byte, kind string) error) error
