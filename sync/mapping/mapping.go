@@ -245,17 +245,13 @@ func newKeySet() keySet { return keySet{seed: maphash.MakeSeed(), m: map[uint64]
 // the run knows how many are coming (rows held back until their indexes were ready): the set
 // is then not grown, and copied, row by row. It does nothing once rows are seen.
 func (m *Mapper) Expect(entity string, n int) {
-	var set *keySet
-	switch entity {
-	case Employments:
-		set = &m.seenDV
-	case Absences:
-		set = &m.seenAbs
+	switch {
+	case n <= 0:
+	case entity == Employments && len(m.seenDV.m) == 0:
+		m.seenDV.m = make(map[uint64]struct{}, n)
+	case entity == Absences && len(m.seenAbs.m) == 0:
+		m.seenAbs.m = make(map[uint64]struct{}, n)
 	}
-	if set == nil || len(set.m) > 0 || n <= 0 {
-		return
-	}
-	set.m = make(map[uint64]struct{}, n)
 }
 
 // add adds a key and reports whether it was there already.

@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -677,5 +679,34 @@ func TestExpectKeepsTheKeysSeen(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no dv.duplicate logged: %+v", logs)
+	}
+}
+
+// Expect sizes the sets for the rows to come: adding them allocates nothing, where a set not
+// sized grows as they come.
+func TestExpectSizesTheSets(t *testing.T) {
+	keys := make([]string, 5000)
+	for i := range keys {
+		keys[i] = fmt.Sprint("k", i)
+	}
+	mallocs := func(set keySet) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for _, k := range keys {
+			set.add(k)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	m := NewMapper(baseConfig(), func(runlog.Log) {})
+	m.Expect(Employments, len(keys))
+	m.Expect(Absences, len(keys))
+	for _, set := range []keySet{m.seenDV, m.seenAbs} {
+		if n := mallocs(set); n > 0 {
+			t.Errorf("%d allocations adding %d keys to a sized set, want none", n, len(keys))
+		}
+	}
+	if n := mallocs(newKeySet()); n == 0 {
+		t.Error("a set not sized grows without allocating: the test measures nothing")
 	}
 }
