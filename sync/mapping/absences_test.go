@@ -40,16 +40,8 @@ func TestAbsenceRowMakesTheRecord(t *testing.T) {
 	cfg := baseConfig()
 	cfg.EmployerAffix = [2]string{"W-", ""}
 	cfg.Classifications = map[string]string{"ZO": "Ziek"}
-	m := NewMapper(cfg, nil)
 	in := baseInput()
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
-	for _, dv := range in.Employments {
-		m.Employment(dv)
-	}
-	m.EmploymentsDone()
+	m := indexedMapper(cfg, in)
 	a := Absence{VerzuimID: 12, VerloopID: 345, Medewerker: "3", Employer: "ACME", EersteDag: d("2023-03-01"), Ziekmelding: d("2023-03-02"),
 		VerwachtHerstel: d("2023-04-01"), Herstel: d("2023-05-01"), VerloopDatum: d("2023-03-08"), Type: "ZO", Aanwezig: dec("20.5"), Vangnet: true}
 	r, ok := m.MapAbsence(a)
@@ -94,16 +86,8 @@ func TestAbsenceRowMakesTheRecord(t *testing.T) {
 }
 
 func TestAbsenceDuplicateIsPerPair(t *testing.T) {
-	m := NewMapper(baseConfig(), nil)
 	in := baseInput()
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
-	for _, dv := range in.Employments {
-		m.Employment(dv)
-	}
-	m.EmploymentsDone()
+	m := indexedMapper(baseConfig(), in)
 	for i, c := range []struct {
 		verzuim, verloop int64
 		ok               bool

@@ -33,15 +33,7 @@ func TestDeliveredAs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := flexInput()
-			m := NewMapper(tc.cfg, nil)
-			m.Units(in.Units)
-			for _, e := range in.Employees {
-				m.Employee(e)
-			}
-			for _, dv := range in.Employments {
-				m.Employment(dv)
-			}
-			m.EmploymentsDone()
+			m := indexedMapper(tc.cfg, in)
 			for medewerker, w := range tc.want {
 				nr, employer, ok := m.DeliveredAs(medewerker)
 				if (want{nr, employer, ok}) != w {

@@ -363,15 +363,7 @@ func TestFlexAbsences(t *testing.T) {
 	if codes["12/1"] != "abs.flex_no_person" || codes["13/1"] != "abs.employee_not_delivered" || len(codes) != 2 {
 		t.Errorf("absence Uitval %v", codes)
 	}
-	m := NewMapper(flexConfig(), nil)
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
-	for _, dv := range in.Employments {
-		m.Employment(dv)
-	}
-	m.EmploymentsDone()
+	m := indexedMapper(flexConfig(), in)
 	a, b := m.Info(in.Absences[0]), m.Info(in.Absences[1])
 	if a.Holder != "UZB"+KeySep+"P1" || a.Holder != b.Holder {
 		t.Errorf("holders %q and %q: one person is one holder", a.Holder, b.Holder)

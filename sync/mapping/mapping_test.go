@@ -36,6 +36,21 @@ func baseConfig() Config {
 	return Config{DefaultEmployer: "ACME", DateFrom: d("2022-01-31"), Werknemer: true, Verzuim: true, Managers: true, UserGroup: "Leidinggevenden"}
 }
 
+// indexedMapper is a mapper (logging nowhere) that has read in's units, employees and
+// employments: ready for the absences, placements and documents.
+func indexedMapper(cfg Config, in Input) *Mapper {
+	m := NewMapper(cfg, nil)
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	for _, dv := range in.Employments {
+		m.Employment(dv)
+	}
+	m.EmploymentsDone()
+	return m
+}
+
 func baseInput() Input {
 	return Input{
 		Units: []Unit{
@@ -682,8 +697,8 @@ func TestExpectKeepsTheKeysSeen(t *testing.T) {
 	}
 }
 
-// Expect sizes the sets for the rows to come: adding them allocates nothing, where a set not
-// sized grows as they come.
+// Expect sizes the sets for the rows to come: adding them allocates next to nothing, where a
+// set not sized grows as they come.
 func TestExpectSizesTheSets(t *testing.T) {
 	keys := make([]string, 5000)
 	for i := range keys {
@@ -698,15 +713,17 @@ func TestExpectSizesTheSets(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return after.Mallocs - before.Mallocs
 	}
+	unsized := mallocs(newKeySet())
+	if unsized < 8 {
+		t.Fatalf("a set not sized grows with %d allocations: the test measures nothing", unsized)
+	}
 	m := NewMapper(baseConfig(), func(runlog.Log) {})
 	m.Expect(Employments, len(keys))
 	m.Expect(Absences, len(keys))
 	for _, set := range []keySet{m.seenDV, m.seenAbs} {
-		if n := mallocs(set); n > 0 {
-			t.Errorf("%d allocations adding %d keys to a sized set, want none", n, len(keys))
+		// The process's count: a stray allocation elsewhere may fall in the window.
+		if n := mallocs(set); n*4 > unsized {
+			t.Errorf("%d allocations adding %d keys to a sized set (%d unsized), want next to none", n, len(keys), unsized)
 		}
-	}
-	if n := mallocs(newKeySet()); n == 0 {
-		t.Error("a set not sized grows without allocating: the test measures nothing")
 	}
 }

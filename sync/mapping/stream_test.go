@@ -35,16 +35,8 @@ func TestAbsenceInfoAndHistory(t *testing.T) {
 	cfg := baseConfig()
 	cfg.EmployerAffix = [2]string{"X", ""}
 	cfg.EmployeeAffix = [2]string{"", "-a"}
-	m := NewMapper(cfg, nil)
 	in := baseInput()
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
-	for _, dv := range in.Employments {
-		m.Employment(dv)
-	}
-	m.EmploymentsDone()
+	m := indexedMapper(cfg, in)
 	old := Absence{VerzuimID: 7, VerloopID: 3, Medewerker: "3", Employer: "ACME", EersteDag: d("2021-01-04"), Herstel: d("2022-01-30"), Aanwezig: dec("0")}
 	if !m.IsHistory(old) {
 		t.Error("recovered the day before date-from: history")
