@@ -55,15 +55,39 @@ type diff struct {
 // comparison: the comparison (and what waits for it: the absences wait for every employment)
 // goes on while the store writes.
 type stager struct {
-	r       *run
 	batches chan []store.Staged
 	done    chan struct{}
-	mu      sync.Mutex
-	err     error
+	firstErr
+}
+
+// firstErr keeps the first failure of a goroutine beside the comparison and stops the run
+// with it.
+type firstErr struct {
+	r   *run
+	mu  sync.Mutex
+	err error
+}
+
+func (fe *firstErr) fail(err error) {
+	fe.mu.Lock()
+	first := fe.err == nil
+	if first {
+		fe.err = err
+	}
+	fe.mu.Unlock()
+	if first {
+		fe.r.abort(err)
+	}
+}
+
+func (fe *firstErr) failed() error {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	return fe.err
 }
 
 func (d *diff) startStager() *stager {
-	sg := &stager{r: d.r, batches: make(chan []store.Staged, 1), done: make(chan struct{})}
+	sg := &stager{batches: make(chan []store.Staged, 1), done: make(chan struct{}), firstErr: firstErr{r: d.r}}
 	// A run that delivers prepares the entity's state after the run as the batches are staged
 	// (the store does so only for an entity without state, staged in key order, as a first run
 	// compares most): the early file's Prepare then has only the rest to copy.
@@ -103,25 +127,6 @@ func (d *diff) startStager() *stager {
 		}
 	}()
 	return sg
-}
-
-// fail keeps the first failure and stops the run.
-func (sg *stager) fail(err error) {
-	sg.mu.Lock()
-	first := sg.err == nil
-	if first {
-		sg.err = err
-	}
-	sg.mu.Unlock()
-	if first {
-		sg.r.abort(err)
-	}
-}
-
-func (sg *stager) failed() error {
-	sg.mu.Lock()
-	defer sg.mu.Unlock()
-	return sg.err
 }
 
 // stop waits until every batch handed over is staged and returns the first failure. It may be
@@ -397,15 +402,13 @@ func (r *run) employeeCounts(g *groupTally) {
 // them — and what waits for the mapping: the absences wait for every employment — goes on
 // meanwhile.
 type differ struct {
-	d    *diff
 	in   chan []mapping.Record
 	done chan struct{}
-	mu   sync.Mutex
-	err  error
+	firstErr
 }
 
 func (d *diff) startDiffer() *differ {
-	f := &differ{d: d, in: make(chan []mapping.Record, 1), done: make(chan struct{})}
+	f := &differ{in: make(chan []mapping.Record, 1), done: make(chan struct{}), firstErr: firstErr{r: d.r}}
 	go func() {
 		defer close(f.done)
 		for batch := range f.in {
@@ -413,20 +416,11 @@ func (d *diff) startDiffer() *differ {
 				continue // the run fails; what is left is dropped
 			}
 			if err := d.records(batch); err != nil {
-				f.mu.Lock()
-				f.err = err
-				f.mu.Unlock()
-				d.r.abort(err)
+				f.fail(err)
 			}
 		}
 	}()
 	return f
-}
-
-func (f *differ) failed() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.err
 }
 
 // add hands over a batch, which the differ owns from then on; it returns an earlier failure.
