@@ -89,6 +89,8 @@ func benchmarkScale(b *testing.B, employees int) {
 		// fetch-only client. Both share this machine's cores.
 		b.ReportMetric(first.cpu.Seconds(), "1st-cpu-s")
 		b.ReportMetric(first.simCPU.Seconds(), "1st-sim-cpu-s")
+		b.ReportMetric(first.gc.Seconds(), "1st-gc-cpu-s")
+		b.ReportMetric(float64(first.gcs), "1st-gcs")
 		b.ReportMetric(second.cpu.Seconds(), "2nd-cpu-s")
 		b.ReportMetric(fetchSim.Seconds(), "fetch-only-sim-cpu-s")
 		if second.run.StateWrites != 0 {
@@ -122,7 +124,10 @@ type measured struct {
 	wall time.Duration
 	// cpu is this process's CPU time during the run, simCPU the simulator's.
 	cpu, simCPU time.Duration
-	heap, rss   float64
+	// gc is the collector's share of cpu, and gcs the number of collections.
+	gc        time.Duration
+	gcs       uint64
+	heap, rss float64
 	// anon and file are the peaks of the resident set's anonymous and file-backed parts.
 	anon, file float64
 }
@@ -143,6 +148,7 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 		}
 	}
 	cpu0, sim0 := cputime.Process(), sim.cpu()
+	gc0, gcs0 := gcWork()
 	start := time.Now()
 	// KOPPEL_HEAPPROFILE=FILE writes the heap in use when the reading ends, where it peaks, and
 	// FILE.smaps the process's mappings then (what of the state files is resident).
@@ -184,12 +190,13 @@ func measure(b *testing.B, sim *simProcess, st *store.Store, name string) measur
 	res, err := engine.New(st).Run(ctx, name, engine.Options{}, emit)
 	wall := time.Since(start)
 	cpu, simCPU := cputime.Process()-cpu0, sim.cpu()-sim0
+	gc1, gcs1 := gcWork()
 	stop()
 	top := peak()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return measured{run: res.Run, wall: wall, cpu: cpu, simCPU: simCPU, heap: float64(top.heap-min(base, top.heap)) / (1 << 20), rss: peakRSS(),
+	return measured{run: res.Run, wall: wall, cpu: cpu, simCPU: simCPU, gc: gc1 - gc0, gcs: gcs1 - gcs0, heap: float64(top.heap-min(base, top.heap)) / (1 << 20), rss: peakRSS(),
 		anon: float64(top.anon) / (1 << 20), file: float64(top.file) / (1 << 20)}
 }
 
@@ -371,6 +378,21 @@ func rawCall(hc *http.Client, url, auth, connector, filters, opts string, skip, 
 
 func xmlText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// gcWork is the CPU time the collector has taken so far, and the collections it made.
+func gcWork() (time.Duration, uint64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	var cpu time.Duration
+	var n uint64
+	if s[0].Value.Kind() == metrics.KindFloat64 {
+		cpu = time.Duration(s[0].Value.Float64() * float64(time.Second))
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		n = s[1].Value.Uint64()
+	}
+	return cpu, n
 }
 
 func heapInUse() uint64 {
