@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,25 +30,6 @@ func PutRunsFast(s *Store, name string, runs []*Run) error {
 		}
 		return nil
 	})
-}
-
-// RawRun returns a run record as stored, by sequence position (0 = oldest), for tests that
-// look at the file's order.
-func RawRun(s *Store, name string, i int) (*Run, error) {
-	var r *Run
-	err := s.readProfile(name, false, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bRuns).Cursor()
-		k, v := c.First()
-		for ; k != nil && i > 0; i-- {
-			k, v = c.Next()
-		}
-		if k == nil {
-			return nil
-		}
-		r = &Run{}
-		return json.Unmarshal(v, r)
-	})
-	return r, err
 }
 
 // OpenNoSync opens a store whose writes skip fsync (test runs that make thousands of stores).

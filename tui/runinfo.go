@@ -49,15 +49,6 @@ func deliveredSummary(e *env, r *store.Run) string {
 	return e.t("tui.summary.delivered", strings.Join(parts, ", "))
 }
 
-// deliveredText is a delivered count, or "—" for a run that delivered nothing (failed, blocked,
-// preview).
-func deliveredText(r *store.Run, n int) string {
-	if !r.HasDelivery() {
-		return "—"
-	}
-	return strconv.Itoa(n)
-}
-
 // couplingNames names a run's or profile's couplings in full.
 func couplingNames(e *env, cs []string) string {
 	var out []string

@@ -238,13 +238,3 @@ func indentLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// clearProblems removes every field's error (before a new validation).
-func (fm *form) clearProblems() {
-	if fm == nil {
-		return
-	}
-	for _, f := range fm.fields {
-		f.err = ""
-	}
-}

@@ -263,15 +263,6 @@ func Needed(sel Selection) []Connector {
 	return out
 }
 
-// Roles lists every role of the table, in order.
-func Roles() []string {
-	var out []string
-	for _, c := range Standard() {
-		out = append(out, c.Role)
-	}
-	return out
-}
-
 // ByRole returns the standard connector for a role.
 func ByRole(role string) (Connector, bool) {
 	for _, c := range Standard() {

@@ -92,7 +92,6 @@ func xsName(n string) func(*XSEmployee) { return func(x *XSEmployee) { x.Achtern
 func afasName(n string) func(*Employee) {
 	return func(e *Employee) { e.Voorvoegsel, e.Geboortenaam = "", n }
 }
-func born(s string) func(*Employee)         { return func(e *Employee) { e.Geboortedatum = date(s) } }
 func xsBorn(s string) func(*XSEmployee)     { return func(x *XSEmployee) { x.Geboortedatum = date(s) } }
 func xsInitials(s string) func(*XSEmployee) { return func(x *XSEmployee) { x.Voorletters = s } }
 

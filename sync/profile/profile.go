@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -371,16 +370,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// ParseFile reads a profile file; a relative outbox is taken relative to the working directory.
-func ParseFile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	wd, _ := os.Getwd()
-	return Parse(data, wd, os.Getenv)
 }
 
 // Defaults fills what a profile may leave out.

@@ -317,15 +317,6 @@ func Roles(ctx context.Context, p *profile.Profile, roles []string) (*Report, er
 	return Check(ctx, c, t)
 }
 
-// AllRoles lists the four standard connector roles.
-func AllRoles() []string {
-	var roles []string
-	for _, c := range connectors.Standard() {
-		roles = append(roles, c.Role)
-	}
-	return roles
-}
-
 // SalaryPreview reads the first n values of a salary column, as AFAS sends them.
 func SalaryPreview(ctx context.Context, p *profile.Profile, column string, n int) ([]string, error) {
 	c, err := NewClient(p)
