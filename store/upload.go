@@ -32,6 +32,9 @@ type Upload struct {
 	// AlreadyThere: the server held the complete delivery already (an earlier upload whose
 	// record was lost), so nothing was sent again.
 	AlreadyThere bool `json:"already_there,omitempty"`
+	// Skipped is when the consultant took the delivery out of the queue (koppel push --skip):
+	// Status is then UploadNone, and koppel never sends it. Error keeps the last failure.
+	Skipped time.Time `json:"skipped,omitzero"`
 }
 
 // bUploadQ is a profile file's upload queue: run sequence → run id, for every delivery whose

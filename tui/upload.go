@@ -14,6 +14,8 @@ func uploadText(e *env, r *store.Run) string {
 	u := r.Upload
 	kind := func() string { return e.t("run.upload_kind." + u.ErrorKind) }
 	switch {
+	case u != nil && !u.Skipped.IsZero():
+		return e.t("tui.upload.skipped", u.Skipped.Local().Format("2006-01-02 15:04"))
 	case u == nil || u.Status == store.UploadNone:
 		return ""
 	case u.Status == store.UploadOK && u.AlreadyThere:

@@ -19,14 +19,17 @@ import (
 const exitQueued = 4
 
 func (a *app) pushCommand() *cobra.Command {
-	var jsonOut bool
+	var jsonOut, yes bool
 	var retryTime time.Duration
+	var skip string
 	c := a.command("push", "push", "NAME")
 	c.Args = a.nArgs(1, 1, "cli.args.profile")
 	c.ValidArgsFunction = a.profileNames
 	f := a.flags(c.Flags())
 	f.boolVar(&jsonOut, "json", "", "cli.flag.json_lines")
 	f.durationVar(&retryTime, "retry-time", 100*time.Second, "cli.flag.push.retry_time")
+	f.stringVar(&skip, "skip", "", "run", "cli.flag.push.skip")
+	f.boolVar(&yes, "yes", "y", "cli.flag.push.yes")
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if retryTime < 0 {
 			return usageFor(c, a.t("cli.run.caps"))
@@ -36,9 +39,54 @@ func (a *app) pushCommand() *cobra.Command {
 			return a.runFailed(jsonOut, args[0], err)
 		}
 		defer s.Close()
+		if skip != "" {
+			return a.skipUpload(s, args[0], skip, yes, jsonOut)
+		}
 		return a.push(s, args[0], engine.Options{MaxRetryTime: retryTime}, jsonOut)
 	}
 	return c
+}
+
+// skipUpload takes one delivery out of a profile's upload queue, after a confirmation that
+// says what that means for Xpert Suite.
+func (a *app) skipUpload(s *store.Store, name, runID string, yes, jsonOut bool) error {
+	run, err := s.Run(runID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return a.runFailed(jsonOut, name, err)
+	}
+	if run != nil && run.Profile == name && uploadQueued(run) {
+		question := a.t("cli.push.skip_confirm", runID, run.Delivery)
+		if run.Mode == profile.ModeMutaties {
+			question += "\n" + a.t("cli.push.skip_mutaties")
+		}
+		if err := a.confirm(question, yes); err != nil {
+			return err
+		}
+	}
+	// A run that is not queued (or not found) is refused by the engine, naming what is queued.
+	skipped, err := engine.New(s).SkipUpload(a.ctx, name, runID, time.Now())
+	if ferr := a.notStarted(jsonOut, name, err, skipped != nil); ferr != nil {
+		return ferr
+	}
+	left, err := s.QueueOf(name)
+	if err != nil {
+		return a.runFailed(jsonOut, name, err)
+	}
+	if jsonOut {
+		status := store.UploadOK
+		if len(left) > 0 {
+			status = store.UploadQueued
+		}
+		return writeJSON(a.stdout, struct {
+			Event   string `json:"event"`
+			Status  string `json:"status"` // ok: nothing left queued; queued
+			Profile string `json:"profile"`
+			Skipped string `json:"skipped"`
+			Queued  int    `json:"queued"`
+		}{"summary", status, name, skipped.ID, len(left)})
+	}
+	fmt.Fprintln(a.stdout, a.t("cli.push.skipped", skipped.ID, strconv.Itoa(len(left))))
+	return nil
 }
 
 func (a *app) push(s *store.Store, name string, opts engine.Options, jsonOut bool) error {
@@ -116,6 +164,8 @@ func (a *app) uploadProgress(ev *engine.UploadEvent) {
 func (a *app) uploadText(r *store.Run) string {
 	u := r.Upload
 	switch {
+	case u != nil && !u.Skipped.IsZero():
+		return a.t("cli.upload.state_skipped", u.Skipped.Local().Format("2006-01-02 15:04"))
 	case u == nil || u.Status == store.UploadNone:
 		return ""
 	case u.Status == store.UploadOK && u.AlreadyThere:
@@ -166,6 +216,8 @@ func (a *app) exportSFTP(p *profile.Profile) []profile.Comment {
 func (a *app) uploadSuffix(r *store.Run) string {
 	u := r.Upload
 	switch {
+	case u != nil && !u.Skipped.IsZero():
+		return " · " + a.t("cli.upload.state_skipped_short")
 	case u == nil || u.Status == store.UploadNone:
 		return ""
 	case u.Status == store.UploadQueued && u.ErrorKind != "" && !r.HasDelivery():

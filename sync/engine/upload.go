@@ -237,6 +237,10 @@ func (e *Engine) Push(ctx context.Context, name string, opts Options, emit func(
 		return nil, err
 	}
 	if p.Delivery.SFTP == nil {
+		// A queue left from before the SFTP destination was removed can only be skipped.
+		if ids := e.queued(name); len(ids) > 0 {
+			return nil, &UsageError{Code: "run.push_no_sftp_queued", Args: []string{name, strings.Join(ids, ", ")}}
+		}
 		return nil, &UsageError{Code: "run.push_no_sftp", Args: []string{name}}
 	}
 	if opts.Now == nil {
@@ -263,4 +267,71 @@ func (e *Engine) Push(ctx context.Context, name string, opts Options, emit func(
 		err = qerr
 	}
 	return res, err
+}
+
+// SkipUpload takes a queued delivery out of the upload queue: koppel never sends it, and the
+// deliveries after it no longer wait for it. It is the way out for a delivery the server keeps
+// refusing, one placed on the server by hand, or the queue of a profile that no longer delivers
+// over SFTP. The run record keeps the last error and says when it was skipped. runID must be
+// queued; otherwise a *UsageError names what is.
+func (e *Engine) SkipUpload(ctx context.Context, name, runID string, now time.Time) (*store.Run, error) {
+	if _, err := e.Store.Profile(name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
+		}
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	held, err := e.Store.Hold(name)
+	if err != nil {
+		return nil, err
+	}
+	defer held.Close()
+	queue, err := held.Queue()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, d := range queue {
+		if d.ID != runID {
+			ids = append(ids, d.ID)
+			continue
+		}
+		u := store.Upload{Status: store.UploadQueued}
+		if d.Upload != nil {
+			u = *d.Upload
+		}
+		u.Status, u.Skipped = store.UploadNone, now.UTC()
+		if err := held.SetUpload(d.ID, &u); err != nil {
+			return nil, err
+		}
+		d.Upload = &u
+		return d, nil
+	}
+	queued := strings.Join(ids, ", ")
+	if queued == "" {
+		queued = "—"
+	}
+	return nil, &UsageError{Code: "run.skip_not_queued", Args: []string{runID, name, queued}}
+}
+
+// queued lists the runs of a profile's upload queue, oldest first (none when it cannot be read:
+// only a message depends on it).
+func (e *Engine) queued(name string) []string {
+	held, err := e.Store.Hold(name)
+	if err != nil {
+		return nil
+	}
+	defer held.Close()
+	queue, err := held.Queue()
+	if err != nil {
+		return nil
+	}
+	ids := make([]string, len(queue))
+	for i, d := range queue {
+		ids[i] = d.ID
+	}
+	return ids
 }

@@ -237,3 +237,47 @@ func TestPushAfterACrashSendsNothingTwice(t *testing.T) {
 		t.Errorf("push without SFTP: %v", err)
 	}
 }
+
+// A delivery taken out of the queue is never sent, also once the server is back, and no longer
+// holds up the runs after it; only a queued delivery can be skipped.
+func TestSkippedDeliveryIsNeverSent(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 14, Employees: 20}, profile.ModeMutaties)
+	srv := sftptest.Start(t, sftptest.Options{})
+	e.withSFTP(srv)
+	srv.Refuse(true)
+	r1, _, err := e.try(engine.Options{})
+	if err != nil || r1.Run.Upload.Status != store.UploadQueued {
+		t.Fatalf("run 1: %v %+v", err, r1.Run.Upload)
+	}
+	now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	var ue *engine.UsageError
+	if _, err := e.eng.SkipUpload(context.Background(), "acme", "20260101-000000-abcd", now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" || ue.Args[2] != r1.Run.ID {
+		t.Fatalf("skipping a run not queued: %v", err)
+	}
+	skipped, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := e.store.Run(r1.Run.ID)
+	for _, u := range []*store.Upload{skipped.Upload, stored.Upload} {
+		if u.Status != store.UploadNone || !u.Skipped.Equal(now) || u.ErrorKind != "network" || u.Attempts != 1 {
+			t.Errorf("skipped upload %+v", u)
+		}
+	}
+	if q := e.queue(); len(q) != 0 {
+		t.Fatalf("queue after the skip: %v", q)
+	}
+	srv.Refuse(false)
+	r2, _, err := e.try(engine.Options{})
+	if err != nil || r2.Run.Upload.Status != store.UploadOK {
+		t.Fatalf("run 2: %v %+v", err, r2.Run.Upload)
+	}
+	for _, ev := range srv.Events() {
+		if strings.Contains(ev.Path, r1.Run.ID) || strings.Contains(ev.Target, r1.Run.ID) {
+			t.Fatalf("the skipped delivery reached the server: %+v", ev)
+		}
+	}
+	if _, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" {
+		t.Errorf("skipping twice: %v", err)
+	}
+}
