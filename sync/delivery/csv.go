@@ -34,6 +34,9 @@ func (l *Line) Field(b []byte) { l.buf = appendField(l.sep(), b) }
 // FieldString adds a field to the row.
 func (l *Line) FieldString(s string) { l.buf = appendField(l.sep(), s) }
 
+// Field adds a field to l's row, for a writer generic in its values' type.
+func Field[T string | []byte](l *Line, v T) { l.buf = appendField(l.sep(), v) }
+
 func (l *Line) sep() []byte {
 	if l.fields++; l.fields > 1 {
 		return append(l.buf, comma)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,33 +90,68 @@ func (f *Folder) WriteCSV(name string, header []string, rows func(emit func([]st
 // WriteRows writes one file as WriteCSV does, the rows given field by field through l (each
 // ended with l.End).
 func (f *Folder) WriteRows(name string, header []string, rows func(l *Line) error) error {
-	path := filepath.Join(f.Temp, name)
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	w, err := f.Open(name, header)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return err
 	}
-	defer file.Close()
-	h := sha256.New()
-	l := newLine(file, h)
+	if err := rows(w.Line()); err != nil {
+		w.Abort()
+		return fmt.Errorf("write %s row %d: %w", name, w.line.rows, err)
+	}
+	return w.Close()
+}
+
+// RowFile is one file of the folder being written row by row, for a writer that has its rows
+// a batch at a time (a run writing a file while it compares). Close lists it in the manifest;
+// Abort removes it.
+type RowFile struct {
+	f    *Folder
+	name string
+	file *os.File
+	sum  hash.Hash
+	line *Line
+}
+
+// Open creates a file of the folder and writes its header.
+func (f *Folder) Open(name string, header []string) (*RowFile, error) {
+	file, err := os.OpenFile(filepath.Join(f.Temp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	w := &RowFile{f: f, name: name, file: file, sum: sha256.New()}
+	w.line = newLine(file, w.sum)
 	for _, v := range header {
-		l.FieldString(v)
+		w.line.FieldString(v)
 	}
-	if err := l.End(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if err := w.line.End(); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("write %s: %w", name, err)
 	}
-	l.rows = 0
-	if err := rows(l); err != nil {
-		return fmt.Errorf("write %s row %d: %w", name, l.rows, err)
+	w.line.rows = 0
+	return w, nil
+}
+
+// Line is where the rows are written, field by field, each ended with End.
+func (w *RowFile) Line() *Line { return w.line }
+
+// Close writes what is buffered, syncs the file and lists it in the manifest.
+func (w *RowFile) Close() error {
+	defer w.file.Close()
+	w.line.flush()
+	if err := w.line.err; err != nil {
+		return fmt.Errorf("write %s: %w", w.name, err)
 	}
-	l.flush()
-	if l.err != nil {
-		return fmt.Errorf("write %s: %w", name, l.err)
+	if err := w.file.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", w.name, err)
 	}
-	if err := file.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	f.AddFiles([]File{{Name: name, Rows: l.rows, SHA256: hex.EncodeToString(h.Sum(nil))}})
-	return file.Close()
+	w.f.AddFiles([]File{{Name: w.name, Rows: w.line.rows, SHA256: hex.EncodeToString(w.sum.Sum(nil))}})
+	return w.file.Close()
+}
+
+// Abort closes and removes the file: it is not delivered (another writer may write it anew).
+func (w *RowFile) Abort() {
+	_ = w.file.Close()
+	_ = os.Remove(w.file.Name())
 }
 
 // AddFiles lists files written into the folder otherwise (the attachments) in the manifest.

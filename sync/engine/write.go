@@ -5,37 +5,102 @@ import (
 	"fmt"
 
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/columns"
 	"github.com/koppel-nl/koppel/sync/delivery"
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
-// writeFile writes an entity's file from the store: the state after this run in key order
-// (compleet), or only what changed (mutaties), in the columns the profile configures. The state
-// keeps koppel's own columns, so a header change never reads as a change of data. Without a
-// folder (a dry run) the rows are walked, not written, and nothing counts as delivered. The
-// values go from the stored bytes into the file without a string each.
-func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
+// fileRows turns an entity's records into the rows of its file, in the columns the profile
+// configures, and counts what it delivers. The state keeps koppel's own columns, so a header
+// change never reads as a change of data.
+type fileRows struct {
+	r        *run
+	ent      string
+	layout   *columns.Layout
+	header   []string
+	mutaties bool
+	mutCol   string
+	c        *store.EntityCounts
+	groups   map[string]struct{} // the employees of the employments delivered
+}
+
+func (r *run) newFileRows(ent string) (*fileRows, error) {
 	layout, problems := r.p.Delivery.Layout(ent)
 	if len(problems) > 0 {
-		return fmt.Errorf("delivery.columns of %s: %v", mapping.FileOf(ent), problems)
+		return nil, fmt.Errorf("delivery.columns of %s: %v", mapping.FileOf(ent), problems)
 	}
-	header := layout.Header()
-	mutaties := mutationFile(r.p, ent)
-	mutCol := r.p.Delivery.MutationHeader()
-	if mutaties && mutCol != "" {
-		header = append([]string{mutCol}, header...)
+	fr := &fileRows{r: r, ent: ent, layout: layout, header: layout.Header(), mutaties: mutationFile(r.p, ent),
+		mutCol: r.p.Delivery.MutationHeader(), c: r.rec.Entities[ent]}
+	if fr.mutaties && fr.mutCol != "" {
+		fr.header = append([]string{fr.mutCol}, fr.header...)
 	}
-	c := r.rec.Entities[ent]
-	c.Delivered = 0
-	var groups map[string]struct{}
+	fr.c.Delivered = 0
 	if ent == mapping.Employments {
-		groups = map[string]struct{}{}
+		fr.groups = map[string]struct{}{}
+	}
+	return fr, nil
+}
+
+// row writes one record of kind ("" unchanged, Nieuw, Gewijzigd, Verwijderd) into l, or only
+// counts it without l; a record the file does not carry is left out.
+func row[T string | []byte](fr *fileRows, l *delivery.Line, key T, kind string, vals []T) error {
+	switch {
+	case fr.mutaties && kind == "":
+		return nil
+	case fr.mutaties && kind == Verwijderd && fr.mutCol == "":
+		// Without a mutation column a removal cannot be said: Xpert Suite keeps the row until
+		// a complete delivery.
+		fr.r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: fr.ent, Key: mapping.DisplayKey(string(key)), Code: "run.removal_not_sent"})
+		return nil
+	case !fr.mutaties && kind == Verwijderd:
+		return nil
+	}
+	fr.c.Delivered++
+	if fr.groups != nil {
+		// Looked up first: only a new personnel number costs a string.
+		if pn := vals[mapping.EmploymentPNCol]; !hasKey(fr.groups, pn) {
+			fr.groups[string(pn)] = struct{}{}
+		}
+	}
+	if l == nil {
+		return nil
+	}
+	if fr.mutaties && fr.mutCol != "" {
+		l.FieldString(kind)
+	}
+	for i := range fr.layout.Width() {
+		if col, fixed := fr.layout.Source(i); col < 0 {
+			l.FieldString(fixed)
+		} else {
+			delivery.Field(l, vals[col])
+		}
+	}
+	return l.End()
+}
+
+// done sets the employees delivered, once every employment is written.
+func (fr *fileRows) done() {
+	if fr.groups != nil {
+		if ec := fr.r.rec.Entities[mapping.Employees]; ec != nil {
+			ec.Delivered = len(fr.groups)
+		}
+	}
+}
+
+// writeFile writes an entity's file from the store: the state after this run in key order
+// (compleet), or only what changed (mutaties). Without a folder (a dry run) the rows are walked,
+// not written, and nothing counts as delivered. The values go from the stored bytes into the
+// file without a string each.
+func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string) error {
+	fr, err := r.newFileRows(ent)
+	if err != nil {
+		return err
 	}
 	var vals [][]byte
 	// A file of mutations has the staged rows only: the unchanged records need no walk.
 	walk := r.sess.EachDeliveredRaw
-	if mutaties {
+	if fr.mutaties {
 		walk = r.sess.EachStagedRaw
 	}
 	rows := func(l *delivery.Line) error {
@@ -43,59 +108,24 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			switch {
-			case mutaties && kind == "":
-				return nil
-			case mutaties && kind == Verwijderd && mutCol == "":
-				// Without a mutation column a removal cannot be said: Xpert Suite keeps the row
-				// until a complete delivery.
-				r.log(runlog.Log{Level: runlog.Waarschuwing, Entity: ent, Key: mapping.DisplayKey(string(key)), Code: "run.removal_not_sent"})
-				return nil
-			case !mutaties && kind == Verwijderd:
-				return nil
-			}
 			var err error
 			if vals, err = store.SplitValues(raw, vals); err != nil {
 				return fmt.Errorf("%s %q: %w", ent, key, err)
 			}
-			c.Delivered++
-			if groups != nil {
-				// Looked up first: only a new personnel number costs a string.
-				if pn := vals[mapping.EmploymentPNCol]; !hasKey(groups, pn) {
-					groups[string(pn)] = struct{}{}
-				}
-			}
-			if l == nil {
-				return nil
-			}
-			if mutaties && mutCol != "" {
-				l.FieldString(kind)
-			}
-			for i := range layout.Width() {
-				if col, fixed := layout.Source(i); col < 0 {
-					l.FieldString(fixed)
-				} else {
-					l.Field(vals[col])
-				}
-			}
-			return l.End()
+			return row(fr, l, key, kind, vals)
 		})
 	}
 	if folder == nil {
 		err := rows(nil)
-		c.Delivered = 0
+		fr.c.Delivered = 0
 		return err
 	}
-	err := folder.WriteRows(mapping.FileOf(ent), header, rows)
-	if groups != nil {
-		if ec := r.rec.Entities[mapping.Employees]; ec != nil {
-			ec.Delivered = len(groups)
-		}
-	}
+	err = folder.WriteRows(mapping.FileOf(ent), fr.header, rows)
+	fr.done()
 	return err
 }
 
-func hasKey(m map[string]struct{}, k []byte) bool {
+func hasKey[T string | []byte](m map[string]struct{}, k T) bool {
 	_, ok := m[string(k)]
 	return ok
 }
