@@ -49,6 +49,7 @@ type diff struct {
 	staged              int
 	widened             int // records delivered before with fewer columns (the composite-period columns)
 	stager              *stager
+	stream              *streamFile // the file written as it is staged; the stager's until it stops
 }
 
 // stager stages an entity's changed records on a goroutine of its own, a batch behind the
@@ -106,6 +107,8 @@ func (d *diff) startStager() *stager {
 	} else {
 		close(prepared)
 	}
+	stream := d.newStream()
+	d.stream = stream
 	go func() {
 		defer close(sg.done)
 		defer func() { <-prepared }()
@@ -123,6 +126,9 @@ func (d *diff) startStager() *stager {
 			select {
 			case staged <- struct{}{}: // coalesced: one copy catches up with every batch since
 			default:
+			}
+			if err := stream.add(batch); err != nil {
+				sg.fail(fmt.Errorf("write %s: %w", mapping.FileOf(d.ent), err))
 			}
 		}
 	}()
@@ -283,8 +289,28 @@ func (d *diff) finish() error {
 	}
 	d.groups = nil
 	d.r.guard(d.ent, d.removals, d.previous)
-	d.r.early.ready(d.ent)
+	d.r.early.ready(d.ent, d.takeStream())
 	return nil
+}
+
+// takeStream hands over the file written as the entity was staged, when it holds the whole
+// file; nil otherwise. The stager has stopped.
+func (d *diff) takeStream() *streamFile {
+	s := d.stream
+	d.stream = nil
+	if !s.written() {
+		return nil
+	}
+	return s
+}
+
+// dropStream removes a file written as the entity was staged that nobody took (a run that
+// failed before the entity finished). The stager has stopped.
+func (d *diff) dropStream() {
+	if d.stream != nil {
+		d.stream.giveUp()
+		d.stream = nil
+	}
 }
 
 // gone handles a record delivered before that AFAS no longer has.

@@ -25,10 +25,11 @@ func (r *run) newEarlyFiles(ctx context.Context) *earlyFiles {
 	return &earlyFiles{ctx: ctx, r: r, written: map[string]bool{}}
 }
 
-// ready starts writing ent's file and preparing its state for the commit. A dry run (no earlyFiles), a run the guard blocks, and the
-// documents (written with their attachments, at the delivery stage) are left to the delivery
-// stage.
-func (e *earlyFiles) ready(ent string) {
+// ready starts writing ent's file and preparing its state for the commit; a file written as
+// the entity was staged (stream, or nil) is only completed. A dry run (no earlyFiles), a run the
+// guard blocks, and the documents (written with their attachments, at the delivery stage) are
+// left to the delivery stage.
+func (e *earlyFiles) ready(ent string, stream *streamFile) {
 	if e == nil || ent == mapping.Documents {
 		return
 	}
@@ -37,6 +38,9 @@ func (e *earlyFiles) ready(ent string) {
 	blocked := len(r.rec.Blocked) > 0
 	r.changeMu.Unlock()
 	if blocked {
+		if stream != nil {
+			stream.giveUp()
+		}
 		return
 	}
 	folder, err := r.outFolder()
@@ -47,8 +51,12 @@ func (e *earlyFiles) ready(ent string) {
 		return
 	}
 	e.written[ent] = true
+	write := func() error { return r.writeFile(e.ctx, folder, ent) }
+	if stream != nil {
+		write = stream.close
+	}
 	for _, job := range []func() error{
-		func() error { return r.writeFile(e.ctx, folder, ent) },
+		write,
 		// The entity's state after the run is built ahead of the commit when it had none (a
 		// first run), so the commit moves it into place rather than copying it.
 		func() error { return r.sess.Prepare(ent) },

@@ -301,6 +301,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 		if err := d.stop(); err != nil {
 			errs = append(errs, err)
 		}
+		d.dropStream()
 	}
 	for _, err := range errs {
 		if err != nil {

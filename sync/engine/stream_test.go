@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/profile"
+)
+
+// streamRun is a run that delivers (early files on) into a fresh outbox.
+func streamRun(t *testing.T) *run {
+	t.Helper()
+	p := &profile.Profile{Name: "acme", Delivery: profile.Delivery{Outbox: t.TempDir(), Mode: profile.ModeCompleet}}
+	p.Defaults()
+	r := &run{p: p, rec: &store.Run{ID: "20261201-090000-abcd", Entities: map[string]*store.EntityCounts{mapping.Departments: {}}}}
+	r.early = &earlyFiles{r: r, written: map[string]bool{}}
+	return r
+}
+
+// dept is a department row staged new; its first value is its key, so the file shows the order.
+func dept(key string) store.Staged {
+	vals := make([]string, len(mapping.Columns(mapping.Departments)))
+	vals[0] = key
+	return store.Staged{Key: key, Kind: Nieuw, Vals: vals}
+}
+
+func batch(keys ...string) []store.Staged {
+	var out []store.Staged
+	for _, k := range keys {
+		out = append(out, dept(k))
+	}
+	return out
+}
+
+// firstFields is the first field of every data row of a delivered file.
+func firstFields(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")[1:] {
+		out = append(out, strings.SplitN(line, ";", 2)[0])
+	}
+	return out
+}
+
+// Batches that follow each other in key order make the file as they come, each batch in key
+// order; the file is complete when closed, and counts what it delivered.
+func TestStreamWritesBatchesInKeyOrder(t *testing.T) {
+	r := streamRun(t)
+	d := &diff{r: r, ent: mapping.Departments, stateKnown: true, noState: true}
+	s := d.newStream()
+	for _, b := range [][]store.Staged{batch("A2", "A1", "A3"), batch("B1"), batch("C2", "C1")} {
+		if err := s.add(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !s.written() {
+		t.Fatal("the stream gave up on batches in key order")
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	got := firstFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Departments)))
+	if strings.Join(got, ",") != "A1,A2,A3,B1,C1,C2" {
+		t.Errorf("rows %v", got)
+	}
+	if c := r.rec.Entities[mapping.Departments].Delivered; c != 6 {
+		t.Errorf("delivered %d, want 6", c)
+	}
+}
+
+// A batch that does not follow what is written, a key twice, or a row that is not new gives the
+// stream up, and its partial file is removed (the file is written from the store instead).
+func TestStreamGivesUp(t *testing.T) {
+	for name, second := range map[string][]store.Staged{
+		"before the last key": batch("B2", "A9"),
+		"the last key again":  batch("B1"),
+		"a key twice":         batch("C1", "C1"),
+		"a changed record":    {{Key: "D1", Kind: Gewijzigd, Vals: dept("D1").Vals}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := streamRun(t)
+			d := &diff{r: r, ent: mapping.Departments, stateKnown: true, noState: true}
+			s := d.newStream()
+			if err := s.add(batch("A1", "B1")); err != nil || !s.written() {
+				t.Fatalf("first batch: %v", err)
+			}
+			if err := s.add(second); err != nil {
+				t.Fatal(err)
+			}
+			if s.written() {
+				t.Fatal("the stream kept a file out of order")
+			}
+			if _, err := os.Stat(filepath.Join(r.out.Temp, mapping.FileOf(mapping.Departments))); !os.IsNotExist(err) {
+				t.Errorf("the partial file is still there: %v", err)
+			}
+			if err := s.add(batch("Z1")); err != nil || s.written() {
+				t.Errorf("a stream given up took a batch: %v", err)
+			}
+		})
+	}
+}
+
+// Only an entity without state, in a run that writes its files early, and not the documents,
+// is streamed.
+func TestStreamOnlyForAFirstDelivery(t *testing.T) {
+	r := streamRun(t)
+	if (&diff{r: r, ent: mapping.Departments, stateKnown: true, noState: true}).newStream() == nil {
+		t.Error("no stream for a first delivery")
+	}
+	for name, d := range map[string]*diff{
+		"state stored":  {r: r, ent: mapping.Departments, stateKnown: true},
+		"state unknown": {r: r, ent: mapping.Departments},
+		"documents":     {r: r, ent: mapping.Documents, stateKnown: true, noState: true},
+		"dry run":       {r: &run{p: r.p, rec: r.rec}, ent: mapping.Departments, stateKnown: true, noState: true},
+	} {
+		if d.newStream() != nil {
+			t.Errorf("%s: streamed", name)
+		}
+	}
+}
