@@ -58,7 +58,9 @@ func (l *Line) End() error {
 // flush writes what is buffered to the file and the checksum.
 func (l *Line) flush() {
 	if l.err == nil && len(l.buf) > 0 {
-		l.sum.Write(l.buf)
+		if l.sum != nil {
+			l.sum.Write(l.buf)
+		}
 		_, l.err = l.file.Write(l.buf)
 	}
 	l.buf = l.buf[:0]

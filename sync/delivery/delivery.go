@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -152,6 +153,54 @@ func (w *RowFile) Close() error {
 func (w *RowFile) Abort() {
 	_ = w.file.Close()
 	_ = os.Remove(w.file.Name())
+}
+
+// Part is rows written apart, into a temporary file of the folder, for Join to add to a file:
+// a writer whose rows come in several runs, each in order, writes each run into a part and
+// joins the parts in the order of the file.
+type Part struct {
+	file *os.File
+	line *Line
+}
+
+// OpenPart creates a part.
+func (f *Folder) OpenPart() (*Part, error) {
+	file, err := os.CreateTemp(f.Temp, ".part-*")
+	if err != nil {
+		return nil, fmt.Errorf("write part: %w", err)
+	}
+	return &Part{file: file, line: newLine(file, nil)}, nil
+}
+
+// Line is where the part's rows are written, as a RowFile's.
+func (p *Part) Line() *Line { return p.line }
+
+// Abort closes and removes the part.
+func (p *Part) Abort() {
+	_ = p.file.Close()
+	_ = os.Remove(p.file.Name())
+}
+
+// Join adds a part's rows to the file after the rows written so far, and removes the part.
+func (w *RowFile) Join(p *Part) error {
+	defer p.Abort()
+	p.line.flush()
+	if err := p.line.err; err != nil {
+		return fmt.Errorf("write %s: %w", w.name, err)
+	}
+	w.line.flush()
+	if w.line.err != nil {
+		return fmt.Errorf("write %s: %w", w.name, w.line.err)
+	}
+	if _, err := p.file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("write %s: %w", w.name, err)
+	}
+	if _, err := io.Copy(io.MultiWriter(w.file, w.sum), p.file); err != nil {
+		w.line.err = err
+		return fmt.Errorf("write %s: %w", w.name, err)
+	}
+	w.line.rows += p.line.rows
+	return nil
 }
 
 // AddFiles lists files written into the folder otherwise (the attachments) in the manifest.

@@ -166,3 +166,73 @@ func TestManifestListsFilesInTheGivenOrder(t *testing.T) {
 		t.Errorf("manifest files %v, want %v", got, want)
 	}
 }
+
+// Rows written in parts and joined are the file WriteCSV writes with the same rows, and the
+// manifest counts and sums them the same; the parts leave nothing behind.
+func TestPartsJoinIntoTheFile(t *testing.T) {
+	rows := [][]string{{"1", "a;b"}, {"2", "c"}, {"3", "d\"e"}, {"4", ""}, {"5", "f"}}
+	whole, err := Create(t.TempDir(), "acme", "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := whole.WriteCSV("x.csv", []string{"N", "V"}, func(emit func([]string) error) error {
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	f, err := Create(t.TempDir(), "acme", "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.Open("x.csv", []string{"N", "V"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows 3 and 4 in one part, 1 and 2 in another, 5 written into the file after both.
+	var parts []*Part
+	for _, rs := range [][][]string{rows[2:4], rows[0:2]} {
+		p, err := f.OpenPart()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			for _, v := range r {
+				p.Line().FieldString(v)
+			}
+			if err := p.Line().End(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		parts = append(parts, p)
+	}
+	for _, p := range []*Part{parts[1], parts[0]} {
+		if err := w.Join(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Line().FieldString("5")
+	w.Line().FieldString("f")
+	if err := w.Line().End(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole.Temp, "x.csv"))
+	b, _ := os.ReadFile(filepath.Join(f.Temp, "x.csv"))
+	if string(a) != string(b) {
+		t.Errorf("joined file\n%q\nwant\n%q", b, a)
+	}
+	if !slices.Equal(whole.files, f.files) {
+		t.Errorf("manifest entry %+v, want %+v", f.files, whole.files)
+	}
+	if left, _ := os.ReadDir(f.Temp); len(left) != 1 {
+		t.Errorf("the folder holds %d entries, want the file only", len(left))
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -10,21 +11,35 @@ import (
 )
 
 // streamFile writes an entity's file while its records are staged, when the staged rows are the
-// file in the order they come: the entity had no state (a first run: every record is new, and the
-// file is the staged rows in key order) and every batch follows the one before in key order, as
-// AFAS's order often is. The file is then done when the comparison is, and no walk of the store
-// is needed to write it. A batch out of that order gives it up (the partial file is removed), and
-// the file is written after the comparison from the store, as always. It lives on the stager's
+// file: the entity had no state (a first run: every record is new, and the file is the staged
+// rows in key order) and the rows come in key order, as AFAS's order often is. The file is then
+// done when the comparison is, and no walk of the store is needed to write it.
+//
+// AFAS sorts the employments on the employee, koppel's key starts with the employer: with more
+// than one employer the rows come in key order per employer only. So the rows go into a part
+// per group of keys (mapping.KeyGroupParts: per employer), each in key order, and the parts are
+// joined in key order at the end. A row out of that order gives the stream up (its parts are removed), and the file is
+// written after the comparison from the store, as always. The stream lives on the stager's
 // goroutine until finish hands it to the early files.
 type streamFile struct {
-	r     *run
-	ent   string
-	fr    *fileRows
-	w     *delivery.RowFile
-	last  string
-	order []int
-	off   bool
+	r      *run
+	ent    string
+	fr     *fileRows
+	folder *delivery.Folder
+	parts  map[string]*streamPart // by the key's group (mapping.KeyGroupParts), "" for an entity of one group
+	group  bool
+	order  []int
+	off    bool
 }
+
+type streamPart struct {
+	p    *delivery.Part
+	last string
+}
+
+// maxStreamParts bounds the parts (temporary files) of a stream; keys of more groups than that
+// (many employers) give it up.
+const maxStreamParts = 16
 
 // newStream returns a stream for an entity without state in a run that writes its files early,
 // or nil.
@@ -32,11 +47,26 @@ func (d *diff) newStream() *streamFile {
 	if d.r.early == nil || d.ent == mapping.Documents || !d.stateKnown || !d.noState {
 		return nil
 	}
-	return &streamFile{r: d.r, ent: d.ent}
+	return &streamFile{r: d.r, ent: d.ent, parts: map[string]*streamPart{}, group: mapping.KeyGroupParts(d.ent) > 0}
 }
 
-// add writes a staged batch's rows, in key order, unless the batch does not follow the rows
-// written so far.
+// partOf is the part a key goes into: its group, the key's first part with the separator (""
+// for an entity whose rows all come in key order). The parts in the order of these strings are
+// the keys in key order: two keys with different first parts differ within them or at the
+// separator. ok is false for a key without the parts of a group.
+func (s *streamFile) partOf(key string) (name string, ok bool) {
+	if !s.group {
+		return "", true
+	}
+	i := strings.Index(key, mapping.KeySep)
+	if i < 0 {
+		return "", false
+	}
+	return key[:i+len(mapping.KeySep)], true
+}
+
+// add writes a staged batch's rows, in key order, unless a row does not follow the rows
+// written before it in its part.
 func (s *streamFile) add(batch []store.Staged) error {
 	if s == nil || s.off || len(batch) == 0 {
 		return nil
@@ -50,37 +80,44 @@ func (s *streamFile) add(batch []store.Staged) error {
 		s.order = append(s.order, i)
 	}
 	slices.SortFunc(s.order, func(a, b int) int { return strings.Compare(batch[a].Key, batch[b].Key) })
-	prev := s.last // keys are never empty: the first batch's first key follows ""
-	for _, j := range s.order {
-		if batch[j].Key <= prev {
-			s.giveUp() // before a row written already, or staged twice: the store decides
-			return nil
-		}
-		prev = batch[j].Key
-	}
-	if s.w == nil {
+	if s.fr == nil {
 		fr, err := s.r.newFileRows(s.ent)
 		if err != nil {
 			s.giveUp() // writeFile reports it
 			return nil
 		}
-		folder, err := s.r.outFolder()
-		if err != nil {
+		if s.folder, err = s.r.outFolder(); err != nil {
 			s.giveUp()
 			return nil
 		}
-		if s.w, err = folder.Open(mapping.FileOf(s.ent), fr.header); err != nil {
-			return err
-		}
 		s.fr = fr
 	}
-	l := s.w.Line()
 	for _, j := range s.order {
-		if err := row(s.fr, l, batch[j].Key, batch[j].Kind, batch[j].Vals); err != nil {
+		key := batch[j].Key
+		name, ok := s.partOf(key)
+		part := s.parts[name]
+		if part == nil {
+			if !ok || len(s.parts) >= maxStreamParts {
+				s.giveUp() // many employers, or a key of another form
+				return nil
+			}
+			p, err := s.folder.OpenPart()
+			if err != nil {
+				return err
+			}
+			part = &streamPart{p: p}
+			s.parts[name] = part
+		}
+		// Keys are never empty: a part's first key follows "".
+		if key <= part.last {
+			s.giveUp() // before a row written already, or staged twice: the store decides
+			return nil
+		}
+		part.last = key
+		if err := row(s.fr, part.p.Line(), key, batch[j].Kind, batch[j].Vals); err != nil {
 			return err
 		}
 	}
-	s.last = prev
 	return nil
 }
 
@@ -88,17 +125,32 @@ func (s *streamFile) add(batch []store.Staged) error {
 // store after the comparison, or not at all (a run the guard blocks).
 func (s *streamFile) giveUp() {
 	s.off = true
-	if s.w != nil {
-		s.w.Abort()
-		s.w = nil
+	for name, part := range s.parts {
+		part.p.Abort()
+		delete(s.parts, name)
+	}
+	if s.fr != nil {
 		s.fr.c.Delivered = 0
 	}
 }
 
-// close completes the file (it is then listed in the manifest).
+// close joins the parts, in key order, into the file (it is then listed in the manifest).
 func (s *streamFile) close() error {
-	defer func() { s.w = nil }()
-	if err := s.w.Close(); err != nil {
+	w, err := s.folder.Open(mapping.FileOf(s.ent), s.fr.header)
+	if err != nil {
+		s.giveUp()
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.parts)) {
+		err := w.Join(s.parts[name].p) // removes the part
+		delete(s.parts, name)
+		if err != nil {
+			w.Abort()
+			s.giveUp()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
 		return err
 	}
 	s.fr.done()
@@ -106,4 +158,4 @@ func (s *streamFile) close() error {
 }
 
 // written tells whether the stream holds the whole file so far.
-func (s *streamFile) written() bool { return s != nil && !s.off && s.w != nil }
+func (s *streamFile) written() bool { return s != nil && !s.off && len(s.parts) > 0 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/koppel-nl/koppel/sync/afassim"
@@ -86,5 +87,41 @@ func TestBlockedRunDropsTheFilesItStreamed(t *testing.T) {
 	}
 	if state, err := e.store.State("acme", mapping.Absences); err != nil && !errors.Is(err, os.ErrNotExist) || len(state) != 0 {
 		t.Errorf("a blocked run stored %d absences (%v)", len(state), err)
+	}
+}
+
+// In mode mutaties a first run's files are every record as Nieuw: each row is the row a complete
+// delivery writes from the store, after the mutation column.
+func TestFirstRunMutationsAsTheStoreWritesThem(t *testing.T) {
+	e := newEnv(t, afassim.Options{Seed: 23, Employees: 4000}, profile.ModeMutaties)
+	first, _ := e.run(engine.Options{})
+	e.setMode(profile.ModeCompleet)
+	second, _ := e.run(engine.Options{})
+	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users} {
+		name := mapping.FileOf(ent)
+		a, err := os.ReadFile(filepath.Join(first.Run.Delivery, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(second.Run.Delivery, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		la, lb := strings.Split(string(a), "\r\n"), strings.Split(string(b), "\r\n")
+		if len(la) != len(lb) || len(la) < 3 {
+			t.Fatalf("%s: %d lines, then %d", name, len(la), len(lb))
+		}
+		for i := range la {
+			want := "Nieuw;" + lb[i]
+			switch {
+			case i == 0:
+				want = "Mutatie;" + lb[i]
+			case lb[i] == "":
+				want = ""
+			}
+			if la[i] != want {
+				t.Fatalf("%s line %d: %q, want %q", name, i+1, la[i], want)
+			}
+		}
 	}
 }

@@ -16,22 +16,27 @@ func streamRun(t *testing.T) *run {
 	t.Helper()
 	p := &profile.Profile{Name: "acme", Delivery: profile.Delivery{Outbox: t.TempDir(), Mode: profile.ModeCompleet}}
 	p.Defaults()
-	r := &run{p: p, rec: &store.Run{ID: "20261201-090000-abcd", Entities: map[string]*store.EntityCounts{mapping.Departments: {}}}}
+	r := &run{p: p, rec: &store.Run{ID: "20261201-090000-abcd", Entities: map[string]*store.EntityCounts{
+		mapping.Departments: {}, mapping.Employments: {}, mapping.Employees: {}}}}
 	r.early = &earlyFiles{r: r, written: map[string]bool{}}
 	return r
 }
 
 // dept is a department row staged new; its first value is its key, so the file shows the order.
-func dept(key string) store.Staged {
-	vals := make([]string, len(mapping.Columns(mapping.Departments)))
+func dept(key string) store.Staged { return staged(mapping.Departments, key) }
+
+func staged(ent, key string) store.Staged {
+	vals := make([]string, len(mapping.Columns(ent)))
 	vals[0] = key
 	return store.Staged{Key: key, Kind: Nieuw, Vals: vals}
 }
 
-func batch(keys ...string) []store.Staged {
+func batch(keys ...string) []store.Staged { return batchOf(mapping.Departments, keys...) }
+
+func batchOf(ent string, keys ...string) []store.Staged {
 	var out []store.Staged
 	for _, k := range keys {
-		out = append(out, dept(k))
+		out = append(out, staged(ent, k))
 	}
 	return out
 }
@@ -123,6 +128,62 @@ func TestStreamOnlyForAFirstDelivery(t *testing.T) {
 	} {
 		if d.newStream() != nil {
 			t.Errorf("%s: streamed", name)
+		}
+	}
+}
+
+// Employments come in key order per employer (AFAS sorts them on the employee): each employer's
+// rows go into a part of their own, and the file joins the parts in key order.
+func TestStreamJoinsEmployersInKeyOrder(t *testing.T) {
+	r := streamRun(t)
+	d := &diff{r: r, ent: mapping.Employments, stateKnown: true, noState: true}
+	s := d.newStream()
+	sep := mapping.KeySep
+	for _, b := range [][]store.Staged{
+		batchOf(mapping.Employments, "ZBV"+sep+"1", "TZV"+sep+"2", "ZBV"+sep+"3"),
+		batchOf(mapping.Employments, "TZV"+sep+"4", "ZBV"+sep+"5"),
+	} {
+		if err := s.add(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !s.written() {
+		t.Fatal("the stream gave up on rows in key order per employer")
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(strings.Join(firstFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Employments))), ","), sep, "/")
+	if got != "TZV/2,TZV/4,ZBV/1,ZBV/3,ZBV/5" {
+		t.Errorf("rows %v", got)
+	}
+	if left, _ := os.ReadDir(r.out.Temp); len(left) != 1 {
+		t.Errorf("the folder holds %d entries, want the file only", len(left))
+	}
+	// Out of order within an employer, too many employers, or a key without its employer part:
+	// given up, nothing left behind.
+	many := make([]string, maxStreamParts+1)
+	for i := range many {
+		many[i] = string(rune('A'+i)) + sep + "1"
+	}
+	for name, b := range map[string][]store.Staged{
+		"out of order":   batchOf(mapping.Employments, "ZBV"+sep+"9", "ZBV"+sep+"1"),
+		"many employers": batchOf(mapping.Employments, many...),
+		"no employer":    batchOf(mapping.Employments, "ZBV"+sep+"1", "ZBV"),
+	} {
+		r := streamRun(t)
+		s := (&diff{r: r, ent: mapping.Employments, stateKnown: true, noState: true}).newStream()
+		if err := s.add(batchOf(mapping.Employments, "ZBV"+sep+"5")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.add(b); err != nil {
+			t.Fatal(err)
+		}
+		if s.written() {
+			t.Errorf("%s: the stream kept its parts", name)
+		}
+		if left, _ := os.ReadDir(r.out.Temp); len(left) != 0 {
+			t.Errorf("%s: %d entries left", name, len(left))
 		}
 	}
 }

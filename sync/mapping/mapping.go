@@ -80,6 +80,17 @@ func KeyColumns(entity string) []string {
 	return nil
 }
 
+// KeyGroupParts is how many leading parts of an entity's key AFAS's order leaves out: its rows
+// come in key order only among the keys that share those parts. AFAS sorts the employments on
+// the employee, and their key starts with the employer (WerkgeverCode); the other entities come
+// in the order of their keys.
+func KeyGroupParts(entity string) int {
+	if entity == Employments {
+		return 1
+	}
+	return 0
+}
+
 // Columns returns the header of an entity's file (without the Mutatie column of mode mutaties).
 func Columns(entity string) []string {
 	switch entity {
