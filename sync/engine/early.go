@@ -47,6 +47,9 @@ func (e *earlyFiles) ready(ent string, stream *streamFile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
+		if stream != nil {
+			stream.giveUp()
+		}
 		e.fail(err)
 		return
 	}

@@ -18,7 +18,7 @@ import (
 // AFAS sorts the employments on the employee, koppel's key starts with the employer: with more
 // than one employer the rows come in key order per employer only. So the rows go into a part
 // per group of keys (mapping.KeyGroupParts: per employer), each in key order, and the parts are
-// joined in key order at the end. A row out of that order gives the stream up (its parts are removed), and the file is
+// joined in key order at the end; the rows of an entity of one group go straight into its file. A row out of that order gives the stream up (its parts are removed), and the file is
 // written after the comparison from the store, as always. The stream lives on the stager's
 // goroutine until finish hands it to the early files.
 type streamFile struct {
@@ -32,9 +32,27 @@ type streamFile struct {
 	off    bool
 }
 
+// streamPart is a group's rows: in a part to join, or, for an entity of one group, in the file
+// itself.
 type streamPart struct {
 	p    *delivery.Part
+	w    *delivery.RowFile
 	last string
+}
+
+func (p *streamPart) line() *delivery.Line {
+	if p.w != nil {
+		return p.w.Line()
+	}
+	return p.p.Line()
+}
+
+func (p *streamPart) abort() {
+	if p.w != nil {
+		p.w.Abort()
+		return
+	}
+	p.p.Abort()
 }
 
 // maxStreamParts bounds the parts (temporary files) of a stream; keys of more groups than that
@@ -101,11 +119,16 @@ func (s *streamFile) add(batch []store.Staged) error {
 				s.giveUp() // many employers, or a key of another form
 				return nil
 			}
-			p, err := s.folder.OpenPart()
+			part = &streamPart{}
+			var err error
+			if s.group {
+				part.p, err = s.folder.OpenPart()
+			} else {
+				part.w, err = s.folder.Open(mapping.FileOf(s.ent), s.fr.header)
+			}
 			if err != nil {
 				return err
 			}
-			part = &streamPart{p: p}
 			s.parts[name] = part
 		}
 		// Keys are never empty: a part's first key follows "".
@@ -114,7 +137,7 @@ func (s *streamFile) add(batch []store.Staged) error {
 			return nil
 		}
 		part.last = key
-		if err := row(s.fr, part.p.Line(), key, batch[j].Kind, batch[j].Vals); err != nil {
+		if err := row(s.fr, part.line(), key, batch[j].Kind, batch[j].Vals); err != nil {
 			return err
 		}
 	}
@@ -126,7 +149,7 @@ func (s *streamFile) add(batch []store.Staged) error {
 func (s *streamFile) giveUp() {
 	s.off = true
 	for name, part := range s.parts {
-		part.p.Abort()
+		part.abort()
 		delete(s.parts, name)
 	}
 	if s.fr != nil {
@@ -136,6 +159,14 @@ func (s *streamFile) giveUp() {
 
 // close joins the parts, in key order, into the file (it is then listed in the manifest).
 func (s *streamFile) close() error {
+	if p := s.parts[""]; p != nil && p.w != nil {
+		delete(s.parts, "")
+		if err := p.w.Close(); err != nil {
+			return err
+		}
+		s.fr.done()
+		return nil
+	}
 	w, err := s.folder.Open(mapping.FileOf(s.ent), s.fr.header)
 	if err != nil {
 		s.giveUp()
