@@ -18,7 +18,7 @@ type keyMap struct {
 	// Profiles.
 	New, Edit, Verify, Run, Preview, History, Delete key.Binding
 	// Runs.
-	Cancel, Allow, Deliver, OpenRun key.Binding
+	Cancel, Allow, Deliver, OpenRun, Skip key.Binding
 	// Run details.
 	Levels, Search, SearchDone, SearchClear, Tab, Entity, Kind, Full key.Binding
 	// Explain one employee.
@@ -68,6 +68,7 @@ func newKeyMap(e *env) keyMap {
 		Allow:   k("tui.key.allow", "a"),
 		Deliver: k("tui.key.deliver", "r"),
 		OpenRun: k("tui.key.open_run", "enter"),
+		Skip:    k("tui.key.skip", "u"),
 
 		Levels:      withHelp(k("tui.key.levels", "1", "2", "3", "4"), "1-4"),
 		Search:      k("tui.key.search", "/"),

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/koppel-nl/koppel/store"
+	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/mapping"
+	"github.com/koppel-nl/koppel/sync/profile"
 	"github.com/koppel-nl/koppel/sync/runlog"
 )
 
@@ -51,6 +54,9 @@ type runDetail struct {
 	searching bool
 	// cols names each entity's columns as the profile's files do (rundetail_columns.go).
 	cols columnNames
+	// asking is the question to take the delivery out of the upload queue; note says it was.
+	asking *confirm
+	note   string
 }
 
 func newRunDetail(e *env, r *store.Run) *runDetail {
@@ -73,18 +79,59 @@ func (d *runDetail) typing() bool { return d.searching }
 
 func (d *runDetail) keys() []key.Binding {
 	km := d.e.km
-	if d.searching {
+	switch {
+	case d.asking != nil:
+		return d.asking.keys()
+	case d.searching:
 		return []key.Binding{km.SearchDone, km.SearchClear}
 	}
+	var out []key.Binding
 	if d.tab == tabLog {
-		return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Levels, km.Entity}
+		out = []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Levels, km.Entity}
+	} else {
+		out = []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Entity, km.Kind}
 	}
-	return []key.Binding{km.Full, km.Search, km.Tab, km.Back, km.Explain, km.Entity, km.Kind}
+	if d.queued() {
+		out = append(out, km.Skip)
+	}
+	return out
 }
 
 func (d *runDetail) fullKeys() []key.Binding {
 	km := d.e.km
-	return append([]key.Binding{km.Tab, km.Full, km.Explain, km.Levels, km.Entity, km.Kind, km.Search, km.Back}, km.listKeys()...)
+	out := append([]key.Binding{km.Tab, km.Full, km.Explain, km.Levels, km.Entity, km.Kind, km.Search, km.Back}, km.listKeys()...)
+	if d.queued() {
+		out = append(out, km.Skip)
+	}
+	return out
+}
+
+// queued tells whether the run's delivery waits in the upload queue (it can be taken out).
+func (d *runDetail) queued() bool {
+	u := d.run.Upload
+	return d.run.HasDelivery() && u != nil && u.Status == store.UploadQueued
+}
+
+// skipConfirm says what taking the delivery out of the queue means for Xpert Suite.
+func (d *runDetail) skipConfirm() *confirm {
+	e := d.e
+	q := e.t("tui.detail.confirm_skip", d.run.ID, d.run.Delivery)
+	if d.run.Mode == profile.ModeMutaties {
+		q += " " + e.t("tui.detail.skip_mutaties")
+	}
+	return newConfirm(e, q, e.t("tui.confirm.keep_queued"), e.t("tui.confirm.skip"))
+}
+
+// skip takes the delivery out of the upload queue (engine.SkipUpload, as koppel push --skip).
+func (d *runDetail) skip() {
+	e := d.e
+	run, err := engine.New(e.Store).SkipUpload(e.ctx, d.run.Profile, d.run.ID, time.Now())
+	if err != nil {
+		d.err = e.errText(err)
+		return
+	}
+	d.run.Upload = run.Upload
+	d.err, d.note = "", e.t("tui.detail.skipped", d.run.ID)
 }
 
 func (d *runDetail) cur() *list {
@@ -100,6 +147,15 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, nil
 	}
 	km := &d.e.km
+	if d.asking != nil {
+		if done, yes := d.asking.answer(m); done {
+			d.asking = nil
+			if yes {
+				d.skip()
+			}
+		}
+		return d, nil
+	}
 	if d.searching {
 		switch {
 		case key.Matches(m, km.SearchDone):
@@ -134,6 +190,8 @@ func (d *runDetail) update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, d.e.pop()
 	case key.Matches(m, km.Explain):
 		return d, d.explain()
+	case key.Matches(m, km.Skip) && d.queued():
+		d.asking = d.skipConfirm()
 	case key.Matches(m, km.Tab):
 		d.tab = 1 - d.tab
 		d.open = false
@@ -272,6 +330,12 @@ func (d *runDetail) view() string {
 		// The details are where the full path is shown.
 		b.WriteString(hang(e.t("run.delivered", r.Delivery), e.width, 2) + "\n")
 		b.WriteString(uploadLine(e, r))
+		if d.asking != nil {
+			b.WriteString(d.asking.view())
+		}
+		if d.note != "" {
+			b.WriteString(e.st.ok.Render(wrap(d.note, e.width)) + "\n")
+		}
 	case r.DryRun:
 		b.WriteString(e.st.dim.Render(wrap(e.t("tui.summary.preview"), e.width)) + "\n")
 	}

@@ -235,6 +235,7 @@ func startSimProcess(b *testing.B, args ...string) *simProcess {
 		b.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
