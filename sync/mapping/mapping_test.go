@@ -727,3 +727,20 @@ func TestExpectSizesTheSets(t *testing.T) {
 		}
 	}
 }
+
+// Only the employments' keys start with a part AFAS's order leaves out (the employer: AFAS sorts
+// them on the employee); a file written as it streams in depends on it.
+func TestKeyGroupParts(t *testing.T) {
+	for _, ent := range []string{Departments, Employments, Users, Absences, Placements, Documents} {
+		want := 0
+		if ent == Employments {
+			want = 1
+		}
+		if got := KeyGroupParts(ent); got != want {
+			t.Errorf("KeyGroupParts(%s) = %d, want %d", ent, got, want)
+		}
+	}
+	if KeyColumns(Employments)[0] != "WerkgeverCode" {
+		t.Errorf("an employment's key does not start with its employer: %v", KeyColumns(Employments))
+	}
+}
