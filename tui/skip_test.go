@@ -2,44 +2,21 @@ package tui
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
-	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/ssh"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/afassim"
 	"github.com/koppel-nl/koppel/sync/engine"
 	"github.com/koppel-nl/koppel/sync/profile"
+	"github.com/koppel-nl/koppel/sync/sftp/sftptest"
 )
 
-// unreachableSFTP is an SFTP destination on a loopback port nothing listens on, with a client
-// key and a pinned host key: every upload fails as a network error.
+// unreachableSFTP is an SFTP destination every upload fails to reach (a network error).
 func unreachableSFTP(t *testing.T) *profile.SFTP {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	hk, err := ssh.NewPublicKey(hostPub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &profile.SFTP{URL: "sftp://koppel@" + addr + "/import", Key: string(pem.EncodeToMemory(block)),
-		HostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hk)))}
+	url, key, hostKey := sftptest.Unreachable(t)
+	return &profile.SFTP{URL: url, Key: string(key), HostKey: hostKey}
 }
 
 // A delivery the server never took is taken out of the upload queue from the run's details,

@@ -1,55 +1,23 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/koppel-nl/koppel/sync/sftp/sftptest"
 )
 
-// closedPort is a loopback port nothing listens on: an upload there fails as a network error.
-func closedPort(t *testing.T) string {
+// sftpSection is a delivery.sftp section for a destination every upload fails to reach, its
+// client key in dir.
+func sftpSection(t *testing.T, dir string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	url, key, hostKey := sftptest.Unreachable(t)
+	if err := os.WriteFile(filepath.Join(dir, "koppel_ed25519"), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// sftpSection is a delivery.sftp section for a server at addr, with a fresh client key and a
-// pinned host key.
-func sftpSection(t *testing.T, dir, addr string) string {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "koppel_ed25519"), pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hostPub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := ssh.NewPublicKey(hostPub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostKey := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp)))
-	return "  sftp:\n    url: sftp://koppel@" + addr + "/import/acme\n    key_file: ./koppel_ed25519\n    host_key: \"" + hostKey + "\"\n"
+	return "  sftp:\n    url: " + url + "/acme\n    key_file: ./koppel_ed25519\n    host_key: \"" + hostKey + "\"\n"
 }
 
 // A delivery the server never takes can be taken out of the queue, after a confirmation; the
@@ -58,7 +26,7 @@ func sftpSection(t *testing.T, dir, addr string) string {
 func TestSkipAQueuedDelivery(t *testing.T) {
 	c := newCLI(t)
 	url, token := c.sim("--employees", "30", "--seed", "6")
-	section := sftpSection(t, c.dir, closedPort(t))
+	section := sftpSection(t, c.dir)
 	if out, errOut, code := c.run("profile", "import", c.profile("acme", url, token, "mutaties", section)); code != 0 {
 		t.Fatalf("import: exit %d %s%s", code, out, errOut)
 	}

@@ -49,7 +49,7 @@ func benchmarkScale(b *testing.B, employees int) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		sim := startSimProcess(b, "--employees", strconv.Itoa(employees), "--seed", "1")
-		st, name := benchStore(b, sim)
+		st, name := benchStore(b, sim.url, sim.token)
 		// The fetch-only client runs twice before koppel's runs and once after, against a
 		// simulator warmed up by a run of it, and its median is the measure: on a shared
 		// machine one run of it varies by a fifth, the machine's pace drifts over the minute
@@ -104,7 +104,7 @@ func BenchmarkSchedule20k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		sim := startSimProcess(b, "--employees", "20000", "--seed", "1", "--latency", "500ms", "--row-cost", "20us")
-		st, name := benchStore(b, sim)
+		st, name := benchStore(b, sim.url, sim.token)
 		sim.fetchOnly(b, 4, 0) // warms the simulator up: its first answers are slower
 		classic, _ := sim.fetchOnly(b, 4, 0)
 		old, _ := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
@@ -261,7 +261,7 @@ func startSimProcess(b *testing.B, args ...string) *simProcess {
 	return sim
 }
 
-func benchStore(b *testing.B, sim *simProcess) (*store.Store, string) {
+func benchStore(b *testing.B, url, token string) (*store.Store, string) {
 	b.Helper()
 	dir := b.TempDir()
 	st, err := store.Open(filepath.Join(dir, "koppel.db"), nil)
@@ -271,7 +271,7 @@ func benchStore(b *testing.B, sim *simProcess) (*store.Store, string) {
 	b.Cleanup(func() { st.Close() })
 	p := &profile.Profile{
 		Name:     "bench",
-		Account:  profile.Account{Name: "Bench BV", Participant: "12345", Environment: "production", URL: sim.url, Token: sim.token},
+		Account:  profile.Account{Name: "Bench BV", Participant: "12345", Environment: "production", URL: url, Token: token},
 		Employer: "ZBV",
 		Couplings: profile.Couplings{
 			Werknemer: profile.Werknemer{Enabled: true, Managers: true, Salary: &profile.Salary{Column: afassim.SalaryColumn, Kind: "maandloon"}},

@@ -25,14 +25,7 @@ func TestFirstRunFilesAsTheStoreWritesThem(t *testing.T) {
 	}
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users, mapping.Absences} {
 		name := mapping.FileOf(ent)
-		a, err := os.ReadFile(filepath.Join(first.Run.Delivery, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(second.Run.Delivery, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, b := deliveredFile(t, first, name), deliveredFile(t, second, name)
 		if string(a) != string(b) {
 			t.Errorf("%s: the first run's file differs from the one written from the store", name)
 		}
@@ -99,14 +92,7 @@ func TestFirstRunMutationsAsTheStoreWritesThem(t *testing.T) {
 	second, _ := e.run(engine.Options{})
 	for _, ent := range []string{mapping.Departments, mapping.Employments, mapping.Users} {
 		name := mapping.FileOf(ent)
-		a, err := os.ReadFile(filepath.Join(first.Run.Delivery, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(second.Run.Delivery, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, b := deliveredFile(t, first, name), deliveredFile(t, second, name)
 		la, lb := strings.Split(string(a), "\r\n"), strings.Split(string(b), "\r\n")
 		if len(la) != len(lb) || len(la) < 3 {
 			t.Fatalf("%s: %d lines, then %d", name, len(la), len(lb))
@@ -124,4 +110,13 @@ func TestFirstRunMutationsAsTheStoreWritesThem(t *testing.T) {
 			}
 		}
 	}
+}
+
+func deliveredFile(t *testing.T, res *engine.Result, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(res.Run.Delivery, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -617,3 +617,25 @@ func (l listerAt) ListAt(out []os.FileInfo, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// Unreachable is an SFTP destination no upload ever reaches: a loopback port nothing listens on
+// (every upload fails as a network error), with a fresh client key (OpenSSH PEM) and a host key
+// to pin (authorized_keys form), so a profile with it is valid.
+func Unreachable(t testing.TB) (url string, clientKey []byte, hostKey string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	clientKey, _, err = NewClientKey("ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, host, err := NewClientKey("ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "sftp://koppel@" + addr + "/import", clientKey, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(host)))
+}
