@@ -46,6 +46,8 @@ type env struct {
 	help   help.Model
 	width  int
 	height int
+	// room is how many lines the screen on top has above the help bar, as of the last frame.
+	room int
 	// nav holds the navigation the screen asked for during one update; the App carries it out
 	// before the next message, so a key that follows arrives at the screen it was meant for.
 	nav []navOp
@@ -231,9 +233,10 @@ func (a *App) typing() bool {
 func (a *App) View() string {
 	e := a.env
 	help := a.helpView()
-	body := a.top().view()
 	// Keep the help on the last lines, cutting the body to the window.
 	h := e.height - lineCount(help)
+	e.room = h
+	body := a.top().view()
 	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
 	if len(lines) > h && h > 0 {
 		lines = lines[:h]

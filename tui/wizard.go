@@ -400,16 +400,43 @@ func (w *wizard) view() string {
 	if w.leaving != nil {
 		b.WriteString(w.leaving.view() + "\n")
 	}
-	b.WriteString(s.form().view(e))
-	b.WriteString(s.view(w))
+	var tail strings.Builder
 	if w.busy != "" {
-		b.WriteString("\n" + w.spin.View() + " " + w.busy + "\n")
+		tail.WriteString("\n" + w.spin.View() + " " + w.busy + "\n")
 	}
 	if w.err != "" {
-		b.WriteString("\n" + e.st.err.Render(wrap(w.err, e.width)) + "\n")
+		tail.WriteString("\n" + e.st.err.Render(wrap(w.err, e.width)) + "\n")
 	}
 	if w.note != "" {
-		b.WriteString("\n" + wrap(w.note, e.width) + "\n")
+		tail.WriteString("\n" + wrap(w.note, e.width) + "\n")
 	}
+	// A step with more fields than the window holds shows those around the focused one, and
+	// what the wizard says (busy, an error, a note); the step's own text below its fields (a
+	// preview) is what the window cuts.
+	room := e.room - strings.Count(b.String(), "\n") - strings.Count(tail.String(), "\n")
+	if e.room <= 0 {
+		room = 0 // no frame measured yet: everything
+	}
+	fields := s.form().viewIn(e, room)
+	b.WriteString(fields)
+	v := s.view(w)
+	if room > 0 {
+		v = firstLines(v, room-strings.Count(fields, "\n"))
+	}
+	b.WriteString(v)
+	b.WriteString(tail.String())
 	return b.String()
+}
+
+// firstLines is the first n lines of s (each with its line end), nothing for n <= 0.
+func firstLines(s string, n int) string {
+	end := 0
+	for i := 0; i < n; i++ {
+		j := strings.IndexByte(s[end:], '\n')
+		if j < 0 {
+			return s
+		}
+		end += j + 1
+	}
+	return s[:end]
 }

@@ -188,13 +188,69 @@ func (fm *form) key(m tea.KeyMsg, km *keyMap) (cmd tea.Cmd, handled, changed boo
 }
 
 // view renders the fields, each problem under its field.
-func (fm *form) view(e *env) string {
+func (fm *form) view(e *env) string { return fm.viewIn(e, 0) }
+
+// viewIn renders the fields in room lines (0: as many as there are): when they do not fit, the
+// fields around the focused one, with how many more lie above and below.
+func (fm *form) viewIn(e *env, room int) string {
 	if fm == nil {
 		return ""
 	}
-	const labelW = 22
+	blocks := fm.blocks(e)
+	heights := make([]int, len(blocks))
+	total := 0
+	for i, bl := range blocks {
+		heights[i] = strings.Count(bl, "\n")
+		total += heights[i]
+	}
+	if room <= 0 || total <= room || len(blocks) == 0 {
+		return strings.Join(blocks, "")
+	}
+	// Grow a window from the focused field, a field at a time below and above, in the room left
+	// by the lines that say what lies beyond it.
+	n := len(blocks)
+	beyond := func(lo, hi int) int {
+		m := 0
+		if lo > 0 {
+			m++
+		}
+		if hi < n {
+			m++
+		}
+		return m
+	}
+	focus := min(max(fm.focus, 0), n-1)
+	lo, hi, used := focus, focus+1, heights[focus]
+	for grew := true; grew; {
+		grew = false
+		if hi < n && used+heights[hi]+beyond(lo, hi+1) <= room {
+			used += heights[hi]
+			hi++
+			grew = true
+		}
+		if lo > 0 && used+heights[lo-1]+beyond(lo-1, hi) <= room {
+			lo--
+			used += heights[lo]
+			grew = true
+		}
+	}
 	var b strings.Builder
+	if lo > 0 {
+		b.WriteString(e.st.dim.Render("  ↑ "+e.t("tui.wizard.more_fields", itoa(lo))) + "\n")
+	}
+	b.WriteString(strings.Join(blocks[lo:hi], ""))
+	if hi < len(blocks) {
+		b.WriteString(e.st.dim.Render("  ↓ "+e.t("tui.wizard.more_fields", itoa(len(blocks)-hi))) + "\n")
+	}
+	return b.String()
+}
+
+// blocks renders each field: its line, and its error or warning below it.
+func (fm *form) blocks(e *env) []string {
+	const labelW = 22
+	out := make([]string, 0, len(fm.fields))
 	for i, f := range fm.fields {
+		var b strings.Builder
 		marker := "  "
 		if i == fm.focus {
 			marker = e.st.title.Render("> ")
@@ -226,8 +282,9 @@ func (fm *form) view(e *env) string {
 		} else if f.warn != "" {
 			b.WriteString(e.st.warn.Render(indentLines(wrap("! "+f.warn, e.width-4), 4)) + "\n")
 		}
+		out = append(out, b.String())
 	}
-	return b.String()
+	return out
 }
 
 // indentLines puts n spaces before every line.
