@@ -24,15 +24,11 @@ func (a *app) columnsCommand() *cobra.Command {
 // columns shows each file's header as a run writes it and an example row from the last
 // delivery. It reads the store only.
 func (a *app) columns(name string, jsonOut bool) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, p, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, err := a.loadProfile(s, name)
-	if err != nil {
-		return err
-	}
 	pv, err := engine.PreviewColumns(s, p)
 	if err != nil {
 		return err // invalid columns are profile.Errors: exit 2 naming the key

@@ -38,14 +38,11 @@ func (a *app) periodsCommand() *cobra.Command {
 
 // periods prints the poortwachter view of a profile from its stored state.
 func (a *app) periods(name string, asOf time.Time, jsonOut bool) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, _, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := a.loadProfile(s, name); err != nil {
-		return err
-	}
 	v, err := engine.ReadPoortwachter(a.ctx, s, name, asOf, a.periodsProgress())
 	if err != nil {
 		return failErr(err)

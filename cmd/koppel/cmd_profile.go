@@ -210,6 +210,21 @@ func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 
 func (a *app) unknownProfile(name string) string { return a.t("run.unknown_profile", name) }
 
+// openProfile opens the store and reads a profile from it, for a command on one profile: no store
+// or an unknown profile is a usage error naming the profile. The caller closes the store.
+func (a *app) openProfile(name string) (*store.Store, *profile.Profile, error) {
+	s, err := a.needStore(a.unknownProfile(name))
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := a.loadProfile(s, name)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, p, nil
+}
+
 // loadProfile reads a profile from the store; an unknown one is a usage error.
 func (a *app) loadProfile(s *store.Store, name string) (*profile.Profile, error) {
 	p, err := s.Profile(name)
@@ -296,15 +311,11 @@ func (a *app) profileList(jsonOut bool) error {
 }
 
 func (a *app) profileShow(name string, jsonOut bool) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, p, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, err := a.loadProfile(s, name)
-	if err != nil {
-		return err
-	}
 	p.Account.Token = token.MaskToken(p.Account.Token)
 	if jsonOut {
 		return writeJSON(a.stdout, p)
@@ -320,15 +331,11 @@ func (a *app) profileShow(name string, jsonOut bool) error {
 // profileExport writes a profile as a file that profile import reads back into the same
 // profile: the token as token_env unless withToken.
 func (a *app) profileExport(name string, withToken bool, output string) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, p, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
-	p, err := a.loadProfile(s, name)
 	s.Close()
-	if err != nil {
-		return err
-	}
 	head := a.t("cli.export.head", name, time.Now().Format("2006-01-02"))
 	comments := []profile.Comment{{Key: "delivery.outbox", Head: a.t("cli.export.outbox")}}
 	if withToken {
@@ -375,15 +382,11 @@ func writePrivate(path string, data []byte) error {
 // profileDelete erases a profile with its history and delivered state, after saying what goes
 // (and asking, unless --yes). The outbox is left alone.
 func (a *app) profileDelete(name string, yes, jsonOut bool) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, p, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, err := a.loadProfile(s, name)
-	if err != nil {
-		return err
-	}
 	runs, err := s.Runs(name)
 	if err != nil {
 		return failErr(err)

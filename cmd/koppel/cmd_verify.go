@@ -22,15 +22,11 @@ func (a *app) verifyCommand() *cobra.Command {
 }
 
 func (a *app) verify(name string, jsonOut bool) error {
-	s, err := a.needStore(a.unknownProfile(name))
+	s, p, err := a.openProfile(name)
 	if err != nil {
 		return err
 	}
-	p, err := a.loadProfile(s, name)
 	s.Close() // a check can take a while; don't hold the store
-	if err != nil {
-		return err
-	}
 	rep, err := verify.Profile(a.ctx, p)
 	if err != nil {
 		return failErr(err)
