@@ -18,16 +18,17 @@ import (
 // AFAS sorts the employments on the employee, koppel's key starts with the employer: with more
 // than one employer the rows come in key order per employer only. So the rows go into a part
 // per group of keys (mapping.KeyGroupParts: per employer), each in key order, and the parts are
-// joined in key order at the end; the rows of an entity of one group go straight into its file. A row out of that order gives the stream up (its parts are removed), and the file is
-// written after the comparison from the store, as always. The stream lives on the stager's
-// goroutine until finish hands it to the early files.
+// joined in key order at the end; the rows of an entity of one group go straight into its file.
+// A row out of that order gives the stream up (its parts are removed), and the file is written
+// after the comparison from the store, as always. The stream lives on the stager's goroutine
+// until finish hands it to the early files.
 type streamFile struct {
 	r      *run
 	ent    string
 	fr     *fileRows
 	folder *delivery.Folder
-	parts  map[string]*streamPart // by the key's group (mapping.KeyGroupParts), "" for an entity of one group
-	group  bool
+	parts  map[string]*streamPart // by the key's group, "" for an entity of one group
+	group  bool                   // the entity's keys come in groups (mapping.KeyGroupParts)
 	order  []int
 	off    bool
 }
