@@ -23,6 +23,7 @@ type prepared struct {
 	top     []byte  // the highest key staged so far
 	inOrder bool    // every Stage of the entity came after the rows staged before
 	state   int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
+	copied  int     // the rows copied up to after
 }
 
 // notePrepared keeps, after a Stage of rows from first to last (in key order), whether the
@@ -69,9 +70,11 @@ func (h *Session) prepare(entity string, final bool) error {
 	}
 	st, gen, p := h.stage, h.stageGen[entity], h.prep[entity]
 	var after []byte
+	copied := 0
 	inOrder := p != nil && p.stage == st && p.inOrder
 	if inOrder {
 		after = bytes.Clone(p.after) // the copy below moves it on row by row; p.after only once done
+		copied = p.copied
 	}
 	h.mu.Unlock()
 	if st == nil || gen == 0 || p == nil || p.stage != st || !final && !inOrder {
@@ -121,6 +124,7 @@ func (h *Session) prepare(entity string, final bool) error {
 					}
 					h.s.at("prepare")
 					after = append(after[:0], k...) // the stage's bytes are valid in its transaction only
+					copied++
 					return eb.Put(k, v[1:])
 				})
 				return err
@@ -136,14 +140,19 @@ func (h *Session) prepare(entity string, final bool) error {
 		return nil
 	}
 	if inOrder {
-		p.after = after
+		p.after, p.copied = after, copied
 	}
 	// The copy is the entity's state after the run as of gen: the commit moves it in unless the
-	// entity was staged since.
+	// entity was staged since. After the final copy it is every staged row (of a key staged twice,
+	// one), so the commit need not walk the stage to count them (a file written as it streamed
+	// did not walk it either).
 	if h.shadows == nil {
 		h.shadows = map[string]int{}
 	}
 	h.shadows[entity] = gen
+	if final && h.counted != nil {
+		h.counted[entity] = walkCount{gen, copied}
+	}
 	return nil
 }
 

@@ -86,9 +86,12 @@ func TestStagingAfterPrepareIsApplied(t *testing.T) {
 	if err := h.Stage("absences", []store.Staged{{Key: "b", Kind: store.Nieuw, Vals: []string{"2"}}}); err != nil {
 		t.Fatal(err)
 	}
-	commitRun(t, h, "20260101-000000-0001")
+	run := commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2" {
 		t.Errorf("state after the commit: %q", got)
+	}
+	if run.StateWrites != 2 {
+		t.Errorf("state writes %d, want 2 (the row staged after Prepare counts)", run.StateWrites)
 	}
 }
 
@@ -288,9 +291,13 @@ func TestPrepareSoFarFollowsAnEntityStagedInOrder(t *testing.T) {
 		t.Errorf("prepared after the second batch: %q", got)
 	}
 	prepare(t, h, "absences", true)
-	commitRun(t, h, "20260101-000000-0001")
+	run := commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2 c=3 d=4 e=5" {
 		t.Errorf("state after the commit: %q", got)
+	}
+	// Counted by the copies, without a walk of the stage.
+	if run.StateWrites != 5 {
+		t.Errorf("state writes %d, want 5", run.StateWrites)
 	}
 }
 
@@ -308,9 +315,12 @@ func TestPrepareAfterRowsOutOfOrderCopiesAll(t *testing.T) {
 		t.Errorf("prepared after rows out of order: %q, want the first copy only", got)
 	}
 	prepare(t, h, "absences", true)
-	commitRun(t, h, "20260101-000000-0001")
+	run := commitRun(t, h, "20260101-000000-0001")
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 c=3 d=4b e=5" {
 		t.Errorf("state after the commit: %q", got)
+	}
+	if run.StateWrites != 4 {
+		t.Errorf("state writes %d, want 4 (a key staged twice is one)", run.StateWrites)
 	}
 }
 
