@@ -49,7 +49,8 @@ type diff struct {
 	staged              int
 	widened             int // records delivered before with fewer columns (the composite-period columns)
 	stager              *stager
-	stream              *streamFile // the file written as it is staged; the stager's until it stops
+	stream              *streamFile // the file written as it is compared or staged (stream.go)
+	streamKnown         bool
 }
 
 // stager stages an entity's changed records on a goroutine of its own, a batch behind the
@@ -107,8 +108,10 @@ func (d *diff) startStager() *stager {
 	} else {
 		close(prepared)
 	}
-	stream := d.newStream()
-	d.stream = stream
+	stream := d.stream // a file of mutations is written from the staged rows
+	if stream != nil && stream.fromRecords {
+		stream = nil
+	}
 	go func() {
 		defer close(sg.done)
 		defer func() { <-prepared }()
@@ -172,6 +175,10 @@ func (d *diff) records(recs []mapping.Record) error {
 			return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
 		}
 	}
+	if !d.streamKnown {
+		d.streamKnown = true
+		d.stream = d.newStream()
+	}
 	keys := make([]string, len(recs))
 	for i, rec := range recs {
 		keys[i] = rec.Key
@@ -200,6 +207,9 @@ func (d *diff) records(recs []mapping.Record) error {
 	})
 	if err != nil {
 		return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
+	}
+	if err := d.stream.addRecords(recs); err != nil {
+		return fmt.Errorf("write %s: %w", mapping.FileOf(d.ent), err)
 	}
 	return d.flush(false)
 }

@@ -10,10 +10,13 @@ import (
 	"github.com/koppel-nl/koppel/sync/mapping"
 )
 
-// streamFile writes an entity's file while its records are staged, when the staged rows are the
-// file: the entity had no state (a first run: every record is new, and the file is the staged
-// rows in key order) and the rows come in key order, as AFAS's order often is. The file is then
-// done when the comparison is, and no walk of the store is needed to write it.
+// streamFile writes an entity's file while its records are compared, when they come in key
+// order, as AFAS's order often is: the file is then done when the comparison is, and no walk of
+// the store is needed to write it. A complete file (compleet, and the absences in any mode) is
+// the records read now, whatever changed, so it is written from the records as they are
+// compared, in every run; the manager accounts are left out (an account AFAS no longer has stays
+// delivered, deactivated, from the state). A file of mutations is the staged rows, so it is
+// written from them, in a first run only (every record new: the staged rows are the records).
 //
 // AFAS sorts the employments on the employee, koppel's key starts with the employer: with more
 // than one employer the rows come in key order per employer only. So the rows go into a part
@@ -29,8 +32,12 @@ type streamFile struct {
 	folder *delivery.Folder
 	parts  map[string]*streamPart // by the key's group, "" for an entity of one group
 	group  bool                   // the entity's keys come in groups (mapping.KeyGroupParts)
-	order  []int
-	off    bool
+	// fromRecords: a complete file, fed by the comparison (diff.records); otherwise a file of
+	// mutations, fed by the stager.
+	fromRecords bool
+	rows        []store.Staged // a batch of records, as rows (fromRecords)
+	order       []int
+	off         bool
 }
 
 // streamPart is a group's rows: in a part to join, or, for an entity of one group, in the file
@@ -60,13 +67,29 @@ func (p *streamPart) abort() {
 // (many employers) give it up.
 const maxStreamParts = 16
 
-// newStream returns a stream for an entity without state in a run that writes its files early,
-// or nil.
+// newStream returns a stream for an entity of a run that writes its files early, or nil: for a
+// complete file, and for a file of mutations of an entity without state.
 func (d *diff) newStream() *streamFile {
-	if d.r.early == nil || d.ent == mapping.Documents || !d.stateKnown || !d.noState {
+	if d.r.early == nil || d.ent == mapping.Documents || !d.stateKnown {
 		return nil
 	}
-	return &streamFile{r: d.r, ent: d.ent, parts: map[string]*streamPart{}, group: mapping.KeyGroupParts(d.ent) > 0}
+	fromRecords := !mutationFile(d.r.p, d.ent)
+	if fromRecords && d.ent == mapping.Users || !fromRecords && !d.noState {
+		return nil
+	}
+	return &streamFile{r: d.r, ent: d.ent, parts: map[string]*streamPart{}, group: mapping.KeyGroupParts(d.ent) > 0, fromRecords: fromRecords}
+}
+
+// addRecords writes a batch of compared records into a complete file.
+func (s *streamFile) addRecords(recs []mapping.Record) error {
+	if s == nil || !s.fromRecords || s.off {
+		return nil
+	}
+	s.rows = s.rows[:0]
+	for _, rec := range recs {
+		s.rows = append(s.rows, store.Staged{Key: rec.Key, Vals: rec.Values})
+	}
+	return s.add(s.rows)
 }
 
 // partOf is the part a key goes into: its group, the key's first part with the separator (""
@@ -92,7 +115,7 @@ func (s *streamFile) add(batch []store.Staged) error {
 	}
 	s.order = s.order[:0]
 	for i, row := range batch {
-		if row.Kind != Nieuw {
+		if !s.fromRecords && row.Kind != Nieuw {
 			s.giveUp() // only a first run's rows: no state, so nothing changed or gone
 			return nil
 		}

@@ -11,10 +11,14 @@ import (
 	"github.com/koppel-nl/koppel/sync/profile"
 )
 
-// streamRun is a run that delivers (early files on) into a fresh outbox.
-func streamRun(t *testing.T) *run {
+// streamRun is a run that delivers (early files on) into a fresh outbox, in mode mutaties
+// (files of the staged rows), or compleet with mode compleet.
+func streamRun(t *testing.T, mode ...string) *run {
 	t.Helper()
-	p := &profile.Profile{Name: "acme", Delivery: profile.Delivery{Outbox: t.TempDir(), Mode: profile.ModeCompleet}}
+	p := &profile.Profile{Name: "acme", Delivery: profile.Delivery{Outbox: t.TempDir(), Mode: profile.ModeMutaties}}
+	if len(mode) > 0 {
+		p.Delivery.Mode = mode[0]
+	}
 	p.Defaults()
 	r := &run{p: p, rec: &store.Run{ID: "20261201-090000-abcd", Entities: map[string]*store.EntityCounts{
 		mapping.Departments: {}, mapping.Employments: {}, mapping.Employees: {}}}}
@@ -42,7 +46,12 @@ func batchOf(ent string, keys ...string) []store.Staged {
 }
 
 // firstFields is the first field of every data row of a delivered file.
-func firstFields(t *testing.T, path string) []string {
+func firstFields(t *testing.T, path string) []string { return fieldsAt(t, path, 0) }
+
+// secondFields is the second field of every data row (the first value after a mutation column).
+func secondFields(t *testing.T, path string) []string { return fieldsAt(t, path, 1) }
+
+func fieldsAt(t *testing.T, path string, n int) []string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -50,7 +59,7 @@ func firstFields(t *testing.T, path string) []string {
 	}
 	var out []string
 	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")[1:] {
-		out = append(out, strings.SplitN(line, ";", 2)[0])
+		out = append(out, strings.Split(line, ";")[n])
 	}
 	return out
 }
@@ -73,6 +82,10 @@ func TestStreamWritesBatchesInKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := firstFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Departments)))
+	if strings.Join(got, ",") != "Nieuw,Nieuw,Nieuw,Nieuw,Nieuw,Nieuw" {
+		t.Errorf("mutation column %v", got)
+	}
+	got = secondFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Departments)))
 	if strings.Join(got, ",") != "A1,A2,A3,B1,C1,C2" {
 		t.Errorf("rows %v", got)
 	}
@@ -113,12 +126,24 @@ func TestStreamGivesUp(t *testing.T) {
 	}
 }
 
-// Only an entity without state, in a run that writes its files early, and not the documents,
-// is streamed.
+// A file of mutations is streamed only for an entity without state (from its staged rows), a
+// complete file in any run (from its records) but for the manager accounts; never the documents
+// or a dry run's.
 func TestStreamOnlyForAFirstDelivery(t *testing.T) {
 	r := streamRun(t)
-	if (&diff{r: r, ent: mapping.Departments, stateKnown: true, noState: true}).newStream() == nil {
-		t.Error("no stream for a first delivery")
+	if s := (&diff{r: r, ent: mapping.Departments, stateKnown: true, noState: true}).newStream(); s == nil || s.fromRecords {
+		t.Errorf("a first delivery of mutations: %+v", s)
+	}
+	// The absences are a complete file in mode mutaties too.
+	if s := (&diff{r: r, ent: mapping.Absences, stateKnown: true}).newStream(); s == nil || !s.fromRecords {
+		t.Errorf("the absences with state: %+v", s)
+	}
+	rc := streamRun(t, profile.ModeCompleet)
+	if s := (&diff{r: rc, ent: mapping.Departments, stateKnown: true}).newStream(); s == nil || !s.fromRecords {
+		t.Errorf("a complete file with state: %+v", s)
+	}
+	if s := (&diff{r: rc, ent: mapping.Users, stateKnown: true}).newStream(); s != nil {
+		t.Errorf("the manager accounts' complete file is streamed: %+v", s)
 	}
 	for name, d := range map[string]*diff{
 		"state stored":  {r: r, ent: mapping.Departments, stateKnown: true},
@@ -153,7 +178,7 @@ func TestStreamJoinsEmployersInKeyOrder(t *testing.T) {
 	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
-	got := strings.ReplaceAll(strings.Join(firstFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Employments))), ","), sep, "/")
+	got := strings.ReplaceAll(strings.Join(secondFields(t, filepath.Join(r.out.Temp, mapping.FileOf(mapping.Employments))), ","), sep, "/")
 	if got != "TZV/2,TZV/4,ZBV/1,ZBV/3,ZBV/5" {
 		t.Errorf("rows %v", got)
 	}
