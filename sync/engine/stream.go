@@ -12,11 +12,12 @@ import (
 
 // streamFile writes an entity's file while its records are compared, when they come in key
 // order, as AFAS's order often is: the file is then done when the comparison is, and no walk of
-// the store is needed to write it. A complete file (compleet, and the absences in any mode) is
-// the records read now, whatever changed, so it is written from the records as they are
-// compared, in every run; the manager accounts are left out (an account AFAS no longer has stays
-// delivered, deactivated, from the state). A file of mutations is the staged rows, so it is
-// written from them, in a first run only (every record new: the staged rows are the records).
+// the store is needed to write it. In a first delivery of an entity every record is new, and
+// the staged rows are the file (a complete one or of mutations): the stager writes them. Later, a
+// complete file (compleet, and the absences in any mode) is still the records read now, whatever
+// changed, so it is written from the records as they are compared; the manager accounts are left
+// out (an account AFAS no longer has stays delivered, deactivated, from the state), and a file of
+// mutations is written from the store after the comparison.
 //
 // AFAS sorts the employments on the employee, koppel's key starts with the employer: with more
 // than one employer the rows come in key order per employer only. So the rows go into a part
@@ -67,14 +68,16 @@ func (p *streamPart) abort() {
 // (many employers) give it up.
 const maxStreamParts = 16
 
-// newStream returns a stream for an entity of a run that writes its files early, or nil: for a
-// complete file, and for a file of mutations of an entity without state.
+// newStream returns a stream for an entity of a run that writes its files early, or nil: for
+// an entity without state, from its staged rows (every record is new: they are the records; the
+// stager writes them, beside the comparison); for a complete file of an entity with state, from
+// its records as they are compared.
 func (d *diff) newStream() *streamFile {
 	if d.r.early == nil || d.ent == mapping.Documents || !d.stateKnown {
 		return nil
 	}
-	fromRecords := !mutationFile(d.r.p, d.ent)
-	if fromRecords && d.ent == mapping.Users || !fromRecords && !d.noState {
+	fromRecords := !d.noState
+	if fromRecords && (mutationFile(d.r.p, d.ent) || d.ent == mapping.Users) {
 		return nil
 	}
 	return &streamFile{r: d.r, ent: d.ent, parts: map[string]*streamPart{}, group: mapping.KeyGroupParts(d.ent) > 0, fromRecords: fromRecords}

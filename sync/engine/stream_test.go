@@ -142,6 +142,10 @@ func TestStreamOnlyForAFirstDelivery(t *testing.T) {
 	if s := (&diff{r: rc, ent: mapping.Departments, stateKnown: true}).newStream(); s == nil || !s.fromRecords {
 		t.Errorf("a complete file with state: %+v", s)
 	}
+	// A first delivery streams from the staged rows, whatever its file.
+	if s := (&diff{r: rc, ent: mapping.Absences, stateKnown: true, noState: true}).newStream(); s == nil || s.fromRecords {
+		t.Errorf("a first complete delivery: %+v", s)
+	}
 	if s := (&diff{r: rc, ent: mapping.Users, stateKnown: true}).newStream(); s != nil {
 		t.Errorf("the manager accounts' complete file is streamed: %+v", s)
 	}
