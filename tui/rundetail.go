@@ -125,7 +125,7 @@ func (d *runDetail) skipConfirm() *confirm {
 // skip takes the delivery out of the upload queue (engine.SkipUpload, as koppel push --skip).
 func (d *runDetail) skip() {
 	e := d.e
-	run, err := engine.New(e.Store).SkipUpload(e.ctx, d.run.Profile, d.run.ID, time.Now())
+	run, _, err := engine.New(e.Store).SkipUpload(e.ctx, d.run.Profile, d.run.ID, time.Now())
 	if err != nil {
 		d.err = e.errText(err)
 		return

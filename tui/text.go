@@ -126,6 +126,19 @@ func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
+// firstLines is the first n lines of s (each with its line end), nothing for n <= 0.
+func firstLines(s string, n int) string {
+	end := 0
+	for i := 0; i < n; i++ {
+		j := strings.IndexByte(s[end:], '\n')
+		if j < 0 {
+			return s
+		}
+		end += j + 1
+	}
+	return s[:end]
+}
+
 // displayKey renders a record key for people (ZBV/100024/1).
 func displayKey(k string) string { return mapping.DisplayKey(k) }
 

@@ -427,16 +427,3 @@ func (w *wizard) view() string {
 	b.WriteString(tail.String())
 	return b.String()
 }
-
-// firstLines is the first n lines of s (each with its line end), nothing for n <= 0.
-func firstLines(s string, n int) string {
-	end := 0
-	for i := 0; i < n; i++ {
-		j := strings.IndexByte(s[end:], '\n')
-		if j < 0 {
-			return s
-		}
-		end += j + 1
-	}
-	return s[:end]
-}

@@ -64,17 +64,13 @@ func (a *app) skipUpload(s *store.Store, name, runID string, yes, jsonOut bool) 
 		}
 	}
 	// A run that is not queued (or not found) is refused by the engine, naming what is queued.
-	skipped, err := engine.New(s).SkipUpload(a.ctx, name, runID, time.Now())
+	skipped, left, err := engine.New(s).SkipUpload(a.ctx, name, runID, time.Now())
 	if ferr := a.notStarted(jsonOut, name, err, skipped != nil); ferr != nil {
 		return ferr
 	}
-	left, err := s.QueueOf(name)
-	if err != nil {
-		return a.runFailed(jsonOut, name, err)
-	}
 	if jsonOut {
 		status := store.UploadOK
-		if len(left) > 0 {
+		if left > 0 {
 			status = store.UploadQueued
 		}
 		return writeJSON(a.stdout, struct {
@@ -83,9 +79,9 @@ func (a *app) skipUpload(s *store.Store, name, runID string, yes, jsonOut bool) 
 			Profile string `json:"profile"`
 			Skipped string `json:"skipped"`
 			Queued  int    `json:"queued"`
-		}{"summary", status, name, skipped.ID, len(left)})
+		}{"summary", status, name, skipped.ID, left})
 	}
-	fmt.Fprintln(a.stdout, a.t("cli.push.skipped", skipped.ID, strconv.Itoa(len(left))))
+	fmt.Fprintln(a.stdout, a.t("cli.push.skipped", skipped.ID, strconv.Itoa(left)))
 	return nil
 }
 

@@ -50,7 +50,6 @@ type diff struct {
 	widened             int // records delivered before with fewer columns (the composite-period columns)
 	stager              *stager
 	stream              *streamFile // the file written as it is compared or staged (stream.go)
-	streamKnown         bool
 }
 
 // stager stages an entity's changed records on a goroutine of its own, a batch behind the
@@ -174,10 +173,7 @@ func (d *diff) records(recs []mapping.Record) error {
 		if err != nil && !errors.Is(err, errHasState) {
 			return fmt.Errorf("read delivered state of %s: %w", d.ent, err)
 		}
-	}
-	if !d.streamKnown {
-		d.streamKnown = true
-		d.stream = d.newStream()
+		d.stream = d.newStream() // it depends on whether there is state
 	}
 	keys := make([]string, len(recs))
 	for i, rec := range recs {

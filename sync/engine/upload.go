@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,48 +274,45 @@ func (e *Engine) Push(ctx context.Context, name string, opts Options, emit func(
 // deliveries after it no longer wait for it. It is the way out for a delivery the server keeps
 // refusing, one placed on the server by hand, or the queue of a profile that no longer delivers
 // over SFTP. The run record keeps the last error and says when it was skipped. runID must be
-// queued; otherwise a *UsageError names what is.
-func (e *Engine) SkipUpload(ctx context.Context, name, runID string, now time.Time) (*store.Run, error) {
+// queued; otherwise a *UsageError names what is. left is what stays queued.
+func (e *Engine) SkipUpload(ctx context.Context, name, runID string, now time.Time) (skipped *store.Run, left int, err error) {
 	if _, err := e.Store.Profile(name); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
+			return nil, 0, &UsageError{Code: "run.unknown_profile", Args: []string{name}}
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	held, err := e.Store.Hold(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer held.Close()
 	queue, err := held.Queue()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var ids []string
-	for _, d := range queue {
-		if d.ID != runID {
-			ids = append(ids, d.ID)
-			continue
+	i := slices.IndexFunc(queue, func(d *store.Run) bool { return d.ID == runID })
+	if i < 0 {
+		queued := strings.Join(queueIDs(queue), ", ")
+		if queued == "" {
+			queued = "—"
 		}
-		u := store.Upload{Status: store.UploadQueued}
-		if d.Upload != nil {
-			u = *d.Upload
-		}
-		u.Status, u.Skipped = store.UploadNone, now.UTC()
-		if err := held.SetUpload(d.ID, &u); err != nil {
-			return nil, err
-		}
-		d.Upload = &u
-		return d, nil
+		return nil, 0, &UsageError{Code: "run.skip_not_queued", Args: []string{runID, name, queued}}
 	}
-	queued := strings.Join(ids, ", ")
-	if queued == "" {
-		queued = "—"
+	d := queue[i]
+	u := store.Upload{Status: store.UploadQueued}
+	if d.Upload != nil {
+		u = *d.Upload
 	}
-	return nil, &UsageError{Code: "run.skip_not_queued", Args: []string{runID, name, queued}}
+	u.Status, u.Skipped = store.UploadNone, now.UTC()
+	if err := held.SetUpload(d.ID, &u); err != nil {
+		return nil, 0, err
+	}
+	d.Upload = &u
+	return d, len(queue) - 1, nil
 }
 
 // queued lists the runs of a profile's upload queue, oldest first (none when it cannot be read:
@@ -329,6 +327,10 @@ func (e *Engine) queued(name string) []string {
 	if err != nil {
 		return nil
 	}
+	return queueIDs(queue)
+}
+
+func queueIDs(queue []*store.Run) []string {
 	ids := make([]string, len(queue))
 	for i, d := range queue {
 		ids[i] = d.ID

@@ -251,12 +251,12 @@ func TestSkippedDeliveryIsNeverSent(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 	var ue *engine.UsageError
-	if _, err := e.eng.SkipUpload(context.Background(), "acme", "20260101-000000-abcd", now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" || ue.Args[2] != r1.Run.ID {
+	if _, _, err := e.eng.SkipUpload(context.Background(), "acme", "20260101-000000-abcd", now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" || ue.Args[2] != r1.Run.ID {
 		t.Fatalf("skipping a run not queued: %v", err)
 	}
-	skipped, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now)
-	if err != nil {
-		t.Fatal(err)
+	skipped, left, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now)
+	if err != nil || left != 0 {
+		t.Fatalf("skip: %v, %d left", err, left)
 	}
 	stored, _ := e.store.Run(r1.Run.ID)
 	for _, u := range []*store.Upload{skipped.Upload, stored.Upload} {
@@ -277,7 +277,7 @@ func TestSkippedDeliveryIsNeverSent(t *testing.T) {
 			t.Fatalf("the skipped delivery reached the server: %+v", ev)
 		}
 	}
-	if _, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" {
+	if _, _, err := e.eng.SkipUpload(context.Background(), "acme", r1.Run.ID, now); !errors.As(err, &ue) || ue.Code != "run.skip_not_queued" {
 		t.Errorf("skipping twice: %v", err)
 	}
 }
