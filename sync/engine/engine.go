@@ -456,6 +456,11 @@ func (r *run) execute(ctx context.Context, couplings []string) error {
 			return slices.Index(order, a.Entity) - slices.Index(order, b.Entity)
 		})
 		r.rec.Status = StatusBlocked
+		// Nothing is delivered, also of an entity whose file was written before the guard of
+		// another one stopped the run (its folder is removed with the rest).
+		for _, c := range r.rec.Entities {
+			c.Delivered = 0
+		}
 		return nil
 	}
 	if r.opts.DryRun {
