@@ -239,6 +239,19 @@ func (b *rowBuilder) finish() Row {
 	return Row{Errs: b.errs, Cleaned: b.clean, lay: b.lay, cells: b.cells, text: string(b.buf)}
 }
 
+// addText adds a string value to the row's text. The room is made first so that b.buf is only
+// resliced from 0, which the compiler writes as its length alone: a slice stored anew for every
+// value would cost a write barrier each while the collector marks.
+func addText[T string | []byte](b *rowBuilder, v T) (off, n uint32) {
+	at := len(b.buf)
+	if cap(b.buf)-at < len(v) {
+		b.buf = slices.Grow(b.buf, len(v))
+	}
+	b.buf = b.buf[:at+len(v)]
+	copy(b.buf[at:], v)
+	return uint32(at), uint32(len(v))
+}
+
 func (b *rowBuilder) null(col int) { b.cells[col] = cell{state: cellNull} }
 
 // setValue stores a parsed value.
@@ -248,8 +261,7 @@ func (b *rowBuilder) setValue(col int, v Value) {
 	case v.Null:
 		c.state = cellNull
 	case v.Kind == String:
-		c.off, c.n = uint32(len(b.buf)), uint32(len(v.Str))
-		b.buf = append(b.buf, v.Str...)
+		c.off, c.n = addText(b, v.Str)
 	case v.Kind == Int:
 		c.num = v.Int
 	case v.Kind == Decimal:
@@ -275,8 +287,7 @@ func (b *rowBuilder) set(col int, text []byte) error {
 	ok := true
 	switch k {
 	case String:
-		c.off, c.n = uint32(len(b.buf)), uint32(len(text))
-		b.buf = append(b.buf, text...)
+		c.off, c.n = addText(b, text)
 	case Int:
 		c.num, ok = fastInt(text)
 	case Decimal:

@@ -380,7 +380,7 @@ type stringsRead struct {
 // read takes the strings section that ends a record: the count, the lengths, the bytes.
 func (sr *stringsRead) read(rd *rowReader) bool {
 	n := rd.uvarint()
-	if rd.bad || n > uint64(len(rd.b)) {
+	if rd.bad || n > uint64(len(rd.rest())) {
 		return false
 	}
 	sr.lens, sr.i, sr.at, sr.bad = sr.lens[:0], 0, 0, false
@@ -390,10 +390,10 @@ func (sr *stringsRead) read(rd *rowReader) bool {
 		sr.lens = append(sr.lens, l)
 		total += l
 	}
-	if rd.bad || total != len(rd.b) {
+	if rd.bad || total != len(rd.rest()) {
 		return false
 	}
-	sr.all = string(rd.b) // one allocation for every string of the record
+	sr.all = string(rd.rest()) // one allocation for every string of the record
 	return true
 }
 
@@ -431,7 +431,7 @@ func (sr *stringsRead) problems(nErr, nCl uint64, hasErr []bool) ([]values.Field
 // problems reads the counts of field errors and cleaned fields, and which errors carry an error.
 func (r *rowReader) problems() (nErr, nCl uint64, hasErr []bool) {
 	nErr, nCl = r.uvarint(), r.uvarint()
-	if nErr > uint64(len(r.b)) || nCl > uint64(len(r.b)) { // each needs a byte at least
+	if left := uint64(len(r.rest())); nErr > left || nCl > left { // each needs a byte at least
 		r.bad = true
 		return 0, 0, nil
 	}

@@ -287,51 +287,61 @@ func (s *rowFile) close() {
 // errUnreadable is a temporary row that does not read back as written.
 var errUnreadable = errors.New("temporary rows: unreadable record")
 
-// rowReader reads the fields of an encoded row; a short or corrupt row sets bad.
+// rowReader reads the fields of an encoded row; a short or corrupt row sets bad. It moves an
+// offset, not the slice: a slice stored anew for every field costs a write barrier each while
+// the collector marks.
 type rowReader struct {
 	b   []byte
+	off int
 	bad bool
 }
 
+// rest is what is not read yet.
+func (r *rowReader) rest() []byte { return r.b[r.off:] }
+
+func (r *rowReader) fail() {
+	r.bad, r.off = true, len(r.b)
+}
+
 func (r *rowReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
+	v, n := binary.Uvarint(r.b[r.off:])
 	if n <= 0 {
-		r.bad, r.b = true, nil
+		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.off += n
 	return v
 }
 
 func (r *rowReader) varint() int64 {
-	v, n := binary.Varint(r.b)
+	v, n := binary.Varint(r.b[r.off:])
 	if n <= 0 {
-		r.bad, r.b = true, nil
+		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.off += n
 	return v
 }
 
 func (r *rowReader) byte() byte {
-	if len(r.b) == 0 {
+	if r.off >= len(r.b) {
 		r.bad = true
 		return 0
 	}
-	c := r.b[0]
-	r.b = r.b[1:]
+	c := r.b[r.off]
+	r.off++
 	return c
 }
 
 // bytes reads a length and that many bytes.
 func (r *rowReader) bytes() []byte {
 	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.bad, r.b = true, nil
+	if n > uint64(len(r.b)-r.off) {
+		r.fail()
 		return nil
 	}
-	v := r.b[:n]
-	r.b = r.b[n:]
+	v := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
 	return v
 }
 
@@ -399,7 +409,7 @@ func (h *heldRecords) replay(ctx context.Context, sink func([]mapping.Record) er
 			h.text = append(h.text, r.bytes()...)
 			h.ends = append(h.ends, len(h.text))
 		}
-		if r.bad || len(r.b) > 0 {
+		if r.bad || len(r.rest()) > 0 {
 			return errUnreadable
 		}
 		text := string(h.text)
@@ -508,7 +518,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		r.Percentage = values.Dec(rd.varint())
 		r.Vangnet = rd.byte() == 1
 		cl := rd.bytes()
-		if rd.bad || len(rd.b) > 0 || entry >= uint64(st.idx.entries.n) {
+		if rd.bad || len(rd.rest()) > 0 || entry >= uint64(st.idx.entries.n) {
 			return errUnreadable
 		}
 		c, ok := st.cl[string(cl)]
