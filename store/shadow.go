@@ -118,15 +118,18 @@ func (h *Session) prepare(entity string, final bool) error {
 					return err
 				}
 				eb.FillPercent = 1 // keys come in order into an empty bucket: full pages
-				_, done, err = staged.copyBatch(func(k, v []byte) error {
+				var last []byte
+				last, done, err = staged.copyBatch(func(k, v []byte) error {
 					if v[0] == 'V' {
 						return fmt.Errorf("staged row %q cannot be new", k)
 					}
 					h.s.at("prepare")
-					after = append(after[:0], k...) // the stage's bytes are valid in its transaction only
 					copied++
 					return eb.Put(k, v[1:])
 				})
+				if last != nil {
+					after = append(after[:0], last...) // the stage's bytes are valid in its transaction only
+				}
 				return err
 			})
 		})

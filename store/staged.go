@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -258,19 +259,28 @@ func blockRunKey(seq uint64) []byte { return append(seqKey(seq), blockSuffix) }
 type blockWriter struct {
 	b     *bolt.Bucket
 	block []byte
-	val   []byte // a row's value being encoded
-	last  []byte
+	// last and lastLen place the last key packed in block: the block is stored under it.
+	last, lastLen int
 }
 
-// add packs a row: kind code, then the encoded values.
+// add packs a row: its key, then its kind code and encoded values. The room is made first, so
+// w.block is only resliced from 0 (which the compiler writes as its length alone): a slice
+// stored anew for every row would cost a write barrier each while the collector marks.
 func (w *blockWriter) add(key string, code byte, vals []string) error {
+	vlen := 1 + encodedLen(vals)
+	need := 2*binary.MaxVarintLen64 + len(key) + vlen
 	if w.block == nil {
-		w.block = make([]byte, 0, blockBytes+blockBytes/4)
+		w.block = make([]byte, 0, max(blockBytes+blockBytes/4, need))
 	}
-	w.val = AppendValues(append(w.val[:0], code), vals)
-	w.block = append(binary.AppendUvarint(w.block, uint64(len(key))), key...)
-	w.block = append(binary.AppendUvarint(w.block, uint64(len(w.val))), w.val...)
-	w.last = append(w.last[:0], key...) // Put copies the key
+	n := len(w.block)
+	if cap(w.block)-n < need {
+		w.block = slices.Grow(w.block, need)
+	}
+	b := binary.AppendUvarint(w.block[n:n:cap(w.block)], uint64(len(key)))
+	w.last, w.lastLen = n+len(b), len(key)
+	b = append(binary.AppendUvarint(append(b, key...), uint64(vlen)), code)
+	b = AppendValues(b, vals)
+	w.block = w.block[:n+len(b)]
 	if len(w.block) >= blockBytes {
 		return w.flush()
 	}
@@ -283,7 +293,7 @@ func (w *blockWriter) flush() error {
 	if len(w.block) == 0 {
 		return nil
 	}
-	err := w.b.Put(w.last, w.block)
+	err := w.b.Put(w.block[w.last:w.last+w.lastLen], w.block) // Put copies the key
 	w.block = nil
 	return err
 }
