@@ -62,9 +62,11 @@ func employeeDecoder(string) func(afas.Row) any {
 	)
 	b := afas.NewBinding(FMedewerker, FPersoonsnummer, FBSN, FVoorletters, FVoornaam, FRoepnaam, FVoorvoegsel,
 		FGeboortenaam, FVoorvoegselPart, FGeboortenaamPar, FNaamgebruik, FGeslacht, FGeboortedatum, FEmail, FTelefoon, FMobiel)
+	var sl slab[mapping.Employee]
 	return func(r afas.Row) any {
 		c := b.Of(r)
-		return mapping.Employee{
+		e := sl.next()
+		*e = mapping.Employee{
 			Medewerker: c.Str(medewerker), Persoonsnummer: c.Str(persoonsnummer), BSN: c.Str(bsn),
 			Voorletters: c.Str(voorletters), Voornaam: c.Str(voornaam), Roepnaam: c.Str(roepnaam),
 			Voorvoegsel: c.Str(voorvoegsel), Geboortenaam: c.Str(geboortenaam),
@@ -73,6 +75,7 @@ func employeeDecoder(string) func(afas.Row) any {
 			Geboortedatum: c.Time(geboortedatum), Email: c.Str(email), Telefoon: c.Str(telefoon),
 			Mobiel: c.Str(mobiel), Errs: errsOf(r), Cleaned: cleanedOf(r),
 		}
+		return e
 	}
 }
 
@@ -96,9 +99,11 @@ func employmentDecoder(salaryColumn string) func(afas.Row) any {
 	)
 	b := afas.NewBinding(FMedewerker, FDienstverband, FWerkgever, FBegin, FEinde, FAfdeling, FFunctieCode, FFunctie,
 		FUren, FParttime, FTypeContract, FLeidinggevende, salaryColumn)
+	var sl slab[mapping.Employment]
 	return func(r afas.Row) any {
 		c := b.Of(r)
-		e := mapping.Employment{
+		e := sl.next()
+		*e = mapping.Employment{
 			Medewerker: c.Str(medewerker), Dienstverband: c.Int(dienstverband),
 			Employer: c.Str(employer), Begin: c.Time(begin), Einde: c.Time(einde),
 			Afdeling: c.Str(afdeling), FunctieCode: c.Str(functieCode), Functie: c.Str(functie),
@@ -137,9 +142,11 @@ func absenceDecoder(string) func(afas.Row) any {
 	)
 	b := afas.NewBinding(FVerzuimID, FVerloopID, FMedewerker, FWerkgever, FEersteDag, FZiekmelding, FVerwachtHerstel,
 		FHersteld, FTypeVerzuim, FTypeVerzuimOms, FVerloopDatum, FAanwezig, FVangnet)
+	var sl slab[mapping.Absence]
 	return func(r afas.Row) any {
 		c := b.Of(r)
-		return mapping.Absence{
+		a := sl.next()
+		*a = mapping.Absence{
 			VerzuimID: c.Int(verzuimID), VerloopID: c.Int(verloopID),
 			Medewerker: c.Str(medewerker), Employer: c.Str(employer),
 			EersteDag: c.Time(eersteDag), Ziekmelding: c.Time(ziekmelding),
@@ -148,7 +155,27 @@ func absenceDecoder(string) func(afas.Row) any {
 			VerloopDatum: c.Time(verloopDatum), Aanwezig: c.Get(aanwezig, afas.Decimal),
 			Vangnet: c.Get(vangnet, afas.Bool).Bool, Errs: errsOf(r), Cleaned: cleanedOf(r),
 		}
+		return a
 	}
+}
+
+// slabRecords is how many records a slab holds.
+const slabRecords = 256
+
+// slab hands out the records of the connectors read most, a chunk at a time: a record boxed
+// on its own costs an allocation per row. A decoder's records are pointers into its slabs,
+// which stay alive while any of their records is used.
+type slab[T any] struct {
+	buf []T
+	i   int
+}
+
+func (s *slab[T]) next() *T {
+	if s.i == len(s.buf) {
+		s.buf, s.i = make([]T, slabRecords), 0
+	}
+	s.i++
+	return &s.buf[s.i-1]
 }
 
 // byName makes a Decoder of a conversion that reads its fields by name (connectors with few

@@ -74,7 +74,7 @@ func TestConversionsReadEachFieldFromItsOwn(t *testing.T) {
 		if _, err := afas.DecodeResult(doc.String(), con.ID, fields, func(r afas.Row) error { rec = decode(r); return nil }); err != nil {
 			t.Fatalf("%s: %v", role, err)
 		}
-		rv := reflect.ValueOf(rec)
+		rv := reflect.Indirect(reflect.ValueOf(rec)) // the big connectors' records come from slabs
 		for i := 0; i < rv.NumField(); i++ {
 			f := rv.Type().Field(i)
 			if problemFields[f.Name] {
@@ -95,6 +95,33 @@ func TestConversionsReadEachFieldFromItsOwn(t *testing.T) {
 			if w := want[src]; !reflect.DeepEqual(got, w) {
 				t.Errorf("%s: %s = %#v, want %s's %#v", role, f.Name, got, src, w)
 			}
+		}
+	}
+}
+
+// The records of a decoder come from slabs: every one keeps its own values, also past the end
+// of a slab, while the later rows are decoded.
+func TestDecodedRecordsKeepTheirValues(t *testing.T) {
+	con, _ := ByRole(Medewerkers)
+	fields := con.Whitelist("")
+	var doc strings.Builder
+	doc.WriteString("<AfasGetConnector>")
+	const n = 2*slabRecords + 3
+	for i := range n {
+		fmt.Fprintf(&doc, "<%s><%s>%d</%s></%s>", con.ID, FMedewerker, 1000+i, FMedewerker, con.ID)
+	}
+	doc.WriteString("</AfasGetConnector>")
+	decode := con.Decoder("")
+	var recs []any
+	if _, err := afas.DecodeResult(doc.String(), con.ID, fields, func(r afas.Row) error { recs = append(recs, decode(r)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Fatalf("%d records, want %d", len(recs), n)
+	}
+	for i, rec := range recs {
+		if got, want := reflect.Indirect(reflect.ValueOf(rec)).FieldByName("Medewerker").String(), fmt.Sprint(1000+i); got != want {
+			t.Fatalf("record %d: Medewerker %q, want %q", i, got, want)
 		}
 	}
 }

@@ -221,7 +221,7 @@ const (
 
 func encodable(v any) bool {
 	switch v.(type) {
-	case mapping.Employment, mapping.Absence:
+	case mapping.Employment, mapping.Absence, *mapping.Employment, *mapping.Absence:
 		return true
 	}
 	return false
@@ -234,6 +234,13 @@ type strs []string
 func appendRecord(b []byte, scratch *strs, v any) ([]byte, bool) {
 	ss := (*scratch)[:0]
 	defer func() { *scratch = ss[:0] }()
+	// The decoders hand out pointers into their slabs; records made otherwise are values.
+	switch r := v.(type) {
+	case *mapping.Employment:
+		v = *r
+	case *mapping.Absence:
+		v = *r
+	}
 	switch r := v.(type) {
 	case mapping.Employment:
 		b = append(b, tagEmployment)

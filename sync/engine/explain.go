@@ -150,7 +150,7 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 			})
 		}
 	}
-	if len(byRole[connectors.Medewerkers]) == 0 || sel.Flex && !slices.ContainsFunc(byRole[connectors.Medewerkers], func(v any) bool { return slices.Contains(scope, v.(mapping.Employee).Medewerker) }) {
+	if len(byRole[connectors.Medewerkers]) == 0 || sel.Flex && !slices.ContainsFunc(byRole[connectors.Medewerkers], func(v any) bool { return slices.Contains(scope, recordOf[mapping.Employee](v).Medewerker) }) {
 		return nil, unknownEmployee(ctx, client, p, medewerker, emit)
 	}
 
@@ -162,13 +162,13 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 	m.Units(units)
 	x.Decisions = nil // the tree's own findings are not about this employee
 	for _, v := range byRole[connectors.Medewerkers] {
-		m.Employee(v.(mapping.Employee))
+		m.Employee(recordOf[mapping.Employee](v))
 	}
 	recs := map[string][]mapping.Record{}
 	for _, v := range byRole[connectors.Dienstverbanden] {
-		if rec, ok := m.Employment(v.(mapping.Employment)); ok {
+		if rec, ok := m.Employment(recordOf[mapping.Employment](v)); ok {
 			recs[mapping.Employments] = append(recs[mapping.Employments], rec)
-			x.employmentOnDay(rec.Key, v.(mapping.Employment), day, dateFrom)
+			x.employmentOnDay(rec.Key, recordOf[mapping.Employment](v), day, dateFrom)
 		}
 	}
 	m.EmploymentsDone()
@@ -187,7 +187,7 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 		}
 		var abs []pending
 		for _, v := range byRole[connectors.Verzuim] {
-			a := v.(mapping.Absence)
+			a := recordOf[mapping.Absence](v)
 			if m.IsHistory(a) {
 				if info, ok := m.History(a); ok {
 					idx.add(info)

@@ -27,14 +27,14 @@ func forRecords(fs []afas.Filter, records []string) []afas.Filter {
 func personRecords(employees []any, asked string) ([]string, string) {
 	pnr := ""
 	for _, v := range employees {
-		if e := v.(mapping.Employee); e.Medewerker == asked {
+		if e := recordOf[mapping.Employee](v); e.Medewerker == asked {
 			pnr = e.Persoonsnummer
 		}
 	}
 	if pnr == "" {
 		// In flex mode a Persoonsnummer names the person too.
 		for _, v := range employees {
-			if v.(mapping.Employee).Persoonsnummer == asked {
+			if recordOf[mapping.Employee](v).Persoonsnummer == asked {
 				pnr = asked
 				break
 			}
@@ -45,7 +45,7 @@ func personRecords(employees []any, asked string) ([]string, string) {
 	}
 	var out []string
 	for _, v := range employees {
-		if e := v.(mapping.Employee); e.Persoonsnummer == pnr && !slices.Contains(out, e.Medewerker) {
+		if e := recordOf[mapping.Employee](v); e.Persoonsnummer == pnr && !slices.Contains(out, e.Medewerker) {
 			out = append(out, e.Medewerker)
 		}
 	}

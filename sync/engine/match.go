@@ -274,7 +274,7 @@ func (e *Engine) readForMatch(ctx context.Context, p *profile.Profile, held Sess
 	m.Units(units)
 	raw := map[string]mapping.Employee{}
 	for _, v := range byRole[connectors.Medewerkers] {
-		emp := v.(mapping.Employee)
+		emp := recordOf[mapping.Employee](v)
 		m.Employee(emp)
 		if _, dup := raw[emp.Medewerker]; !dup {
 			raw[emp.Medewerker] = emp
@@ -284,7 +284,7 @@ func (e *Engine) readForMatch(ctx context.Context, p *profile.Profile, held Sess
 	at := map[matching.Key]int{}
 	byPN := map[string]int{} // delivered Personeelsnummer → first employee with it
 	for _, v := range byRole[connectors.Dienstverbanden] {
-		dv := v.(mapping.Employment)
+		dv := recordOf[mapping.Employment](v)
 		rec, ok := m.Employment(dv)
 		if !ok {
 			continue
@@ -309,7 +309,7 @@ func (e *Engine) readForMatch(ctx context.Context, p *profile.Profile, held Sess
 	m.EmploymentsDone()
 	if withAbsences {
 		for _, v := range byRole[connectors.Verzuim] {
-			a := v.(mapping.Absence)
+			a := recordOf[mapping.Absence](v)
 			if m.IsHistory(a) {
 				continue
 			}

@@ -154,7 +154,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			return nil
 		}},
 		{[]string{connectors.Medewerkers}, func() error { // employees: into the index the employments draw on
-			if err := drain(connectors.Medewerkers, func(v any) error { pl.m.Employee(v.(mapping.Employee)); return nil }); err != nil {
+			if err := drain(connectors.Medewerkers, func(v any) error { pl.m.Employee(recordOf[mapping.Employee](v)); return nil }); err != nil {
 				return err
 			}
 			close(personsReady)
