@@ -142,6 +142,7 @@ type Session struct {
 	applyPending bool                 // committed, and the stage is still to be applied
 	shadows      map[string]int       // per entity: the stageGen its prepared state reflects (shadow.go)
 	prep         map[string]*prepared // per entity: how far its state is prepared (shadow.go)
+	intoState    map[string]bool      // the entities Stage may write straight into their shadow (shadow.go)
 	prepMu       sync.Mutex           // one prepare at a time
 }
 
@@ -249,7 +250,7 @@ func (h *Session) dropStage() error {
 	if err == nil {
 		err = serr
 	}
-	h.stage, h.runRows, h.stageGen, h.counted, h.shadows, h.prep = nil, nil, nil, nil, nil, nil
+	h.stage, h.runRows, h.stageGen, h.counted, h.shadows, h.prep, h.intoState = nil, nil, nil, nil, nil, nil, nil
 	if h.applyPending {
 		return err
 	}
@@ -470,7 +471,28 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 		h.stage = st
 		h.runRows, h.stageGen, h.counted = map[string]int{}, map[string]int{}, map[string]walkCount{}
 	}
-	stage, runRows := h.stage, h.runRows[entity]
+	stage := h.stage
+	h.mu.Unlock()
+	direct, err := h.stageDirect(entity, stage, rows)
+	if err == nil && direct {
+		err = h.putDirect(entity, rows, order)
+	}
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", entity, err)
+	}
+	if !direct {
+		if err := h.stageRows(entity, stage, rows, order); err != nil {
+			return err
+		}
+	}
+	h.s.at("stage")
+	return nil
+}
+
+// stageRows writes a Stage's rows, sorted by key (order), into the stage file. stageMu is held.
+func (h *Session) stageRows(entity string, stage *handle, rows []Staged, order []int) error {
+	h.mu.Lock()
+	runRows := h.runRows[entity]
 	h.mu.Unlock()
 	// bbolt keeps the values it is given (not the keys) until the transaction commits, so they
 	// are laid out in one arena for the transaction rather than one allocation each.
@@ -556,7 +578,6 @@ func (h *Session) Stage(entity string, rows []Staged) error {
 	h.stageGen[entity]++
 	h.notePrepared(entity, stage, rows[order[0]].Key, rows[order[len(order)-1]].Key)
 	h.mu.Unlock()
-	h.s.at("stage")
 	return nil
 }
 
@@ -579,6 +600,9 @@ func (h *Session) EachStagedRaw(entity string, fn func(key, raw []byte, kind str
 		return err
 	}
 	defer unwrapUserPanic()
+	if h.directOf(entity, st) {
+		return h.eachDirect(entity, fn)
+	}
 	n := 0
 	err = st.view(func(tx *bolt.Tx) error {
 		rows := newStagedRows(tx.Bucket([]byte(entity)))
@@ -628,6 +652,9 @@ func (h *Session) EachDeliveredRaw(entity string, fn func(key, raw []byte, kind 
 		return err
 	}
 	defer unwrapUserPanic()
+	if h.directOf(entity, st) {
+		return h.eachDirect(entity, fn) // no state stored, the shadow is all there is
+	}
 	staged := 0
 	err = h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
@@ -751,6 +778,12 @@ func (h *Session) Commit(run *Run, logs []runlog.Log, changes []Change, pending 
 				return nil
 			})
 		})
+		// The entities staged straight into their shadow have no rows in the stage file.
+		for ent, p := range h.prep {
+			if c, ok := h.counted[ent]; ok && p.direct && p.stage == h.stage && c.gen == h.stageGen[ent] {
+				rows += c.rows
+			}
+		}
 		if err == nil && rows > 0 {
 			err = h.stage.db.Sync() // the staged delta is durable before the commit points at it
 		}

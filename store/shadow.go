@@ -23,7 +23,188 @@ type prepared struct {
 	top     []byte  // the highest key staged so far
 	inOrder bool    // every Stage of the entity came after the rows staged before
 	state   int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
-	copied  int     // the rows copied up to after
+	copied  int     // the rows copied up to after (direct: the keys in the shadow)
+	// direct is an entity staged straight into its shadow (StageIntoState): nothing of it is in
+	// the stage file, and its staged rows are the shadow's, every one Nieuw.
+	direct bool
+}
+
+// StageIntoState lets Stage write entity's rows straight into its state after the run while
+// the entity has no state stored (a first run): each row is then written once, where staging
+// it and copying it into place wrote it twice. Call it before the entity's first Stage, in a
+// run meant to commit; anything but the commit drops that state as it drops the stage.
+func (h *Session) StageIntoState(entity string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.intoState == nil {
+		h.intoState = map[string]bool{}
+	}
+	h.intoState[entity] = true
+}
+
+// stageDirect decides, at a Stage of entity, whether its rows go straight into the shadow: the
+// entity was let (StageIntoState), has no state stored, and every row staged of it so far and
+// now is Nieuw. A row of another kind ends it: what the shadow holds moves into the stage
+// (spill), and the entity is staged as any other from then on. stageMu is held.
+func (h *Session) stageDirect(entity string, stage *handle, rows []Staged) (bool, error) {
+	h.mu.Lock()
+	p, let := h.prep[entity], h.intoState[entity]
+	h.mu.Unlock()
+	if !let {
+		return false, nil
+	}
+	allNew := true
+	for i := range rows {
+		if rows[i].Kind != Nieuw {
+			allNew = false
+			break
+		}
+	}
+	if p != nil && p.stage == stage {
+		if p.direct && !allNew {
+			return false, h.spill(entity, stage, p)
+		}
+		return p.direct, nil
+	}
+	if !allNew {
+		return false, nil
+	}
+	empty := false
+	if err := h.h.view(func(tx *bolt.Tx) error {
+		eb := entityBucket(tx, entity)
+		empty = eb == nil
+		if eb != nil {
+			k, _ := eb.Cursor().First()
+			empty = k == nil
+		}
+		return nil
+	}); err != nil {
+		return false, err
+	}
+	if !empty {
+		return false, nil
+	}
+	h.mu.Lock()
+	if h.prep == nil {
+		h.prep = map[string]*prepared{}
+	}
+	h.prep[entity] = &prepared{stage: stage, state: 1, direct: true}
+	h.mu.Unlock()
+	return true, nil
+}
+
+// putDirect writes a Stage's rows, sorted by key (order), into entity's shadow. Of a key given
+// more than once the last is kept; a key already in the shadow is replaced, and counted once.
+func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
+	h.mu.Lock()
+	p := h.prep[entity]
+	h.mu.Unlock()
+	top, copied := p.top, p.copied
+	err := h.h.update(func(tx *bolt.Tx) error {
+		sh, err := bucket(tx, bShadow)
+		if err != nil {
+			return err
+		}
+		eb, err := sh.CreateBucketIfNotExists([]byte(entity))
+		if err != nil {
+			return err
+		}
+		eb.FillPercent = 1 // keys come mostly in order into an empty bucket: full pages
+		size := 0
+		for _, r := range rows {
+			size += encodedLen(r.Vals)
+		}
+		// bbolt keeps the values it is given until the commit: one arena for the transaction.
+		arena := make([]byte, 0, size)
+		var kb []byte
+		for j, i := range order {
+			r := &rows[i]
+			if j+1 < len(order) && rows[order[j+1]].Key == r.Key {
+				continue // a later row of the key in this call replaces it
+			}
+			kb = append(kb[:0], r.Key...) // Put copies the key
+			if top == nil || bytes.Compare(kb, top) > 0 {
+				top = append(top[:0], kb...)
+				copied++
+			} else if eb.Get(kb) == nil {
+				copied++
+			}
+			start := len(arena)
+			arena = AppendValues(arena, r.Vals)
+			if err := eb.Put(kb, arena[start:len(arena):len(arena)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p.top, p.copied = top, copied
+	h.stageGen[entity]++
+	if h.shadows == nil {
+		h.shadows = map[string]int{}
+	}
+	// The shadow is the entity's state after the run as of this Stage, and its staged rows.
+	h.shadows[entity] = h.stageGen[entity]
+	h.counted[entity] = walkCount{h.stageGen[entity], copied}
+	return nil
+}
+
+// spill moves what entity staged straight into its shadow into the stage, as rows Nieuw, a
+// run of stageRun rows at a time, and drops the shadow: the entity is then staged as any other.
+// stageMu is held.
+func (h *Session) spill(entity string, stage *handle, p *prepared) error {
+	h.mu.Lock()
+	p.direct, p.inOrder, p.copied, p.top = false, false, 0, nil
+	delete(h.shadows, entity)
+	delete(h.counted, entity)
+	h.mu.Unlock()
+	err := h.h.view(func(tx *bolt.Tx) error {
+		sh := tx.Bucket(bShadow)
+		if sh == nil || sh.Bucket([]byte(entity)) == nil {
+			return nil
+		}
+		var rows []Staged
+		var order []int
+		flush := func() error {
+			if len(rows) == 0 {
+				return nil
+			}
+			err := h.stageRows(entity, stage, rows, order)
+			rows, order = rows[:0], order[:0]
+			return err
+		}
+		c := sh.Bucket([]byte(entity)).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			vals, err := DecodeValues(v)
+			if err != nil {
+				return fmt.Errorf("%q: %w", k, err)
+			}
+			order = append(order, len(rows)) // the shadow's order is the keys'
+			rows = append(rows, Staged{Key: string(k), Kind: Nieuw, Vals: vals})
+			if len(rows) == stageRun {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return flush()
+	})
+	if err == nil {
+		err = h.h.update(func(tx *bolt.Tx) error {
+			if sh := tx.Bucket(bShadow); sh != nil && sh.Bucket([]byte(entity)) != nil {
+				return sh.DeleteBucket([]byte(entity))
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("move %s into the stage: %w", entity, err)
+	}
+	return nil
 }
 
 // notePrepared keeps, after a Stage of rows from first to last (in key order), whether the
@@ -79,6 +260,9 @@ func (h *Session) prepare(entity string, final bool) error {
 	h.mu.Unlock()
 	if st == nil || gen == 0 || p == nil || p.stage != st || !final && !inOrder {
 		return nil // nothing staged, or staged out of order: the final Prepare copies it all
+	}
+	if p.direct {
+		return nil // staged into the shadow: it is prepared
 	}
 	if p.state == 0 {
 		p.state = -1
@@ -177,6 +361,10 @@ func (h *Session) moveShadows(tx *bolt.Tx) ([]string, error) {
 		}
 		if eb := sb.Bucket([]byte(ent)); eb != nil {
 			if k, _ := eb.Cursor().First(); k != nil {
+				if p := h.prep[ent]; p != nil && p.direct {
+					// Its rows are in the shadow only: nothing else could apply them.
+					return nil, fmt.Errorf("%s was staged as a first delivery, but has state stored", ent)
+				}
 				continue // not empty after all: the apply copies it
 			}
 			if err := sb.DeleteBucket([]byte(ent)); err != nil {
@@ -198,4 +386,34 @@ func dropShadows(ph *handle) error {
 		return err
 	}
 	return ph.update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bShadow) })
+}
+
+// directOf tells whether entity is staged straight into its shadow in stage st (h.mu not held).
+func (h *Session) directOf(entity string, st *handle) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.prep[entity]
+	return st != nil && p != nil && p.stage == st && p.direct
+}
+
+// eachDirect walks the rows of an entity staged straight into its shadow, in key order: every
+// one Nieuw.
+func (h *Session) eachDirect(entity string, fn func(key, raw []byte, kind string) error) error {
+	return h.h.view(func(tx *bolt.Tx) error {
+		sh := tx.Bucket(bShadow)
+		if sh == nil || sh.Bucket([]byte(entity)) == nil {
+			return nil
+		}
+		n := 0
+		c := sh.Bucket([]byte(entity)).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%releaseRecords == 0 {
+				h.h.releaseMapped(tx)
+			}
+			if err := callUser(func() error { return fn(k, v, Nieuw) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -89,48 +89,52 @@ func (fe *firstErr) failed() error {
 
 func (d *diff) startStager() *stager {
 	sg := &stager{batches: make(chan []store.Staged, 1), done: make(chan struct{}), firstErr: firstErr{r: d.r}}
-	// A run that delivers prepares the entity's state after the run as the batches are staged
-	// (the store does so only for an entity without state, staged in key order, as a first run
-	// compares most): the early file's Prepare then has only the rest to copy.
-	var staged chan struct{}
-	prepared := make(chan struct{})
+	// A run that delivers stages an entity without state (a first delivery) straight into its
+	// state after the run: each row is written once, and the early file's Prepare has nothing
+	// left to copy.
 	if d.r.early != nil && d.ent != mapping.Documents {
-		staged = make(chan struct{}, 1)
-		go func() {
-			defer close(prepared)
-			for range staged {
-				if err := d.sess.PrepareSoFar(d.ent); err != nil {
-					sg.fail(fmt.Errorf("prepare %s: %w", d.ent, err))
-				}
-			}
-		}()
-	} else {
-		close(prepared)
+		d.sess.StageIntoState(d.ent)
 	}
 	stream := d.stream // a file of mutations is written from the staged rows
 	if stream != nil && stream.fromRecords {
 		stream = nil
 	}
+	// The file is written beside the staging, from the same batches (both only read them).
+	var toFile chan []store.Staged
+	fileDone := make(chan struct{})
+	if stream != nil {
+		toFile = make(chan []store.Staged, 1)
+		go func() {
+			defer close(fileDone)
+			for batch := range toFile {
+				if sg.failed() != nil {
+					continue
+				}
+				if err := stream.add(batch); err != nil {
+					sg.fail(fmt.Errorf("write %s: %w", mapping.FileOf(d.ent), err))
+				}
+			}
+		}()
+	} else {
+		close(fileDone)
+	}
 	go func() {
 		defer close(sg.done)
-		defer func() { <-prepared }()
-		if staged != nil {
-			defer close(staged)
-		}
+		defer func() {
+			if toFile != nil {
+				close(toFile)
+			}
+			<-fileDone
+		}()
 		for batch := range sg.batches {
 			if sg.failed() != nil {
 				continue // the run fails; what is left is dropped
 			}
+			if toFile != nil {
+				toFile <- batch
+			}
 			if err := d.sess.Stage(d.ent, batch); err != nil {
 				sg.fail(fmt.Errorf("stage %s: %w", d.ent, err))
-				continue
-			}
-			select {
-			case staged <- struct{}{}: // coalesced: one copy catches up with every batch since
-			default:
-			}
-			if err := stream.add(batch); err != nil {
-				sg.fail(fmt.Errorf("write %s: %w", mapping.FileOf(d.ent), err))
 			}
 		}
 	}()

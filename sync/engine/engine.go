@@ -127,7 +127,7 @@ type Session interface {
 	EachDeliveredRaw(entity string, fn func(key, raw []byte, kind string) error) error
 	EachStagedRaw(entity string, fn func(key, raw []byte, kind string) error) error
 	Prepare(entity string) error
-	PrepareSoFar(entity string) error
+	StageIntoState(entity string)
 	Commit(run *store.Run, logs []runlog.Log, changes []store.Change, pending *store.Pending, bounds map[string][]string) error
 	RecordRun(run *store.Run, logs []runlog.Log, changes []store.Change) error
 	Discard() error
