@@ -50,8 +50,8 @@ func TestStageIntoStateWritesAFirstDeliveryOnce(t *testing.T) {
 	if got := delivered(t, h, "absences"); got != want {
 		t.Errorf("delivered: %q, want %q", got, want)
 	}
-	if !hasShadow(t, s, "acme") {
-		t.Error("no shadow before the commit")
+	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4" {
+		t.Errorf("shadow before the commit: %q", got)
 	}
 	run := commitRun(t, h, "r1")
 	if run.StateWrites != 4 {

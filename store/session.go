@@ -576,7 +576,7 @@ func (h *Session) stageRows(entity string, stage *handle, rows []Staged, order [
 	h.mu.Lock()
 	h.runRows[entity] = n
 	h.stageGen[entity]++
-	h.notePrepared(entity, stage, rows[order[0]].Key, rows[order[len(order)-1]].Key)
+	h.notePrepared(entity, stage)
 	h.mu.Unlock()
 	return nil
 }

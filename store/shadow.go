@@ -9,21 +9,22 @@ import (
 
 // A run's commit applies what it staged to the state after the commit's own transaction: a
 // copy of every staged row, which for a first run is every row. For an entity that had no state
-// yet, Prepare builds the state after the run in the profile file ahead of the commit, in a
-// bucket of its own under bShadow, while the run still works on other entities; the commit's
+// yet, that state after the run is built in the profile file ahead of the commit, in a bucket of
+// its own under bShadow — by Stage itself (StageIntoState), or by a copy of the staged rows
+// (Prepare) — while the run still works on other entities; the commit's
 // transaction moves it into place, and the apply leaves the entity out. Anything but that commit
 // drops the shadow: a failed or cancelled run (Discard, RecordRun, Close), a process killed
 // before its commit (the next Hold), a later Stage of the entity (the commit).
 var bShadow = []byte("shadow")
 
-// prepared is how far an entity's state after the run is built ahead of the commit.
+// prepared is how an entity's state after the run is built ahead of the commit.
 type prepared struct {
-	stage   *handle // the stage it is copied from
-	after   []byte  // the last key copied (nil: none yet)
-	top     []byte  // the highest key staged so far
-	inOrder bool    // every Stage of the entity came after the rows staged before
-	state   int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
-	copied  int     // the rows copied up to after (direct: the keys in the shadow)
+	stage *handle // the stage it is copied from
+	state int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
+	// top and copied are, for an entity staged straight into its shadow, the highest key put
+	// and the keys in the shadow.
+	top    []byte
+	copied int
 	// direct is an entity staged straight into its shadow (StageIntoState): nothing of it is in
 	// the stage file, and its staged rows are the shadow's, every one Nieuw.
 	direct bool
@@ -158,7 +159,7 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 // stageMu is held.
 func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 	h.mu.Lock()
-	p.direct, p.inOrder, p.copied, p.top = false, false, 0, nil
+	p.direct, p.copied, p.top = false, 0, nil
 	delete(h.shadows, entity)
 	delete(h.counted, entity)
 	h.mu.Unlock()
@@ -207,41 +208,21 @@ func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 	return nil
 }
 
-// notePrepared keeps, after a Stage of rows from first to last (in key order), whether the
-// entity is still staged in key order. h.mu is held.
-func (h *Session) notePrepared(entity string, st *handle, first, last string) {
+// notePrepared binds entity's preparation to the stage its rows went into. h.mu is held.
+func (h *Session) notePrepared(entity string, st *handle) {
 	if h.prep == nil {
 		h.prep = map[string]*prepared{}
 	}
-	p := h.prep[entity]
-	if p == nil || p.stage != st {
-		p = &prepared{stage: st, inOrder: true}
-		h.prep[entity] = p
+	if p := h.prep[entity]; p == nil || p.stage != st {
+		h.prep[entity] = &prepared{stage: st}
 	}
-	if p.top != nil && first <= string(p.top) {
-		p.inOrder = false
-	}
-	p.top = []byte(last)
 }
 
-// PrepareSoFar builds what is staged of entity so far into its state after the run, while the
-// run still stages it, when the entity has no state stored and every Stage of it came after the
-// rows staged before (an entity compared in key order, as a first run reads most): Prepare then
-// copies only the rest. For an entity staged out of order it does nothing; Prepare then copies
-// all of it.
-func (h *Session) PrepareSoFar(entity string) error {
-	return h.prepare(entity, false)
-}
-
-// Prepare builds entity's state in advance when it has none stored. Call it once nothing more
-// is staged for entity; it may run while other entities are staged and read.
+// Prepare builds entity's state after the run ahead of the commit, when it has none stored and
+// was not staged straight into it (StageIntoState): a copy of its staged rows, in bounded
+// transactions. Call it once nothing more is staged for entity; it may run while other entities
+// are staged and read.
 func (h *Session) Prepare(entity string) error {
-	return h.prepare(entity, true)
-}
-
-// prepare copies the staged rows of entity into its state after the run: from the last row
-// copied while it is staged in order, from the first for a final copy otherwise.
-func (h *Session) prepare(entity string, final bool) error {
 	h.prepMu.Lock()
 	defer h.prepMu.Unlock()
 	h.mu.Lock()
@@ -250,19 +231,9 @@ func (h *Session) prepare(entity string, final bool) error {
 		return err
 	}
 	st, gen, p := h.stage, h.stageGen[entity], h.prep[entity]
-	var after []byte
-	copied := 0
-	inOrder := p != nil && p.stage == st && p.inOrder
-	if inOrder {
-		after = bytes.Clone(p.after) // the copy below moves it on row by row; p.after only once done
-		copied = p.copied
-	}
 	h.mu.Unlock()
-	if st == nil || gen == 0 || p == nil || p.stage != st || !final && !inOrder {
-		return nil // nothing staged, or staged out of order: the final Prepare copies it all
-	}
-	if p.direct {
-		return nil // staged into the shadow: it is prepared
+	if st == nil || gen == 0 || p == nil || p.stage != st || p.direct {
+		return nil // nothing staged, or staged into the shadow: it is prepared
 	}
 	if p.state == 0 {
 		p.state = -1
@@ -282,14 +253,14 @@ func (h *Session) prepare(entity string, final bool) error {
 	if p.state < 0 {
 		return nil
 	}
-	// After rows staged out of order a partial copy is gone over again from the first key: each
-	// staged row is put once more, and the shadow holds no key the stage does not.
+	var after []byte
+	copied := 0
 	for done := false; !done; {
 		err := st.view(func(stx *bolt.Tx) error {
 			staged := newStagedRows(stx.Bucket([]byte(entity)))
 			staged.seek(after)
 			if staged.peek() == nil {
-				done = true // nothing new: no write (and no sync) of the profile file
+				done = true // nothing (more): no write (and no sync) of the profile file
 				return nil
 			}
 			return h.h.update(func(tx *bolt.Tx) error {
@@ -326,18 +297,14 @@ func (h *Session) prepare(entity string, final bool) error {
 	if h.stage != st {
 		return nil
 	}
-	if inOrder {
-		p.after, p.copied = after, copied
-	}
 	// The copy is the entity's state after the run as of gen: the commit moves it in unless the
-	// entity was staged since. After the final copy it is every staged row (of a key staged twice,
-	// one), so the commit need not walk the stage to count them (a file written as it streamed
-	// did not walk it either).
+	// entity was staged since. It is every staged row (of a key staged twice, one), so the
+	// commit need not walk the stage to count them.
 	if h.shadows == nil {
 		h.shadows = map[string]int{}
 	}
 	h.shadows[entity] = gen
-	if final && h.counted != nil {
+	if h.counted != nil {
 		h.counted[entity] = walkCount{gen, copied}
 	}
 	return nil
