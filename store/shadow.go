@@ -102,15 +102,10 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 	h.mu.Unlock()
 	top, copied := p.top, p.copied
 	err := h.h.update(func(tx *bolt.Tx) error {
-		sh, err := bucket(tx, bShadow)
+		eb, err := shadowBucket(tx, entity)
 		if err != nil {
 			return err
 		}
-		eb, err := sh.CreateBucketIfNotExists([]byte(entity))
-		if err != nil {
-			return err
-		}
-		eb.FillPercent = 1 // keys come mostly in order into an empty bucket: full pages
 		size := 0
 		for _, r := range rows {
 			size += encodedLen(r.Vals)
@@ -152,6 +147,21 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 	h.shadows[entity] = h.stageGen[entity]
 	h.counted[entity] = walkCount{h.stageGen[entity], copied}
 	return nil
+}
+
+// shadowBucket returns entity's bucket of the state after the run, made when missing. Its keys
+// come (mostly) in order into an empty bucket: its pages are filled whole.
+func shadowBucket(tx *bolt.Tx, entity string) (*bolt.Bucket, error) {
+	sh, err := bucket(tx, bShadow)
+	if err != nil {
+		return nil, err
+	}
+	eb, err := sh.CreateBucketIfNotExists([]byte(entity))
+	if err != nil {
+		return nil, err
+	}
+	eb.FillPercent = 1
+	return eb, nil
 }
 
 // spill moves what entity staged straight into its shadow into the stage, as rows Nieuw, a
@@ -264,15 +274,10 @@ func (h *Session) Prepare(entity string) error {
 				return nil
 			}
 			return h.h.update(func(tx *bolt.Tx) error {
-				sh, err := bucket(tx, bShadow)
+				eb, err := shadowBucket(tx, entity)
 				if err != nil {
 					return err
 				}
-				eb, err := sh.CreateBucketIfNotExists([]byte(entity))
-				if err != nil {
-					return err
-				}
-				eb.FillPercent = 1 // keys come in order into an empty bucket: full pages
 				var last []byte
 				last, done, err = staged.copyBatch(func(k, v []byte) error {
 					if v[0] == 'V' {

@@ -22,6 +22,17 @@ func commitRun(t *testing.T, h *store.Session, id string) *store.Run {
 	return run
 }
 
+// countApplies counts the transactions of the commits' applies.
+func countApplies(s *store.Store) *int {
+	n := new(int)
+	store.SetHook(s, func(point string) {
+		if point == "apply" {
+			*n++
+		}
+	})
+	return n
+}
+
 func hasShadow(t *testing.T, s *store.Store, name string) bool {
 	t.Helper()
 	found, err := store.HasShadow(s, name)
@@ -34,12 +45,7 @@ func hasShadow(t *testing.T, s *store.Store, name string) bool {
 // A first run's state, prepared ahead, is in place after the commit without an apply.
 func TestPreparedStateIsMovedInByTheCommit(t *testing.T) {
 	s, _ := newStore(t)
-	applied := 0
-	store.SetHook(s, func(point string) {
-		if point == "apply" {
-			applied++
-		}
-	})
+	applied := countApplies(s)
 	h := hold(t, s, "acme")
 	for _, batch := range [][]store.Staged{
 		{{Key: "b", Kind: store.Nieuw, Vals: []string{"2"}}, {Key: "a", Kind: store.Nieuw, Vals: []string{"1"}}},
@@ -62,8 +68,8 @@ func TestPreparedStateIsMovedInByTheCommit(t *testing.T) {
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1b b=2 c=3" {
 		t.Errorf("state after the commit: %q", got)
 	}
-	if applied != 0 {
-		t.Errorf("%d apply transactions for a prepared state, want none", applied)
+	if *applied != 0 {
+		t.Errorf("%d apply transactions for a prepared state, want none", *applied)
 	}
 	if run.StateWrites != 3 {
 		t.Errorf("state writes %d, want 3", run.StateWrites)
