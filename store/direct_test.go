@@ -30,10 +30,11 @@ func TestStageIntoStateWritesAFirstDeliveryOnce(t *testing.T) {
 	h := hold(t, s, "acme")
 	h.StageIntoState("absences")
 	stage(t, h, "absences", "b", "2", "d", "4")
-	stage(t, h, "absences", "a", "1", "c", "3") // before the rows staged: order is not needed
-	stage(t, h, "absences", "b", "2b")          // a key again: the newest wins, counted once
+	stage(t, h, "absences", "a", "1", "c", "3")  // before the rows staged: order is not needed
+	stage(t, h, "absences", "b", "2b")           // a key again: the newest wins, counted once
+	stage(t, h, "absences", "c", "3", "d", "4b") // and the highest, with another
 	// In the state after the run as staged, before any Prepare.
-	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4" {
+	if got := shadowOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4b" {
 		t.Errorf("shadow as staged: %q", got)
 	}
 	if err := h.Prepare("absences"); err != nil {
@@ -42,7 +43,7 @@ func TestStageIntoStateWritesAFirstDeliveryOnce(t *testing.T) {
 	if got := stateOf(t, s, "acme", "absences"); got != "" {
 		t.Errorf("state visible before the commit: %q", got)
 	}
-	want := "Nieuw:a=1 Nieuw:b=2b Nieuw:c=3 Nieuw:d=4"
+	want := "Nieuw:a=1 Nieuw:b=2b Nieuw:c=3 Nieuw:d=4b"
 	if got := stagedOf(t, h, "absences"); got != want {
 		t.Errorf("staged: %q, want %q", got, want)
 	}
@@ -53,7 +54,7 @@ func TestStageIntoStateWritesAFirstDeliveryOnce(t *testing.T) {
 	if run.StateWrites != 4 {
 		t.Errorf("StateWrites %d, want 4", run.StateWrites)
 	}
-	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4" {
+	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4b" {
 		t.Errorf("state after the commit: %q", got)
 	}
 	if *applied != 0 {
