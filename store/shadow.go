@@ -70,20 +70,8 @@ func (h *Session) stageDirect(entity string, stage *handle, rows []Staged) (bool
 	if !allNew {
 		return false, nil
 	}
-	empty := false
-	if err := h.h.view(func(tx *bolt.Tx) error {
-		eb := entityBucket(tx, entity)
-		empty = eb == nil
-		if eb != nil {
-			k, _ := eb.Cursor().First()
-			empty = k == nil
-		}
-		return nil
-	}); err != nil {
+	if stored, err := hasState(h.h, entity); err != nil || stored {
 		return false, err
-	}
-	if !empty {
-		return false, nil
 	}
 	h.mu.Lock()
 	if h.prep == nil {
@@ -149,6 +137,26 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 	return nil
 }
 
+// shadowOf returns entity's bucket of the state after the run, nil when there is none.
+func shadowOf(tx *bolt.Tx, entity string) *bolt.Bucket {
+	if sh := tx.Bucket(bShadow); sh != nil {
+		return sh.Bucket([]byte(entity))
+	}
+	return nil
+}
+
+// hasState tells whether entity has state stored in the profile file.
+func hasState(ph *handle, entity string) (stored bool, err error) {
+	err = ph.view(func(tx *bolt.Tx) error {
+		if eb := entityBucket(tx, entity); eb != nil {
+			k, _ := eb.Cursor().First()
+			stored = k != nil
+		}
+		return nil
+	})
+	return stored, err
+}
+
 // shadowBucket returns entity's bucket of the state after the run, made when missing. Its keys
 // come (mostly) in order into an empty bucket: its pages are filled whole.
 func shadowBucket(tx *bolt.Tx, entity string) (*bolt.Bucket, error) {
@@ -174,8 +182,8 @@ func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 	delete(h.counted, entity)
 	h.mu.Unlock()
 	err := h.h.view(func(tx *bolt.Tx) error {
-		sh := tx.Bucket(bShadow)
-		if sh == nil || sh.Bucket([]byte(entity)) == nil {
+		eb := shadowOf(tx, entity)
+		if eb == nil {
 			return nil
 		}
 		var rows []Staged
@@ -188,7 +196,7 @@ func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 			rows, order = rows[:0], order[:0]
 			return err
 		}
-		c := sh.Bucket([]byte(entity)).Cursor()
+		c := eb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			vals, err := DecodeValues(v)
 			if err != nil {
@@ -206,10 +214,10 @@ func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 	})
 	if err == nil {
 		err = h.h.update(func(tx *bolt.Tx) error {
-			if sh := tx.Bucket(bShadow); sh != nil && sh.Bucket([]byte(entity)) != nil {
-				return sh.DeleteBucket([]byte(entity))
+			if shadowOf(tx, entity) == nil {
+				return nil
 			}
-			return nil
+			return tx.Bucket(bShadow).DeleteBucket([]byte(entity))
 		})
 	}
 	if err != nil {
@@ -246,18 +254,13 @@ func (h *Session) Prepare(entity string) error {
 		return nil // nothing staged, or staged into the shadow: it is prepared
 	}
 	if p.state == 0 {
-		p.state = -1
-		if err := h.h.view(func(tx *bolt.Tx) error {
-			if eb := entityBucket(tx, entity); eb != nil {
-				if k, _ := eb.Cursor().First(); k != nil {
-					return nil
-				}
-			}
-			p.state = 1
-			return nil
-		}); err != nil {
-			p.state = 0
+		stored, err := hasState(h.h, entity)
+		if err != nil {
 			return err
+		}
+		p.state = 1
+		if stored {
+			p.state = -1
 		}
 	}
 	if p.state < 0 {
@@ -372,12 +375,12 @@ func (h *Session) directOf(entity string, st *handle) bool {
 // one Nieuw.
 func (h *Session) eachDirect(entity string, fn func(key, raw []byte, kind string) error) error {
 	return h.h.view(func(tx *bolt.Tx) error {
-		sh := tx.Bucket(bShadow)
-		if sh == nil || sh.Bucket([]byte(entity)) == nil {
+		eb := shadowOf(tx, entity)
+		if eb == nil {
 			return nil
 		}
 		n := 0
-		c := sh.Bucket([]byte(entity)).Cursor()
+		c := eb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if n++; n%releaseRecords == 0 {
 				h.h.releaseMapped(tx)

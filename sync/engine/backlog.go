@@ -234,15 +234,16 @@ type strs []string
 func appendRecord(b []byte, scratch *strs, v any) ([]byte, bool) {
 	ss := (*scratch)[:0]
 	defer func() { *scratch = ss[:0] }()
-	// The decoders hand out pointers into their slabs; records made otherwise are values.
-	switch r := v.(type) {
-	case *mapping.Employment:
-		v = *r
-	case *mapping.Absence:
-		v = *r
-	}
+	// The decoders hand out pointers into their slabs (encoded as they are: boxing a copy would
+	// cost an allocation per row); records made otherwise are values.
 	switch r := v.(type) {
 	case mapping.Employment:
+		v = &r
+	case mapping.Absence:
+		v = &r
+	}
+	switch r := v.(type) {
+	case *mapping.Employment:
 		b = append(b, tagEmployment)
 		b = binary.AppendVarint(b, r.Dienstverband)
 		b = appendTime(b, r.Begin)
@@ -252,7 +253,7 @@ func appendRecord(b []byte, scratch *strs, v any) ([]byte, bool) {
 		b = appendValue(b, &ss, r.Parttime)
 		b = appendValue(b, &ss, r.Salary)
 		b = appendProblems(b, &ss, r.Errs, r.Cleaned)
-	case mapping.Absence:
+	case *mapping.Absence:
 		b = append(b, tagAbsence)
 		b = binary.AppendVarint(b, r.VerzuimID)
 		b = binary.AppendVarint(b, r.VerloopID)
