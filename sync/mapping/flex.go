@@ -98,7 +98,9 @@ func (m *Mapper) flexIncluded(p *person, d *Employment) {
 	fp.delivered = true
 }
 
-// compareNumbers orders Medewerker numbers: numerically when both are numbers, else as text.
+// compareNumbers orders Medewerker numbers: numerically when both are numbers, else as text;
+// equal numbers written differently ("007", "7") as text too, so that the primary record does
+// not depend on the order the rows came in.
 func compareNumbers(a, b string) int {
 	x, errA := strconv.ParseInt(a, 10, 64)
 	y, errB := strconv.ParseInt(b, 10, 64)
@@ -109,7 +111,6 @@ func compareNumbers(a, b string) int {
 		case x > y:
 			return 1
 		}
-		return 0
 	}
 	return strings.Compare(a, b)
 }

@@ -415,7 +415,7 @@ func TestFlexCompareNumbersAndFill(t *testing.T) {
 	tests := []struct {
 		a, b string
 		want int
-	}{{"99", "100", -1}, {"100", "99", 1}, {"7", "7", 0}, {"A9", "A10", 1}, {"10", "A1", -1}}
+	}{{"99", "100", -1}, {"100", "99", 1}, {"7", "7", 0}, {"A9", "A10", 1}, {"10", "A1", -1}, {"007", "7", -1}, {"7", "007", 1}}
 	for _, tt := range tests {
 		if got := compareNumbers(tt.a, tt.b); got != tt.want {
 			t.Errorf("compareNumbers(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
@@ -428,5 +428,22 @@ func TestFlexCompareNumbersAndFill(t *testing.T) {
 	NewMapper(flexConfig(), nil).FillPerson(&rec)
 	if len(rec.Values) != 2 {
 		t.Errorf("short record changed: %v", rec.Values)
+	}
+	// A row just long enough for the person fields gets them from the primary record (102).
+	in := flexInput()
+	m := NewMapper(flexConfig(), nil)
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	for _, dv := range in.Employments {
+		m.Employment(dv)
+	}
+	m.EmploymentsDone()
+	rec = Record{Values: make([]string, 2+personFields)}
+	rec.Values[2] = "P1"
+	m.FillPerson(&rec)
+	if got := rec.Values[2+pGeboortenaam]; got != "Nieuw" {
+		t.Errorf("filled record: Geboortenaam %q, want Nieuw (%v)", got, rec.Values)
 	}
 }
