@@ -430,16 +430,7 @@ func TestFlexCompareNumbersAndFill(t *testing.T) {
 		t.Errorf("short record changed: %v", rec.Values)
 	}
 	// A row just long enough for the person fields gets them from the primary record (102).
-	in := flexInput()
-	m := NewMapper(flexConfig(), nil)
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
-	for _, dv := range in.Employments {
-		m.Employment(dv)
-	}
-	m.EmploymentsDone()
+	m := indexedMapper(flexConfig(), flexInput())
 	rec = Record{Values: make([]string, 2+personFields)}
 	rec.Values[2] = "P1"
 	m.FillPerson(&rec)
