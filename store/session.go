@@ -400,8 +400,15 @@ func (h *Session) EachStateRaw(entity string, fn func(key, raw []byte) error) (e
 }
 
 func eachState(ph *handle, entity string, fn func(key, raw []byte) error) error {
+	return walkBucket(ph, func(tx *bolt.Tx) *bolt.Bucket { return entityBucket(tx, entity) }, fn)
+}
+
+// walkBucket calls fn for every key of the bucket pick finds (none when nil), in key order, in
+// one read transaction of ph, dropping the mapped pages from the resident set every
+// releaseRecords records.
+func walkBucket(ph *handle, pick func(*bolt.Tx) *bolt.Bucket, fn func(key, raw []byte) error) error {
 	return ph.view(func(tx *bolt.Tx) error {
-		eb := entityBucket(tx, entity)
+		eb := pick(tx)
 		if eb == nil {
 			return nil
 		}

@@ -374,21 +374,6 @@ func (h *Session) directOf(entity string, st *handle) bool {
 // eachDirect walks the rows of an entity staged straight into its shadow, in key order: every
 // one Nieuw.
 func (h *Session) eachDirect(entity string, fn func(key, raw []byte, kind string) error) error {
-	return h.h.view(func(tx *bolt.Tx) error {
-		eb := shadowOf(tx, entity)
-		if eb == nil {
-			return nil
-		}
-		n := 0
-		c := eb.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if n++; n%releaseRecords == 0 {
-				h.h.releaseMapped(tx)
-			}
-			if err := callUser(func() error { return fn(k, v, Nieuw) }); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return walkBucket(h.h, func(tx *bolt.Tx) *bolt.Bucket { return shadowOf(tx, entity) },
+		func(k, v []byte) error { return fn(k, v, Nieuw) })
 }
