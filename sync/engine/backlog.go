@@ -12,8 +12,8 @@ import (
 )
 
 // A backlog keeps a connector's pages on disk while its stage waits for the indexes it needs
-// (employments for the department tree and the employees, absences for the delivered
-// employees). The reader then never waits on another connector's rules: every connector is read
+// (absences for the delivered employees; employments for their employees, once too many wait
+// in memory). The reader then never waits on another connector's rules: every connector is read
 // and decoded from the start of the run, side by side, and no waiting row is held in memory.
 type backlog struct {
 	rf  *rowFile

@@ -14,8 +14,8 @@ import (
 
 // pipeline takes the pages of every connector as they arrive and runs them through the rules
 // and the comparison. Entities that depend on others wait for the indexes they need, never for
-// rows: employments for the department tree and the employee index, manager accounts and
-// absences for the set of delivered employees.
+// rows: employments for the department tree and their employee in the index (join.go), manager
+// accounts and absences for the set of delivered employees.
 type pipeline struct {
 	r    *run
 	sess Session
@@ -30,10 +30,12 @@ type pipeline struct {
 
 	closeMu sync.Mutex
 	closed  map[string]bool
+
+	joinWait int // how many employment rows may wait in memory for their employee
 }
 
 func newPipeline(r *run, sess Session, m *mapping.Mapper, roles []string, sel connectors.Selection) *pipeline {
-	pl := &pipeline{r: r, sess: sess, m: m, pages: map[string]chan []any{}, diffs: map[string]*diff{}, closed: map[string]bool{},
+	pl := &pipeline{r: r, sess: sess, m: m, pages: map[string]chan []any{}, diffs: map[string]*diff{}, closed: map[string]bool{}, joinWait: joinWaiting,
 		werknemer: sel.Werknemer, verzuim: sel.Verzuim, managers: sel.Werknemer && r.p.Couplings.Werknemer.Managers, flex: sel.Flex,
 		documenten: sel.Documenten}
 	for _, role := range roles {
@@ -102,7 +104,7 @@ func (pl *pipeline) closeAll() {
 
 // run processes every page until the input ends or ctx is cancelled.
 func (pl *pipeline) run(ctx context.Context) error {
-	treeReady, personsReady, deliveredReady := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	treeReady, deliveredReady := make(chan struct{}), make(chan struct{})
 	wait := func(chs ...chan struct{}) error {
 		for _, ch := range chs {
 			select {
@@ -153,21 +155,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			}
 			return nil
 		}},
-		{[]string{connectors.Medewerkers}, func() error { // employees: into the index the employments draw on
-			if err := drain(connectors.Medewerkers, func(v any) error { pl.m.Employee(recordOf[mapping.Employee](v)); return nil }); err != nil {
-				return err
-			}
-			close(personsReady)
-			return nil
-		}},
-		{[]string{connectors.Dienstverbanden}, func() error { // employments, streamed; then manager accounts
-			// The rows read before the tree and the employees are there wait on disk.
-			bl, err := pl.hold(ctx, connectors.Dienstverbanden, treeReady, personsReady)
-			defer bl.close()
-			if err != nil {
-				return err
-			}
-			pl.m.Expect(mapping.Employments, bl.len())
+		{[]string{connectors.Medewerkers, connectors.Dienstverbanden}, func() error { // employees into their index, employments streamed beside them; then manager accounts
 			d := pl.diffs[mapping.Employments]
 			var batch []mapping.Record
 			// In flex mode a row's person fields come from its person's primary record, known
@@ -186,7 +174,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			if d != nil && held == nil {
 				cmp = d.startDiffer()
 			}
-			err = drainAfter(bl, connectors.Dienstverbanden, func(v any) error {
+			err := pl.join(ctx, treeReady, func(v any) error {
 				if rec, ok := pl.m.Employment(recordOf[mapping.Employment](v)); ok && d != nil {
 					if held != nil {
 						return held.add(rec)

@@ -89,6 +89,14 @@ func (m *Mapper) addPerson(e *Employee) bool {
 	return true
 }
 
+// Ready tells whether an employment row of medewerker can be mapped before the last employee is
+// read: its employee is in the index, and nothing about it depends on the employees still to
+// come (in flex mode a person's number does: it is known after the last employee only).
+func (m *Mapper) Ready(medewerker string) bool {
+	_, ok := m.emps[medewerker]
+	return ok && m.flex == nil
+}
+
 // person returns an employee of the index, nil when there is none.
 func (m *Mapper) person(medewerker string) *person {
 	i, ok := m.emps[medewerker]
