@@ -438,3 +438,22 @@ func TestFlexCompareNumbersAndFill(t *testing.T) {
 		t.Errorf("filled record: Geboortenaam %q, want Nieuw (%v)", got, rec.Values)
 	}
 }
+
+func TestReadyOnceTheEmployeeIsIndexed(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  Config
+		want bool
+	}{{baseConfig(), true}, {flexConfig(), false}} {
+		m := NewMapper(tt.cfg, nil)
+		if m.Ready("1") {
+			t.Errorf("flex %v: ready before the employee is read", tt.cfg.Flex)
+		}
+		m.Employee(Employee{Medewerker: "1", Persoonsnummer: "P1"})
+		if got := m.Ready("1"); got != tt.want {
+			t.Errorf("flex %v: ready %v once the employee is read, want %v", tt.cfg.Flex, got, tt.want)
+		}
+		if m.Ready("2") {
+			t.Errorf("flex %v: ready for another employee", tt.cfg.Flex)
+		}
+	}
+}
