@@ -304,8 +304,11 @@ func TestCheckFindsInconsistentRecords(t *testing.T) {
 			return tx.Bucket([]byte("meta")).Put([]byte("apply"), []byte(`{"run":"r9"}`))
 		}},
 		{"apply marker", func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("apply"), []byte(`{`)) }},
-		{"corrupt value", func(tx *bolt.Tx) error {
-			return tx.Bucket([]byte("state")).Bucket([]byte("e")).Put([]byte("bad"), []byte{0x09})
+		{"corrupt value", func(tx *bolt.Tx) error { // a block of one record, "bad", whose value does not decode
+			return tx.Bucket([]byte("state")).Bucket([]byte("e")).Put([]byte("bad"), []byte{3, 'b', 'a', 'd', 1, 0x09})
+		}},
+		{"state e: corrupt block", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("state")).Bucket([]byte("e")).Put([]byte("zz"), []byte{9, 'z'})
 		}},
 		{"buckets missing", func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("runids")) }},
 		{"the run index has 2 entries for 6 runs", func(tx *bolt.Tx) error { // five problems, all told

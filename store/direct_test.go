@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/koppel-nl/koppel/store"
 )
@@ -56,6 +59,9 @@ func TestStageIntoStateWritesAFirstDeliveryOnce(t *testing.T) {
 	}
 	if got := stateOf(t, s, "acme", "absences"); got != "a=1 b=2b c=3 d=4b" {
 		t.Errorf("state after the commit: %q", got)
+	}
+	if blocks, err := store.StateInBlocks(s, "acme", "absences"); err != nil || !blocks {
+		t.Errorf("state in blocks: %v, %v", blocks, err)
 	}
 	if *applied != 0 {
 		t.Errorf("the commit applied %d batches, want none", *applied)
@@ -146,3 +152,60 @@ func TestStageIntoStateIsDroppedWithoutACommit(t *testing.T) {
 }
 
 func key(i int) string { return fmt.Sprintf("k%05d", i) }
+
+// A state an earlier version wrote, a bbolt key per record, is read and applied to as before,
+// and stays in that form.
+func TestAStateOfRecordsIsReadAndAppliedAsBefore(t *testing.T) {
+	s, path := newStore(t)
+	if err := s.PutProfile(named("acme")); err != nil {
+		t.Fatal(err)
+	}
+	h := hold(t, s, "acme")
+	commitRun(t, h, "r0")
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(path+".d", "acme.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		eb, err := tx.Bucket([]byte("state")).CreateBucket([]byte("e"))
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{"a", "b", "c"} {
+			if err := eb.Put([]byte(k), store.EncodeValues([]string{k + "1"})); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, path)
+	if got := stateOf(t, s, "acme", "e"); got != "a=a1 b=b1 c=c1" {
+		t.Fatalf("state of records read as %q", got)
+	}
+	h = hold(t, s, "acme")
+	defer h.Close()
+	if vals, ok, err := h.Get("e", "b"); err != nil || !ok || vals[0] != "b1" {
+		t.Errorf("Get: %q %v %v", vals, ok, err)
+	}
+	err = h.Stage("e", []store.Staged{{Key: "b", Kind: store.Gewijzigd, Vals: []string{"b2"}}, {Key: "c", Kind: store.Verwijderd, Vals: []string{"c1"}}, {Key: "d", Kind: store.Nieuw, Vals: []string{"d1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitRun(t, h, "r1")
+	if got := stateOf(t, s, "acme", "e"); got != "a=a1 b=b2 d=d1" {
+		t.Errorf("state after the run: %q", got)
+	}
+	if blocks, err := store.StateInBlocks(s, "acme", "e"); err != nil || blocks {
+		t.Errorf("state in blocks: %v, %v", blocks, err)
+	}
+}

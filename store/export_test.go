@@ -57,11 +57,39 @@ func ShadowOf(s *Store, name, entity string) (string, error) {
 		if sh == nil || sh.Bucket([]byte(entity)) == nil {
 			return nil
 		}
-		return sh.Bucket([]byte(entity)).ForEach(func(k, v []byte) error {
+		return EachStateEntry(sh.Bucket([]byte(entity)), func(k, v []byte) error {
 			vals, err := DecodeValues(v)
 			parts = append(parts, string(k)+"="+strings.Join(vals, ","))
 			return err
 		})
 	})
 	return strings.Join(parts, " "), err
+}
+
+// EachStateEntry walks a state bucket, in either form, in key order.
+func EachStateEntry(b *bolt.Bucket, fn func(k, v []byte) error) error {
+	rc := stateCursor(b)
+	for k, v := rc.first(); k != nil; k, v = rc.next() {
+		if v == nil {
+			return errCorruptBlock
+		}
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InBlocks tells whether a state bucket holds blocks.
+func InBlocks(b *bolt.Bucket) bool { return inBlocks(b) }
+
+// StateInBlocks tells whether entity's state in profile name is stored in blocks.
+func StateInBlocks(s *Store, name, entity string) (blocks bool, err error) {
+	err = s.readProfile(name, false, func(tx *bolt.Tx) error {
+		if eb := entityBucket(tx, entity); eb != nil {
+			blocks = inBlocks(eb)
+		}
+		return nil
+	})
+	return blocks, err
 }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -463,24 +465,25 @@ func (h *Session) commitUpdates(run *Run, logs []runlog.Log, changes []Change, u
 				return err
 			}
 			for _, u := range updates {
-				eb, err := sb.CreateBucketIfNotExists([]byte(u.Entity))
+				eb, err := newStateBucket(sb, []byte(u.Entity))
 				if err != nil {
 					return err
 				}
+				// A key both dropped and put is put.
+				byKey := map[string]edit{}
 				for _, k := range u.Delete {
-					if err := eb.Delete([]byte(k)); err != nil {
-						return err
-					}
+					byKey[k] = edit{key: []byte(k), del: true}
 				}
-				keys := make([]string, 0, len(u.Put))
-				for k := range u.Put {
-					keys = append(keys, k)
+				for k, vals := range u.Put {
+					byKey[k] = edit{key: []byte(k), val: EncodeValues(vals)}
 				}
-				sort.Strings(keys) // sequential inserts keep bbolt's pages dense
-				for _, k := range keys {
-					if err := eb.Put([]byte(k), EncodeValues(u.Put[k])); err != nil {
-						return err
-					}
+				edits := make([]edit, 0, len(byKey))
+				for _, e := range byKey {
+					edits = append(edits, e)
+				}
+				slices.SortFunc(edits, func(a, b edit) int { return bytes.Compare(a.key, b.key) })
+				if _, _, err := putState(eb, edits); err != nil {
+					return err
 				}
 			}
 		}
@@ -558,7 +561,8 @@ func (s *Store) DeleteProfileInfo(name string) (*Erased, error) {
 			}
 			if sb := tx.Bucket(bState); sb != nil {
 				return sb.ForEachBucket(func(k []byte) error {
-					erased.StateRecords += sb.Bucket(k).Stats().KeyN
+					n, _ := countState(sb.Bucket(k)) // what is readable of a damaged state
+					erased.StateRecords += n
 					return nil
 				})
 			}

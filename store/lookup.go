@@ -17,9 +17,9 @@ func (h *Session) GetMany(entity string, keys []string, fn func(i int, raw []byt
 	err := h.h.view(func(tx *bolt.Tx) error {
 		eb := entityBucket(tx, entity)
 		// One cursor for the batch: bbolt's Get makes a cursor, and grows its stack, per call.
-		var c *bolt.Cursor
+		var c *runCursor
 		if eb != nil {
-			c = eb.Cursor()
+			c = stateCursor(eb)
 		}
 		var cur, curV []byte // where the cursor is (nil: nowhere yet, or past the last key)
 		var kb []byte
@@ -28,7 +28,9 @@ func (h *Session) GetMany(entity string, keys []string, fn func(i int, raw []byt
 			if c != nil {
 				cur, curV = lookup(c, k, cur, curV, &kb)
 				if string(cur) == k {
-					v = curV
+					if v = curV; v == nil {
+						return fmt.Errorf("%q: %w", k, errCorruptBlock)
+					}
 				}
 			}
 			if err := fn(i, v); err != nil {
@@ -46,17 +48,17 @@ func (h *Session) GetMany(entity string, keys []string, fn func(i int, raw []byt
 // lookup positions c at the first key >= key, from where it is (cur, curV). AFAS answers in
 // pages sorted on the connector's key, often koppel's order too: then the key looked for is
 // mostly the one after the cursor, and a step replaces a search from the root.
-func lookup(c *bolt.Cursor, key string, cur, curV []byte, kb *[]byte) ([]byte, []byte) {
+func lookup(c *runCursor, key string, cur, curV []byte, kb *[]byte) ([]byte, []byte) {
 	switch {
 	case cur == nil:
 	case string(cur) == key:
 		return cur, curV
 	case string(cur) < key:
 		// The next key: it is the one looked for, or after it (then key is not there).
-		if next, v := c.Next(); next == nil || string(next) >= key {
+		if next, v := c.next(); next == nil || string(next) >= key {
 			return next, v
 		}
 	}
 	*kb = append((*kb)[:0], key...)
-	return c.Seek(*kb)
+	return c.at(*kb)
 }

@@ -110,12 +110,16 @@ func checkProfile(tx *bolt.Tx) []string {
 	}
 	if sb := tx.Bucket(bState); sb != nil {
 		_ = sb.ForEachBucket(func(ent []byte) error {
-			return sb.Bucket(ent).ForEach(func(k, v []byte) error {
-				if _, err := DecodeValues(v); err != nil {
+			rc := stateCursor(sb.Bucket(ent))
+			for k, v := rc.first(); k != nil; k, v = rc.next() {
+				if v == nil {
+					add("state %s: %v", ent, errCorruptBlock)
+					break
+				} else if _, err := DecodeValues(v); err != nil {
 					add("state %s %q: %v", ent, k, err)
 				}
-				return nil
-			})
+			}
+			return nil
 		})
 	}
 	return problems

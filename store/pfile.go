@@ -340,24 +340,30 @@ func (s *Store) applyStage(h, st *handle, m *applyMarker) error {
 					if err != nil {
 						return err
 					}
-					eb, err := sb.CreateBucketIfNotExists(ent)
+					eb, err := newStateBucket(sb, ent)
 					if err != nil {
 						return err
 					}
-					if k := staged.peek(); k != nil {
+					if k := staged.peek(); k != nil && !inBlocks(eb) {
 						if lk, _ := eb.Cursor().Last(); lk == nil || bytes.Compare(k, lk) > 0 {
-							// Every key goes after the last one stored (a first run's state):
-							// full pages, as nothing is inserted before them.
+							// Every key goes after the last one stored: full pages, as nothing
+							// is inserted before them.
 							eb.FillPercent = 1
 						}
 					}
+					var edits []edit
 					last, done, err = staged.copyBatch(func(k, v []byte) error {
 						if v[0] == 'V' {
-							return eb.Delete(k)
+							edits = append(edits, edit{key: k, del: true})
+						} else {
+							edits = append(edits, edit{key: k, val: v[1:]})
 						}
-						return eb.Put(k, v[1:])
+						return nil
 					})
 					if err != nil {
+						return err
+					}
+					if _, _, err := putState(eb, edits); err != nil {
 						return err
 					}
 					if done && i == len(entities)-1 {

@@ -365,7 +365,7 @@ func rawState(t *testing.T, file string) string {
 		for _, ent := range []string{"a", "b"} {
 			b := tx.Bucket([]byte("state")).Bucket([]byte(ent))
 			out += "; " + ent + ": " + counts(t, func(fn func(string, []string) error) error {
-				return b.ForEach(func(k, v []byte) error {
+				return store.EachStateEntry(b, func(k, v []byte) error {
 					vals, err := store.DecodeValues(v)
 					if err != nil {
 						return err

@@ -355,9 +355,12 @@ func (h *Session) Get(entity, key string) (vals []string, ok bool, err error) {
 		if eb == nil {
 			return nil
 		}
-		v := eb.Get([]byte(key))
-		if v == nil {
+		k, v := stateCursor(eb).at([]byte(key))
+		if k == nil || string(k) != key {
 			return nil
+		}
+		if v == nil {
+			return errCorruptBlock
 		}
 		ok = true
 		vals, err = DecodeValues(v)
@@ -413,10 +416,13 @@ func walkBucket(ph *handle, pick func(*bolt.Tx) *bolt.Bucket, fn func(key, raw [
 			return nil
 		}
 		n := 0
-		c := eb.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		rc := stateCursor(eb)
+		for k, v := rc.first(); k != nil; k, v = rc.next() {
 			if n++; n%releaseRecords == 0 {
 				ph.releaseMapped(tx)
+			}
+			if v == nil {
+				return fmt.Errorf("%q: %w", k, errCorruptBlock)
 			}
 			if err := callUser(func() error { return fn(k, v) }); err != nil {
 				return err
@@ -683,11 +689,11 @@ func (h *Session) EachDeliveredRaw(entity string, fn func(key, raw []byte, kind 
 // merge walks state and stage side by side, calling release every releaseRecords records. It
 // returns the number of staged rows.
 func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, kind string) error, release func()) (staged int, err error) {
-	var sc *bolt.Cursor
+	var sc *runCursor
 	var k1, v1 []byte
 	if state != nil {
-		sc = state.Cursor()
-		k1, v1 = sc.First()
+		sc = stateCursor(state)
+		k1, v1 = sc.first()
 	}
 	rows := newStagedRows(stage)
 	rows.seek(nil)
@@ -706,6 +712,9 @@ func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, ki
 			cmp = bytes.Compare(k1, k2)
 		}
 		key, raw, kind := k1, v1, ""
+		if cmp <= 0 && v1 == nil {
+			return staged, fmt.Errorf("%s %q: %w", entity, k1, errCorruptBlock)
+		}
 		if cmp >= 0 {
 			if len(v2) == 0 {
 				return staged, fmt.Errorf("%s %q: corrupt staged row", entity, k2)
@@ -721,7 +730,7 @@ func merge(state, stage *bolt.Bucket, entity string, fn func(key, raw []byte, ki
 			return staged, err
 		}
 		if cmp <= 0 {
-			k1, v1 = sc.Next()
+			k1, v1 = sc.next()
 		}
 		if cmp >= 0 {
 			k2, v2 = rows.next()

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,9 +20,7 @@ var bShadow = []byte("shadow")
 type prepared struct {
 	stage *handle // the stage it is copied from
 	state int8    // whether the entity has state stored: 0 not known yet, 1 empty, -1 not
-	// top and copied are, for an entity staged straight into its shadow, the highest key put
-	// and the keys in the shadow.
-	top    []byte
+	// copied is, for an entity staged straight into its shadow, the keys in the shadow.
 	copied int
 	// direct is an entity staged straight into its shadow (StageIntoState): nothing of it is in
 	// the stage file, and its staged rows are the shadow's, every one Nieuw.
@@ -88,7 +85,7 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 	h.mu.Lock()
 	p := h.prep[entity]
 	h.mu.Unlock()
-	top, copied := p.top, p.copied
+	copied := p.copied
 	err := h.h.update(func(tx *bolt.Tx) error {
 		eb, err := shadowBucket(tx, entity)
 		if err != nil {
@@ -96,37 +93,32 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 		}
 		size := 0
 		for _, r := range rows {
-			size += encodedLen(r.Vals)
+			size += len(r.Key) + encodedLen(r.Vals)
 		}
-		// bbolt keeps the values it is given until the commit: one arena for the transaction.
+		// bbolt keeps the keys and values it is given until the commit: one arena for the call.
 		arena := make([]byte, 0, size)
-		var kb []byte
+		edits := make([]edit, 0, len(order))
 		for j, i := range order {
 			r := &rows[i]
 			if j+1 < len(order) && rows[order[j+1]].Key == r.Key {
 				continue // a later row of the key in this call replaces it
 			}
-			kb = append(kb[:0], r.Key...) // Put copies the key
-			if top == nil || bytes.Compare(kb, top) > 0 {
-				top = append(top[:0], kb...)
-				copied++
-			} else if eb.Get(kb) == nil {
-				copied++
-			}
 			start := len(arena)
+			arena = append(arena, r.Key...)
+			mid := len(arena)
 			arena = AppendValues(arena, r.Vals)
-			if err := eb.Put(kb, arena[start:len(arena):len(arena)]); err != nil {
-				return err
-			}
+			edits = append(edits, edit{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
 		}
-		return nil
+		added, _, err := putState(eb, edits)
+		copied += added
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	p.top, p.copied = top, copied
+	p.copied = copied
 	h.stageGen[entity]++
 	if h.shadows == nil {
 		h.shadows = map[string]int{}
@@ -157,19 +149,14 @@ func hasState(ph *handle, entity string) (stored bool, err error) {
 	return stored, err
 }
 
-// shadowBucket returns entity's bucket of the state after the run, made when missing. Its keys
-// come (mostly) in order into an empty bucket: its pages are filled whole.
+// shadowBucket returns entity's bucket of the state after the run, made (in blocks) when
+// missing.
 func shadowBucket(tx *bolt.Tx, entity string) (*bolt.Bucket, error) {
 	sh, err := bucket(tx, bShadow)
 	if err != nil {
 		return nil, err
 	}
-	eb, err := sh.CreateBucketIfNotExists([]byte(entity))
-	if err != nil {
-		return nil, err
-	}
-	eb.FillPercent = 1
-	return eb, nil
+	return newStateBucket(sh, []byte(entity))
 }
 
 // spill moves what entity staged straight into its shadow into the stage, as rows Nieuw, a
@@ -177,7 +164,7 @@ func shadowBucket(tx *bolt.Tx, entity string) (*bolt.Bucket, error) {
 // stageMu is held.
 func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 	h.mu.Lock()
-	p.direct, p.copied, p.top = false, 0, nil
+	p.direct, p.copied = false, 0
 	delete(h.shadows, entity)
 	delete(h.counted, entity)
 	h.mu.Unlock()
@@ -196,8 +183,11 @@ func (h *Session) spill(entity string, stage *handle, p *prepared) error {
 			rows, order = rows[:0], order[:0]
 			return err
 		}
-		c := eb.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		rc := stateCursor(eb)
+		for k, v := rc.first(); k != nil; k, v = rc.next() {
+			if v == nil {
+				return fmt.Errorf("%q: %w", k, errCorruptBlock)
+			}
 			vals, err := DecodeValues(v)
 			if err != nil {
 				return fmt.Errorf("%q: %w", k, err)
@@ -282,17 +272,23 @@ func (h *Session) Prepare(entity string) error {
 					return err
 				}
 				var last []byte
+				var edits []edit
 				last, done, err = staged.copyBatch(func(k, v []byte) error {
 					if v[0] == 'V' {
 						return fmt.Errorf("staged row %q cannot be new", k)
 					}
 					h.s.at("prepare")
-					copied++
-					return eb.Put(k, v[1:])
+					edits = append(edits, edit{key: k, val: v[1:]}) // the stage's bytes, valid until the commit
+					return nil
 				})
+				if err != nil {
+					return err
+				}
 				if last != nil {
 					after = append(after[:0], last...) // the stage's bytes are valid in its transaction only
 				}
+				added, _, err := putState(eb, edits)
+				copied += added
 				return err
 			})
 		})

@@ -65,6 +65,19 @@ func (r *runCursor) after(after []byte) (key, val []byte) {
 	return key, val
 }
 
+// at returns the run's first row with a key at or after key.
+func (r *runCursor) at(key []byte) (k, val []byte) {
+	k, v := r.c.Seek(key)
+	if !r.blocks {
+		return k, v
+	}
+	// The block stored under the first last key at or after key holds that row.
+	r.block, r.done = v, k == nil
+	for k, val = r.take(); val != nil && bytes.Compare(k, key) < 0; k, val = r.take() {
+	}
+	return k, val
+}
+
 // next returns the run's next row.
 func (r *runCursor) next() (key, val []byte) {
 	if !r.blocks {
