@@ -23,7 +23,7 @@ var (
 	bRunIDs  = []byte("runids")     // run id → sequence
 	bLogs    = []byte("runlogs")    // sequence → bucket: index → runlog.Log (JSON)
 	bChanges = []byte("runchanges") // sequence → bucket: index → Change (JSON)
-	bState   = []byte("state")      // entity → bucket: key → EncodeValues
+	bState   = []byte("state")      // entity → bucket: blocks of keys and EncodeValues (blocks.go), or key → EncodeValues
 	bBounds  = []byte("bounds")     // connector → page boundaries (JSON)
 
 	kProfile  = []byte("profile")  // the profile's name

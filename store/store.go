@@ -7,7 +7,8 @@
 //	PATH                     catalog: profiles with sealed tokens (bbolt, 0600)
 //	PATH.key                 the AES key, hex (0600), unless KOPPEL_KEY gives it
 //	PATH.d/                  one folder for the profiles' data (0700)
-//	PATH.d/NAME.db           a profile's history, state, pending rename, page bounds (bbolt);
+//	PATH.d/NAME.db           a profile's history, state (in blocks; blocks.go), pending rename,
+//	                         page bounds (bbolt);
 //	                         during a run also the state it prepares for entities that had
 //	                         none, moved into place by its commit (shadow.go)
 //	PATH.d/NAME.held         while a run holds the profile: who (pid, host, since), flock-ed
