@@ -50,10 +50,19 @@ func newStateBucket(parent *bolt.Bucket, entity []byte) (*bolt.Bucket, error) {
 	return eb, nil
 }
 
-// edit is a put of a record (val its encoded values) or a delete.
+// edit is a put of a record, its values encoded (val) or to encode (vals, with enc), or a delete.
 type edit struct {
 	key, val []byte
-	del      bool
+	vals     []string
+	enc, del bool
+}
+
+// value returns an edit's encoded values (encoding them when they are not yet).
+func (e *edit) value() []byte {
+	if e.enc {
+		return EncodeValues(e.vals)
+	}
+	return e.val
 }
 
 // putState applies edits, in strictly ascending key order, to a state bucket, and returns how
@@ -71,7 +80,7 @@ func putState(b *bolt.Bucket, edits []edit) (added, removed int, err error) {
 				if !had {
 					added++
 				}
-				err = b.Put(e.key, e.val)
+				err = b.Put(e.key, e.value())
 			}
 			if err != nil {
 				return added, removed, err
@@ -107,17 +116,25 @@ func putState(b *bolt.Bucket, edits []edit) (added, removed int, err error) {
 // in, as one block or, past 2×blockBytes, several of about blockBytes.
 func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, removed int, err error) {
 	size := len(block)
-	for _, e := range edits {
+	for i := range edits {
+		e := &edits[i]
 		size += len(e.key) + len(e.val) + 2*binary.MaxVarintLen32
+		if e.enc {
+			size += encodedLen(e.vals)
+		}
 	}
 	out := make([]byte, 0, size) // bbolt keeps the values until the commit: a buffer per merge
 	var ends []int               // where each entry of out ends
 	var keyAt [][2]int           // where each entry's key is in out
-	put := func(k, v []byte) {
+	put := func(k, v []byte, e *edit) {
 		out = binary.AppendUvarint(out, uint64(len(k)))
 		at := len(out)
 		out = append(out, k...)
-		out = append(binary.AppendUvarint(out, uint64(len(v))), v...)
+		if e != nil && e.enc { // encoded in place: no copy of its own
+			out = AppendValues(binary.AppendUvarint(out, uint64(encodedLen(e.vals))), e.vals)
+		} else {
+			out = append(binary.AppendUvarint(out, uint64(len(v))), v...)
+		}
 		ends = append(ends, len(out))
 		keyAt = append(keyAt, [2]int{at, at + len(k)})
 	}
@@ -137,9 +154,10 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 	if !next() {
 		return 0, 0, fmt.Errorf("%q: %w", last, errCorruptBlock)
 	}
-	for _, e := range edits {
+	for i := range edits {
+		e := &edits[i]
 		for k != nil && bytes.Compare(k, e.key) < 0 {
-			put(k, v)
+			put(k, v, nil)
 			if !next() {
 				return 0, 0, fmt.Errorf("%q: %w", last, errCorruptBlock)
 			}
@@ -150,7 +168,7 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 		}
 		switch {
 		case !e.del:
-			put(e.key, e.val)
+			put(e.key, e.val, e)
 			if !had {
 				added++
 			}
@@ -159,7 +177,7 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 		}
 	}
 	for k != nil {
-		put(k, v)
+		put(k, v, nil)
 		if !next() {
 			return 0, 0, fmt.Errorf("%q: %w", last, errCorruptBlock)
 		}

@@ -39,6 +39,7 @@ func blockDB(t *testing.T) *bolt.DB {
 func stateOfE(tx *bolt.Tx) *bolt.Bucket { return tx.Bucket(bState).Bucket([]byte("e")) }
 
 // apply puts (key=value) and deletes (key alone) in key order and returns what putState counted.
+// Every second put hands its values to encode, as a first run's Stage does.
 func apply(t *testing.T, db *bolt.DB, ops ...string) (added, removed int) {
 	t.Helper()
 	slices.SortFunc(ops, func(a, b string) int {
@@ -47,11 +48,14 @@ func apply(t *testing.T, db *bolt.DB, ops ...string) (added, removed int) {
 		return strings.Compare(ka, kb)
 	})
 	var edits []edit
-	for _, op := range ops {
+	for i, op := range ops {
 		k, v, put := strings.Cut(op, "=")
-		if put {
+		switch {
+		case put && i%2 == 1:
+			edits = append(edits, edit{key: []byte(k), vals: []string{v}, enc: true})
+		case put:
 			edits = append(edits, edit{key: []byte(k), val: EncodeValues([]string{v})})
-		} else {
+		default:
 			edits = append(edits, edit{key: []byte(k), del: true})
 		}
 	}
@@ -322,7 +326,7 @@ func TestPutStateKeepsAStateOfRecords(t *testing.T) {
 		if empty, err = newStateBucket(tx.Bucket(bState), []byte("empty")); err != nil || !inBlocks(empty) {
 			return fmt.Errorf("an empty state did not become blocks (%v)", err)
 		}
-		a, r, err := putState(eb, []edit{{key: []byte("a"), del: true}, {key: []byte("b"), val: EncodeValues([]string{"b"})}, {key: []byte("c"), val: EncodeValues([]string{"c2"})}})
+		a, r, err := putState(eb, []edit{{key: []byte("a"), del: true}, {key: []byte("b"), vals: []string{"b"}, enc: true}, {key: []byte("c"), val: EncodeValues([]string{"c2"})}})
 		if err != nil || a != 1 || r != 1 {
 			return fmt.Errorf("added %d, removed %d, %v", a, r, err)
 		}

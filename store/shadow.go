@@ -93,21 +93,19 @@ func (h *Session) putDirect(entity string, rows []Staged, order []int) error {
 		}
 		size := 0
 		for _, r := range rows {
-			size += len(r.Key) + encodedLen(r.Vals)
+			size += len(r.Key)
 		}
-		// bbolt keeps the keys and values it is given until the commit: one arena for the call.
-		arena := make([]byte, 0, size)
+		// The keys as bytes, in one arena; the values are encoded straight into the blocks.
+		keys := make([]byte, 0, size)
 		edits := make([]edit, 0, len(order))
 		for j, i := range order {
 			r := &rows[i]
 			if j+1 < len(order) && rows[order[j+1]].Key == r.Key {
 				continue // a later row of the key in this call replaces it
 			}
-			start := len(arena)
-			arena = append(arena, r.Key...)
-			mid := len(arena)
-			arena = AppendValues(arena, r.Vals)
-			edits = append(edits, edit{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
+			start := len(keys)
+			keys = append(keys, r.Key...)
+			edits = append(edits, edit{key: keys[start:len(keys):len(keys)], vals: r.Vals, enc: true})
 		}
 		added, _, err := putState(eb, edits)
 		copied += added
