@@ -259,7 +259,8 @@ func TestPutStateAgreesWithAMap(t *testing.T) {
 			t.Errorf("block %d of %d bytes", i, s)
 		}
 	}
-	// Every key is found by at, and a key between two is found as the next.
+	// Every key is found by at, and a key between two is found as the next; the walk goes on
+	// from there into the next block.
 	err := db.View(func(tx *bolt.Tx) error {
 		rc := stateCursor(stateOfE(tx))
 		for i := range 4001 {
@@ -274,6 +275,10 @@ func TestPutStateAgreesWithAMap(t *testing.T) {
 			case at < len(keys):
 				if vals, err := DecodeValues(gotV); err != nil || vals[0] != want[keys[at]] {
 					return fmt.Errorf("at(%s): values %q, %v", k, vals, err)
+				}
+				next, _ := rc.next()
+				if at+1 < len(keys) && string(next) != keys[at+1] || at+1 == len(keys) && next != nil {
+					return fmt.Errorf("after at(%s): next %q", k, next)
 				}
 			}
 		}
