@@ -456,3 +456,40 @@ func TestLongFreelistCount(t *testing.T) {
 		s.Close()
 	}
 }
+
+// A block of the state that does not unpack fails the readers that meet it, never reads as a
+// record that is not there (a run would then deliver it anew).
+func TestACorruptBlockFailsItsReaders(t *testing.T) {
+	path := filledStore(t)
+	db, err := bolt.Open(filepath.Join(path+".d", "acme.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("state")).Bucket([]byte("e")).Put([]byte("zzzz"), []byte{9, 'z'})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, path)
+	h, err := s.Hold("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if _, _, err := h.Get("e", "zzz"); err == nil || !strings.Contains(err.Error(), "corrupt block") {
+		t.Errorf("Get: %v", err)
+	}
+	err = h.GetMany("e", []string{"zzz"}, func(int, []byte) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "corrupt block") {
+		t.Errorf("GetMany: %v", err)
+	}
+	if err := h.EachStateRaw("e", func(k, raw []byte) error { return nil }); err == nil || !strings.Contains(err.Error(), "corrupt block") {
+		t.Errorf("EachStateRaw: %v", err)
+	}
+	err = h.EachDeliveredRaw("e", func(k, raw []byte, kind string) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "corrupt block") {
+		t.Errorf("EachDeliveredRaw: %v", err)
+	}
+}

@@ -27,10 +27,11 @@ func (h *Session) GetMany(entity string, keys []string, fn func(i int, raw []byt
 			var v []byte
 			if c != nil {
 				cur, curV = lookup(c, k, cur, curV, &kb)
+				if cur != nil && curV == nil {
+					return fmt.Errorf("%q: %w", k, errCorruptBlock)
+				}
 				if string(cur) == k {
-					if v = curV; v == nil {
-						return fmt.Errorf("%q: %w", k, errCorruptBlock)
-					}
+					v = curV
 				}
 			}
 			if err := fn(i, v); err != nil {

@@ -356,11 +356,11 @@ func (h *Session) Get(entity, key string) (vals []string, ok bool, err error) {
 			return nil
 		}
 		k, v := stateCursor(eb).at([]byte(key))
+		if k != nil && v == nil {
+			return errCorruptBlock
+		}
 		if k == nil || string(k) != key {
 			return nil
-		}
-		if v == nil {
-			return errCorruptBlock
 		}
 		ok = true
 		vals, err = DecodeValues(v)
