@@ -8,12 +8,11 @@ import (
 	"github.com/koppel-nl/koppel/sync/mapping"
 )
 
-// joinWaiting is how many employment rows may wait in memory for their employee (pipeline's
-// joinWait). Both
-// connectors are read in the order of the employee number, so a row's employee has mostly been
-// read by the time the row comes in, and few rows wait; should more wait (a connector split
-// into ranges, a stretch of employments whose employees are missing), the rest waits on disk
-// until the last employee, as every employment row did before the employees streamed.
+// joinWaiting is how many employment rows may wait in memory for their employee (a pipeline's
+// joinWait). Both connectors are read in the order of the employee number, so a row's employee
+// has mostly been read by the time the row comes in, and few rows wait; should more wait (a
+// connector split into ranges, a stretch of employments whose employees are missing), the rest
+// waits on disk until the last employee, as every employment row did before they streamed.
 const joinWaiting = 32 << 10
 
 // join indexes the employees and hands every employment row to fn as soon as it can be mapped:
