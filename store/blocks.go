@@ -11,15 +11,20 @@ import (
 
 // An entity's delivered state (and the shadow a first run builds it in) is stored in one of two
 // forms. Versions before this one wrote a bbolt key per record. A bucket whose sequence number
-// is stateBlocks holds its records in blocks instead: packed in key order into blocks of about
-// blockBytes to 2×blockBytes, each stored under its last key, the form of the stage's block runs
-// (staged.go) without the kind code. A first run's 224,000 records then cost bbolt about 1,500
-// puts instead of 224,000, which was a fifth of a large first run's CPU. Every new bucket is
+// is stateBlocks holds its records in blocks instead: packed in key order into blocks of
+// stateBlockBytes to 2×stateBlockBytes, each stored under its last key, the form of the stage's
+// block runs (staged.go) without the kind code. A first run's 224,000 records then cost bbolt
+// about 1,500 puts instead of 224,000, which was a fifth of a large first run's CPU. Every new bucket is
 // made in blocks; one of records stays so, and readers take both (stateCursor). A writer hands
 // its puts and deletes in key order to putState, which merges them into the blocks they fall
 // in: a later run rewrites the blocks its changes touch and nothing else. An entry's value is
 // what EncodeValues wrote.
 const stateBlocks = 1
+
+// stateBlockBytes is the size a block of the state is packed to, and splits at twice of: the
+// stage's block size. Blocks of a page (4 KiB) made lookups out of key order no faster and a
+// first run's commit and a later run's apply slower (store benchmarks).
+const stateBlockBytes = blockBytes
 
 // errCorruptBlock is a block of the state that does not unpack.
 var errCorruptBlock = errors.New("corrupt block of the state")
@@ -113,7 +118,7 @@ func putState(b *bolt.Bucket, edits []edit) (added, removed int, err error) {
 }
 
 // mergeBlock rewrites the block stored under last (none when last is nil) with edits merged
-// in, as one block or, past 2×blockBytes, several of about blockBytes.
+// in, as one block or, past 2×stateBlockBytes, several of about stateBlockBytes.
 func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, removed int, err error) {
 	size := len(block)
 	for i := range edits {
@@ -187,11 +192,12 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 			return 0, 0, err
 		}
 	}
-	// As many blocks as blockBytes fit in the whole, of about equal size.
-	parts := max(1, len(out)/blockBytes)
-	target, start := len(out)/parts, 0
+	// As many blocks as stateBlockBytes fit in the whole, of about equal size: block n ends with
+	// the first record that reaches n parts of the whole.
+	parts := max(1, len(out)/stateBlockBytes)
+	start, n := 0, 1
 	for i, end := range ends {
-		if i < len(ends)-1 && (end-start < target || parts == 1) {
+		if i < len(ends)-1 && end < n*len(out)/parts {
 			continue
 		}
 		key := out[keyAt[i][0]:keyAt[i][1]]
@@ -199,7 +205,7 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 			return 0, 0, err
 		}
 		start = end
-		parts--
+		n++
 	}
 	return added, removed, nil
 }

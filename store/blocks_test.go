@@ -146,56 +146,58 @@ func TestPutStateMergesIntoTheBlocksItTouches(t *testing.T) {
 	}
 }
 
+// entries returns puts of n records whose entries in a block take 100 bytes each, keys k0000,
+// k0002, … (every second number: room for records between them).
+func entries(n int) []string {
+	var ops []string
+	for i := range n {
+		k := fmt.Sprintf("k%04d", 2*i)
+		ops = append(ops, k+"="+valueOfEntry(k, 100))
+	}
+	return ops
+}
+
 func TestPutStateSplitsABlockPastTwiceItsSize(t *testing.T) {
 	db := blockDB(t)
-	val := strings.Repeat("v", 100)
-	var ops []string
-	for i := range 400 { // about 45 KiB: two blocks of about equal size
-		ops = append(ops, fmt.Sprintf("k%04d=%s", 2*i, val))
-	}
-	apply(t, db, ops...)
+	apply(t, db, entries(5*stateBlockBytes/200)...) // two and a half blocks: two of about equal size
 	keys, sizes := blocks(t, db)
-	if len(keys) != 2 || sizes[0] < blockBytes || sizes[1] < blockBytes || sizes[0]-sizes[1] > 120 || sizes[1]-sizes[0] > 120 {
+	if len(keys) != 2 || sizes[0] < stateBlockBytes || sizes[1] < stateBlockBytes || sizes[0]-sizes[1] > 100 || sizes[1]-sizes[0] > 100 {
 		t.Fatalf("blocks %q of %v bytes, want two of about equal size", keys, sizes)
 	}
 	// A record more in the first block: it stays one block (below twice the size).
-	apply(t, db, "k0001="+val)
+	apply(t, db, "k0001="+valueOfEntry("k0001", 100))
 	keys2, sizes2 := blocks(t, db)
-	if !slices.Equal(keys2, keys) || sizes2[0] <= sizes[0] || sizes2[1] != sizes[1] {
+	if !slices.Equal(keys2, keys) || sizes2[0] != sizes[0]+100 || sizes2[1] != sizes[1] {
 		t.Errorf("after one more: blocks %q of %v, before %q of %v", keys2, sizes2, keys, sizes)
 	}
-	_ = sizes2
-	// Two records of blockBytes together are two blocks; a byte less, one.
+	// Two records of stateBlockBytes together are two blocks; a byte less, one.
 	for _, c := range []struct {
 		second, blocks int
-	}{{blockBytes, 2}, {blockBytes - 1, 1}} {
+	}{{stateBlockBytes, 2}, {stateBlockBytes - 1, 1}} {
 		db := blockDB(t)
-		apply(t, db, "a="+valueOfEntry("a", blockBytes), "b="+valueOfEntry("b", c.second))
-		if _, sizes := blocks(t, db); len(sizes) != c.blocks || sizes[0]+sizes[len(sizes)-1] != blockBytes+c.second && c.blocks == 2 {
-			t.Errorf("records of %d and %d bytes: blocks of %v, want %d", blockBytes, c.second, sizes, c.blocks)
+		apply(t, db, "a="+valueOfEntry("a", stateBlockBytes), "b="+valueOfEntry("b", c.second))
+		if _, sizes := blocks(t, db); len(sizes) != c.blocks || sizes[0]+sizes[len(sizes)-1] != stateBlockBytes+c.second && c.blocks == 2 {
+			t.Errorf("records of %d and %d bytes: blocks of %v, want %d", stateBlockBytes, c.second, sizes, c.blocks)
 		}
 	}
 }
 
 func TestPutStateSplitsAsManyBlocksAsTheSizeHolds(t *testing.T) {
 	db := blockDB(t)
-	val := strings.Repeat("w", 60)
-	var ops []string
-	for i := range 3000 {
-		ops = append(ops, fmt.Sprintf("k%05d=%s", i, val))
-	}
-	apply(t, db, ops...)
+	apply(t, db, entries(2000)...)
 	_, sizes := blocks(t, db)
 	total := 0
 	for _, s := range sizes {
 		total += s
 	}
-	if len(sizes) != total/blockBytes {
-		t.Errorf("%d blocks for %d bytes, want %d", len(sizes), total, total/blockBytes)
+	if total != 2000*100 || len(sizes) != total/stateBlockBytes {
+		t.Fatalf("%d blocks for %d bytes, want %d", len(sizes), total, total/stateBlockBytes)
 	}
+	// Each a part of the whole, give or take a record.
+	part := total / len(sizes)
 	for i, s := range sizes {
-		if s < blockBytes || s >= 2*blockBytes {
-			t.Errorf("block %d of %d bytes", i, s)
+		if s < part-100 || s > part+100 {
+			t.Errorf("block %d of %d bytes, want about %d", i, s, part)
 		}
 	}
 }
@@ -255,7 +257,7 @@ func TestPutStateAgreesWithAMap(t *testing.T) {
 		t.Errorf("%d blocks: the test should make many", len(sizes))
 	}
 	for i, s := range sizes {
-		if s > 2*blockBytes+600 {
+		if s > 2*stateBlockBytes+300 {
 			t.Errorf("block %d of %d bytes", i, s)
 		}
 	}

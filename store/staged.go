@@ -35,6 +35,7 @@ type runCursor struct {
 	c      *bolt.Cursor
 	blocks bool
 	block  []byte // the rows of the current block not yet returned
+	last   []byte // the current block's key: its last row's
 	done   bool   // no block after the current one
 }
 
@@ -44,7 +45,7 @@ func (r *runCursor) first() (key, val []byte) {
 	if !r.blocks {
 		return k, v
 	}
-	r.block, r.done = v, k == nil
+	r.block, r.last, r.done = v, k, k == nil
 	return r.take()
 }
 
@@ -59,7 +60,7 @@ func (r *runCursor) after(after []byte) (key, val []byte) {
 	}
 	// The block stored under the first last key at or after after holds the next row (unless
 	// its last key is after itself: then the next block's first row).
-	r.block, r.done = v, k == nil
+	r.block, r.last, r.done = v, k, k == nil
 	for key, val = r.take(); val != nil && bytes.Compare(key, after) <= 0; key, val = r.take() {
 	}
 	return key, val
@@ -72,10 +73,22 @@ func (r *runCursor) at(key []byte) (k, val []byte) {
 		return k, v
 	}
 	// The block stored under the first last key at or after key holds that row.
-	r.block, r.done = v, k == nil
+	r.block, r.last, r.done = v, k, k == nil
 	for k, val = r.take(); val != nil && bytes.Compare(k, key) < 0; k, val = r.take() {
 	}
 	return k, val
+}
+
+// within returns, when key is after the row last returned but not after the current block's
+// last key, the first row at or after key, read on from there (ok): a lookup in key order then
+// reads each block once instead of seeking into it for every key. Not so, ok is false.
+func (r *runCursor) within(key string) (k, val []byte, ok bool) {
+	if !r.blocks || len(r.block) == 0 || key > string(r.last) {
+		return nil, nil, false
+	}
+	for k, val = r.take(); val != nil && string(k) < key; k, val = r.take() {
+	}
+	return k, val, true
 }
 
 // next returns the run's next row.
@@ -94,8 +107,7 @@ func (r *runCursor) take() (key, val []byte) {
 		if r.done {
 			return nil, nil
 		}
-		var k []byte
-		if k, r.block = r.c.Next(); k == nil {
+		if r.last, r.block = r.c.Next(); r.last == nil {
 			r.done = true
 			return nil, nil
 		}

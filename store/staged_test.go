@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -213,13 +214,14 @@ func TestCommitCountsStagedRows(t *testing.T) {
 }
 
 // GetMany finds what Get finds, for keys in order, out of order, repeated, missing, before the
-// first and after the last.
+// first and after the last, over a state of many blocks, and hands them on in the keys' order.
 func TestGetManyAnyOrder(t *testing.T) {
 	s, _ := newStore(t)
 	h := hold(t, s, "acme")
 	var rows []store.Staged
-	for i := 10; i < 90; i += 2 {
-		rows = append(rows, store.Staged{Key: fmt.Sprintf("k%02d", i), Kind: store.Nieuw, Vals: []string{fmt.Sprint(i)}})
+	pad := strings.Repeat("p", 500) // about 30 records a block
+	for i := 10; i < 900; i += 2 {
+		rows = append(rows, store.Staged{Key: fmt.Sprintf("k%03d", i), Kind: store.Nieuw, Vals: []string{fmt.Sprint(i), pad}})
 	}
 	if err := h.Stage("e", rows); err != nil {
 		t.Fatal(err)
@@ -227,38 +229,58 @@ func TestGetManyAnyOrder(t *testing.T) {
 	if err := h.Commit(&store.Run{ID: "r1", Status: "ok"}, nil, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	for i := 0; i < 100; i++ { // in order, every other one missing, past both ends
-		keys = append(keys, fmt.Sprintf("k%02d", i))
+	sorted := func() []string {
+		var keys []string
+		for i := 0; i < 1000; i++ { // in order, every other one missing, past both ends
+			keys = append(keys, fmt.Sprintf("k%03d", i))
+		}
+		return keys
 	}
-	keys = append(keys, "k50", "k50", "k51", "k12", "a", "k88", "z", "k89", "k10", "k11", "k13", "k14")
-	for i := 0; i < 60; i++ {
-		keys = append(keys, fmt.Sprintf("k%02d", (i*37)%100))
+	unsorted := append(sorted(), "k500", "k500", "k501", "k012", "a", "k888", "z", "k889", "k010", "k011", "k013", "k014")
+	for i := 0; i < 600; i++ {
+		unsorted = append(unsorted, fmt.Sprintf("k%03d", (i*377)%1000))
 	}
-	got := make([]string, len(keys))
-	err := h.GetMany("e", keys, func(i int, raw []byte) error {
-		got[i] = "-"
-		if raw != nil {
-			vals, err := store.DecodeValues(raw)
-			if err != nil {
-				return err
+	for _, keys := range [][]string{sorted(), unsorted} {
+		got := make([]string, len(keys))
+		next := 0
+		err := h.GetMany("e", keys, func(i int, raw []byte) error {
+			if i != next {
+				return fmt.Errorf("key %d handed on after key %d", i, next-1)
 			}
-			got[i] = vals[0]
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, k := range keys {
-		want := "-"
-		if vals, ok, err := h.Get("e", k); err != nil {
+			next++
+			got[i] = "-"
+			if raw != nil {
+				vals, err := store.DecodeValues(raw)
+				if err != nil {
+					return err
+				}
+				got[i] = vals[0]
+			}
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
-		} else if ok {
-			want = vals[0]
 		}
-		if got[i] != want {
-			t.Errorf("key %d %s: %s, want %s", i, k, got[i], want)
+		found := 0
+		for i, k := range keys {
+			if n, err := strconv.Atoi(strings.TrimPrefix(k, "k")); err == nil && n >= 10 && n < 900 && n%2 == 0 {
+				found++
+				if got[i] != fmt.Sprint(n) {
+					t.Errorf("key %s: %s", k, got[i])
+				}
+			}
+			want := "-"
+			if vals, ok, err := h.Get("e", k); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				want = vals[0]
+			}
+			if got[i] != want {
+				t.Errorf("key %d %s: %s, want %s", i, k, got[i], want)
+			}
+		}
+		if found < len(rows) {
+			t.Errorf("%d keys of the state looked up, want at least %d", found, len(rows))
 		}
 	}
 }

@@ -362,3 +362,37 @@ func BenchmarkPrepare100k(b *testing.B) {
 	}
 	cpu.report(b)
 }
+
+// BenchmarkCommitChanges100k commits a later run that changed every tenth record (10,000
+// scattered over the state), durably: the apply merges them into the stored state.
+func BenchmarkCommitChanges100k(b *testing.B) {
+	var cpu cpuMeter
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		s, rows := benchState(b)
+		var changed []store.Staged
+		for j, r := range rows {
+			if j%10 == 0 {
+				vals := append([]string(nil), r.Vals...)
+				vals[len(vals)-2] = "3600.00"
+				changed = append(changed, store.Staged{Key: r.Key, Kind: store.Gewijzigd, Vals: vals})
+			}
+		}
+		h, err := s.Hold("p")
+		if err != nil {
+			b.Fatal(err)
+		}
+		stageAll(b, h, changed)
+		b.StartTimer()
+		cpu.start()
+		if err := h.Commit(&store.Run{ID: fmt.Sprintf("run-2-%d", i), Status: store.StatusOK}, nil, nil, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		cpu.stop()
+		b.StopTimer()
+		h.Close()
+		s.Close()
+		b.StartTimer()
+	}
+	cpu.report(b)
+}
