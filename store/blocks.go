@@ -193,11 +193,11 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 		}
 	}
 	// As many blocks as stateBlockBytes fit in the whole, of about equal size: block n ends with
-	// the first record that reaches n parts of the whole.
+	// the first record that reaches n parts of the whole (the last block with the last record).
 	parts := max(1, len(out)/stateBlockBytes)
 	start, n := 0, 1
 	for i, end := range ends {
-		if i < len(ends)-1 && end < n*len(out)/parts {
+		if end < n*len(out)/parts {
 			continue
 		}
 		key := out[keyAt[i][0]:keyAt[i][1]]
