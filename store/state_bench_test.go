@@ -76,6 +76,17 @@ func benchOpen(b *testing.B, dir string, sync bool) *store.Store {
 	return s
 }
 
+// holdStaged holds profile p of s and stages rows.
+func holdStaged(b *testing.B, s *store.Store, rows []store.Staged) *store.Session {
+	b.Helper()
+	h, err := s.Hold("p")
+	if err != nil {
+		b.Fatal(err)
+	}
+	stageAll(b, h, rows)
+	return h
+}
+
 func stageAll(b *testing.B, h *store.Session, rows []store.Staged) {
 	b.Helper()
 	for i := 0; i < len(rows); i += benchBatch {
@@ -343,11 +354,7 @@ func BenchmarkPrepare100k(b *testing.B) {
 	var cpu cpuMeter
 	for b.Loop() {
 		b.StopTimer()
-		h, err := s.Hold("p")
-		if err != nil {
-			b.Fatal(err)
-		}
-		stageAll(b, h, rows)
+		h := holdStaged(b, s, rows)
 		b.StartTimer()
 		cpu.start()
 		if err := h.Prepare(benchEntity); err != nil {
@@ -378,11 +385,7 @@ func BenchmarkCommitChanges100k(b *testing.B) {
 				changed = append(changed, store.Staged{Key: r.Key, Kind: store.Gewijzigd, Vals: vals})
 			}
 		}
-		h, err := s.Hold("p")
-		if err != nil {
-			b.Fatal(err)
-		}
-		stageAll(b, h, changed)
+		h := holdStaged(b, s, changed)
 		b.StartTimer()
 		cpu.start()
 		if err := h.Commit(&store.Run{ID: fmt.Sprintf("run-2-%d", i), Status: store.StatusOK}, nil, nil, nil, nil); err != nil {
