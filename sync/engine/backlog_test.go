@@ -2,7 +2,10 @@ package engine
 
 import (
 	"errors"
+	"os"
 	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,4 +177,34 @@ func kept(v any) any {
 		return rv.Elem().Interface()
 	}
 	return v
+}
+
+// A run's temporary rows leave no file behind, also when the process is killed: on Unix the file
+// has no name from the start.
+func TestRowFileHasNoNameWhileOpen(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("an open file cannot be unlinked on Windows")
+	}
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	rf, err := newRowFile("backlog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.close()
+	for _, row := range []string{"a", "bc"} {
+		if err := rf.add([]byte(row)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if names, err := os.ReadDir(dir); err != nil || len(names) != 0 {
+		t.Errorf("temporary folder holds %v (%v)", names, err)
+	}
+	var got []string
+	if err := rf.each(func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a,bc" {
+		t.Errorf("read back %q", got)
+	}
 }

@@ -223,7 +223,9 @@ func (c *chunked[T]) add(v T) uint32 {
 func (c *chunked[T]) at(i uint32) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
 
 // rowFile holds encoded rows of a run on disk, in the order written: a temporary file private to
-// the run, in the system's temporary folder, mode 0600, removed when the run ends.
+// the run, in the system's temporary folder, mode 0600, unlinked as soon as it is made where the
+// system lets an open file be (Unix), so that its rows — personal data — go with the process
+// however it ends, a kill included; elsewhere removed when the run ends.
 type rowFile struct {
 	f   *os.File
 	w   *bufio.Writer
@@ -236,6 +238,7 @@ func newRowFile(what string) (*rowFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporary file for %s: %w", what, err)
 	}
+	_ = os.Remove(f.Name()) // refused for an open file on Windows: close removes it there
 	return &rowFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
