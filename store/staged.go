@@ -51,17 +51,8 @@ func (r *runCursor) first() (key, val []byte) {
 
 // after returns the run's first row with a key after after.
 func (r *runCursor) after(after []byte) (key, val []byte) {
-	k, v := r.c.Seek(after)
-	if !r.blocks {
-		if k != nil && bytes.Equal(k, after) {
-			k, v = r.c.Next()
-		}
-		return k, v
-	}
-	// The block stored under the first last key at or after after holds the next row (unless
-	// its last key is after itself: then the next block's first row).
-	r.block, r.last, r.done = v, k, k == nil
-	for key, val = r.take(); val != nil && bytes.Compare(key, after) <= 0; key, val = r.take() {
+	if key, val = r.at(after); val != nil && bytes.Equal(key, after) {
+		return r.next()
 	}
 	return key, val
 }
