@@ -24,8 +24,16 @@ const (
 // errHasState stops the walk that tells whether an entity has state stored.
 var errHasState = errors.New("has state")
 
-// stageBatch is how many changed records go to the store's staging in one transaction.
+// stageBatch is how many changed records the comparison hands to the stager at a time.
 const stageBatch = 4096
+
+// The stager takes up to stageQueue batches ahead while it writes, and joins those waiting into
+// transactions of up to about stageJoin records: each transaction of the profile file costs an
+// fsync, which would otherwise hold up the comparison.
+const (
+	stageQueue = 4
+	stageJoin  = 4 * stageBatch
+)
 
 // diff compares one entity's records, as they stream in, with what was delivered before: each
 // record is looked up by key in the stored state (AFAS's order is not koppel's key order, so no
@@ -88,7 +96,7 @@ func (fe *firstErr) failed() error {
 }
 
 func (d *diff) startStager() *stager {
-	sg := &stager{batches: make(chan []store.Staged, 1), done: make(chan struct{}), firstErr: firstErr{r: d.r}}
+	sg := &stager{batches: make(chan []store.Staged, stageQueue), done: make(chan struct{}), firstErr: firstErr{r: d.r}}
 	// A run that delivers stages an entity without state (a first delivery) straight into its
 	// state after the run: each row is written once, and the early file's Prepare has nothing
 	// left to copy.
@@ -133,7 +141,28 @@ func (d *diff) startStager() *stager {
 			if toFile != nil {
 				toFile <- batch
 			}
-			if err := d.sess.Stage(d.ent, batch); err != nil {
+			// A group commit: the batches that came while the last transaction was made durable
+			// go into one, so one fsync serves them all.
+			joined := batch
+		join:
+			for len(joined) < stageJoin {
+				select {
+				case more, ok := <-sg.batches:
+					if !ok {
+						break join
+					}
+					if toFile != nil {
+						toFile <- more
+					}
+					if len(joined) == len(batch) {
+						joined = append(make([]store.Staged, 0, stageJoin+stageBatch), batch...)
+					}
+					joined = append(joined, more...)
+				default:
+					break join
+				}
+			}
+			if err := d.sess.Stage(d.ent, joined); err != nil {
 				sg.fail(fmt.Errorf("stage %s: %w", d.ent, err))
 			}
 		}

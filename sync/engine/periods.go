@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -139,9 +140,21 @@ func (pi *periodIndex) compute() periodCols {
 	}
 	var list []periods.Absence
 	var text []byte
+	var idx []uint32
 	for h := range pi.holders.n {
+		// The holder's entries in the order Spans sorts them (first day, then VerzuimId, which
+		// is unique), so that a span's absences are the entries at the same places: no lookup
+		// by id.
+		idx = append(idx[:0], order[start[h]:start[h+1]]...)
+		slices.SortFunc(idx, func(a, b uint32) int {
+			ea, eb := pi.entries.at(a), pi.entries.at(b)
+			if c := spanDay(ea.first).Compare(spanDay(eb.first)); c != 0 {
+				return c
+			}
+			return cmp.Compare(ea.id, eb.id)
+		})
 		list = list[:0]
-		for _, i := range order[start[h]:start[h+1]] {
+		for _, i := range idx {
 			list = append(list, pi.entries.at(i).absence())
 		}
 		periods.Spans(list, func(s periods.Span) {
@@ -150,22 +163,30 @@ func (pi *periodIndex) compute() periodCols {
 			text = mapping.DayOf(s.EndOfWaiting).Append(append(text, mapping.KeySep...))
 			cols := string(text)
 			delivered := false
-			for _, a := range list[s.Start:s.End] {
-				e := pi.entries.at(pi.byID[absenceRef{uint32(h), a.ID}])
+			for k := s.Start; k < s.End; k++ {
+				e := pi.entries.at(idx[k])
 				e.cols = cols
 				delivered = delivered || e.delivered
 			}
 			if !delivered {
 				return // only history: it shapes nothing that was delivered
 			}
-			for _, a := range list[s.Start:s.End] {
-				if e := pi.entries.at(pi.byID[absenceRef{uint32(h), a.ID}]); !e.delivered {
-					pi.kept = append(pi.kept, historyAbsence{holder: *pi.holders.at(uint32(h)), id: a.ID, first: e.first, recovered: e.recovered})
+			for k := s.Start; k < s.End; k++ {
+				if e := pi.entries.at(idx[k]); !e.delivered {
+					pi.kept = append(pi.kept, historyAbsence{holder: *pi.holders.at(uint32(h)), id: e.id, first: e.first, recovered: e.recovered})
 				}
 			}
 		})
 	}
 	return periodCols{pi}
+}
+
+// spanDay is a first day as Spans orders it: no date is the zero time, 0001-01-01.
+func spanDay(d mapping.Day) mapping.Day {
+	if d.IsZero() {
+		return mapping.Day{Y: 1, M: 1, D: 1}
+	}
+	return d
 }
 
 // period returns the three period columns of an entry (after compute).

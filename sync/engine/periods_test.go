@@ -142,6 +142,32 @@ func TestAbsenceStageEqualsTheRulesInMemory(t *testing.T) {
 	}
 }
 
+// compute finds a period's entries where its own sort put them, and by VerzuimId where the rules
+// order them otherwise: no first day sorts before every date here, and with 0001-01-01 there.
+func TestPeriodIndexFindsEntriesOutOfItsOrder(t *testing.T) {
+	pi := newPeriodIndex()
+	rows := []mapping.AbsenceRow{
+		{Employer: "W", Employee: "1", VerzuimID: 9, VerloopID: 1},
+		{Employer: "W", Employee: "1", VerzuimID: 3, VerloopID: 1, EersteDag: mapping.Day{Y: 1, M: 1, D: 1}, Herstel: mapping.Day{Y: 1, M: 1, D: 2}},
+		{Employer: "W", Employee: "1", VerzuimID: 4, VerloopID: 1, EersteDag: mapping.Day{Y: 2024, M: 5, D: 1}},
+	}
+	var list []periods.Absence
+	for _, r := range rows {
+		pi.note(&r, true)
+		list = append(list, periods.Absence{ID: r.VerzuimID, FirstDay: r.EersteDag.Time(), Recovered: r.Herstel.Time()})
+	}
+	pi.compute()
+	_, byAbsence := periods.Compute(list)
+	for i := range pi.entries.n {
+		e := pi.entries.at(uint32(i))
+		p := byAbsence[e.id]
+		want := [3]string{strconv.FormatInt(p.ID, 10), string(mapping.DayOf(p.FirstDay).Append(nil)), string(mapping.DayOf(p.EndOfWaiting).Append(nil))}
+		if got := e.period(); got != want {
+			t.Errorf("absence %d: period %q, want %q", e.id, got, want)
+		}
+	}
+}
+
 // Held records read back as written, whatever their values; a damaged file is an error.
 func TestHeldRecordsReadBackAsWritten(t *testing.T) {
 	h, err := newHeldRecords()

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,17 @@ func DayOf(t time.Time) Day {
 	}
 	y, m, d := t.Date()
 	return Day{Y: int32(y), M: uint8(m), D: uint8(d)}
+}
+
+// Compare orders days by date, no date first: -1, 0 or +1 as d is before, on or after e.
+func (d Day) Compare(e Day) int {
+	if c := cmp.Compare(d.Y, e.Y); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(d.M, e.M); c != 0 {
+		return c
+	}
+	return cmp.Compare(d.D, e.D)
 }
 
 // IsZero tells whether d is no date.

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"reflect"
 	"strings"
 	"testing"
@@ -33,6 +34,18 @@ func TestDay(t *testing.T) {
 	}
 	if d := DayOf(time.Time{}); !d.IsZero() || !d.Time().IsZero() || len(d.Append(nil)) != 0 {
 		t.Errorf("the zero time: %+v", d)
+	}
+}
+
+func TestDayCompare(t *testing.T) {
+	// In date order, no date first; every pair compares as its dates do.
+	days := []Day{{}, {1999, 12, 31}, {2024, 1, 31}, {2024, 2, 1}, {2024, 2, 29}, {2024, 10, 1}, {2025, 1, 1}}
+	for i, a := range days {
+		for j, b := range days {
+			if got, want := a.Compare(b), cmp.Compare(i, j); got != want {
+				t.Errorf("%+v.Compare(%+v) = %d, want %d", a, b, got, want)
+			}
+		}
 	}
 }
 
