@@ -378,6 +378,7 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 	var last []string         // key of the last row read
 	prev := map[string]bool{} // keys of the page before, to see AFAS repeat itself
 	var buf []T
+	keyOf := NewBinding(q.Sort...)
 	// The keys of a page's rows, one after the other, and where each ends: one string per page
 	// instead of one per row.
 	var keyText []byte
@@ -400,11 +401,13 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 				return nil
 			}
 			var err error
-			if keyText, err = appendKey(keyText, r, q.Sort); err != nil {
+			start := len(keyText)
+			if keyText, err = appendKey(keyText, keyOf.Of(r), q.Sort); err != nil {
 				return err
 			}
 			if len(keyEnds) == 0 {
-				pageFirst = strings.Clone(r.Get(q.Sort[0], String).Text())
+				first, _, _ := strings.Cut(string(keyText[start:]), keySep)
+				pageFirst = first
 			}
 			keyEnds = append(keyEnds, len(keyText))
 			buf = append(buf, conv(r))
@@ -474,10 +477,11 @@ func ReadPages[T any](ctx context.Context, c *Client, q Query, conv func(Row) T,
 // keySep joins key parts; AFAS codes never hold it.
 const keySep = "\x1f"
 
-// appendKey appends a row's key (its sort fields' texts joined by keySep) to b.
-func appendKey(b []byte, r Row, sort []string) ([]byte, error) {
+// appendKey appends a row's key (its sort fields' texts joined by keySep) to b; r is bound to
+// the sort fields.
+func appendKey(b []byte, r *Binding, sort []string) ([]byte, error) {
 	for i, f := range sort {
-		v := r.Get(f, String)
+		v := r.Get(i, String)
 		if v.Null {
 			return b, &Error{Kind: FaultProtocol, Message: "a row without its key field " + f + "; the connector's key must always be filled"}
 		}
