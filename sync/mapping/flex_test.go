@@ -457,3 +457,33 @@ func TestReadyOnceTheEmployeeIsIndexed(t *testing.T) {
 		}
 	}
 }
+
+// Employment takes the employee Ready found for the row, and its own employee for any other row:
+// the one Ready found last is no answer for a row of another employee, nor for a row without one.
+func TestEmploymentAfterReadyTakesItsOwnEmployee(t *testing.T) {
+	in := baseInput()
+	m := NewMapper(baseConfig(), nil)
+	m.Units(in.Units)
+	if _, ok := m.Employment(Employment{Dienstverband: 9, Employer: "ACME", Begin: d("2010-01-01"), Afdeling: "ROOT"}); ok {
+		t.Error("a row without Medewerker was delivered before any employee was read")
+	}
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	for _, tt := range []struct {
+		ready string
+		dv    Employment
+		want  string
+	}{{"1", in.Employments[0], "Jansen"}, {"1", in.Employments[1], "Vries"}, {"3", in.Employments[2], "Bos"}} {
+		if !m.Ready(tt.ready) {
+			t.Fatalf("employee %s not ready", tt.ready)
+		}
+		rec, ok := m.Employment(tt.dv)
+		if got := rec.Values[col(Employments, "Achternaam")]; !ok || got != tt.want {
+			t.Errorf("row of %s after Ready(%s): Achternaam %q (delivered %v), want %q", tt.dv.Medewerker, tt.ready, got, ok, tt.want)
+		}
+	}
+	if _, ok := m.Employment(Employment{Dienstverband: 9, Employer: "ACME", Begin: d("2010-01-01"), Afdeling: "ROOT"}); ok {
+		t.Error("a row without Medewerker was delivered")
+	}
+}

@@ -229,7 +229,8 @@ type Mapper struct {
 
 	ui          *unitInfo
 	emps        map[string]int32 // by Medewerker: the employee's place in people
-	people      people           // what the other files need of an employee (persons.go)
+	ready       readyPerson
+	people      people // what the other files need of an employee (persons.go)
 	personBuf   []byte
 	employers   []string // the employers of delivered employments, by employerID
 	employerIDs map[string]uint32
@@ -680,7 +681,7 @@ func (m *Mapper) Employment(dv Employment) (Record, bool) {
 		}
 		return Record{}, false // ended before date-from
 	}
-	e := m.person(d.Medewerker)
+	e := m.employmentPerson(d.Medewerker)
 	if m.seenDV.add(key) {
 		if m.cfg.Werknemer {
 			m.reject(entity, key, "dv.duplicate")

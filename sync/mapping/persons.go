@@ -93,8 +93,26 @@ func (m *Mapper) addPerson(e *Employee) bool {
 // read: its employee is in the index, and nothing about it depends on the employees still to
 // come (in flex mode a person's number does: it is known after the last employee only).
 func (m *Mapper) Ready(medewerker string) bool {
-	_, ok := m.emps[medewerker]
+	i, ok := m.emps[medewerker]
+	if ok {
+		m.ready = readyPerson{medewerker, i}
+	}
 	return ok && m.flex == nil
+}
+
+// readyPerson is the employee Ready found last: Employment, which comes next for the same row,
+// takes it from there instead of looking it up again. An employee keeps its place in the index.
+type readyPerson struct {
+	medewerker string
+	at         int32
+}
+
+// employmentPerson is person(medewerker) for an employment row.
+func (m *Mapper) employmentPerson(medewerker string) *person {
+	if r := m.ready; r.medewerker == medewerker && medewerker != "" {
+		return m.people.at(int(r.at))
+	}
+	return m.person(medewerker)
 }
 
 // person returns an employee of the index, nil when there is none.
