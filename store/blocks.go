@@ -128,9 +128,9 @@ func mergeBlock(b *bolt.Bucket, last, block []byte, edits []edit) (added, remove
 			size += encodedLen(e.vals)
 		}
 	}
-	out := make([]byte, 0, size) // bbolt keeps the values until the commit: a buffer per merge
-	var ends []int               // where each entry of out ends
-	var keyAt [][2]int           // where each entry's key is in out
+	out := make([]byte, 0, size)           // bbolt keeps the values until the commit: a buffer per merge
+	ends := make([]int, 0, len(edits))     // where each entry of out ends
+	keyAt := make([][2]int, 0, len(edits)) // where each entry's key is in out
 	put := func(k, v []byte, e *edit) {
 		out = binary.AppendUvarint(out, uint64(len(k)))
 		at := len(out)

@@ -405,9 +405,12 @@ func (r *run) guard(ent string, removals, previous int) {
 	r.log(runlog.Log{Level: runlog.Uitval, Entity: ent, Code: "run.guard", Args: args})
 }
 
-// groupTally derives the employee counts from employment rows: per personnel number, one byte of
-// flags.
-type groupTally struct{ flags map[string]uint8 }
+// groupTally derives the employee counts from employment rows: per personnel number (by hash,
+// eight bytes each), one byte of flags.
+type groupTally struct {
+	seed  maphash.Seed
+	flags map[uint64]uint8
+}
 
 const (
 	gSeen uint8 = 1 << iota
@@ -416,7 +419,9 @@ const (
 	gRemoved
 )
 
-func newGroupTally() *groupTally { return &groupTally{flags: map[string]uint8{}} }
+func newGroupTally() *groupTally {
+	return &groupTally{seed: maphash.MakeSeed(), flags: map[uint64]uint8{}}
+}
 
 // touch notes a record of group; a nil tally (an entity whose groups are not counted) notes
 // nothing.
@@ -424,7 +429,8 @@ func (g *groupTally) touch(group, kind string) {
 	if g == nil {
 		return
 	}
-	f := g.flags[group]
+	h := maphash.String(g.seed, group)
+	f := g.flags[h]
 	first := f&gSeen == 0
 	f |= gSeen
 	switch kind {
@@ -439,10 +445,10 @@ func (g *groupTally) touch(group, kind string) {
 	default:
 		f &^= gAllNew
 	}
-	g.flags[group] = f
+	g.flags[h] = f
 }
 
-func (g *groupTally) gone(group string) { g.flags[group] |= gRemoved }
+func (g *groupTally) gone(group string) { g.flags[maphash.String(g.seed, group)] |= gRemoved }
 
 func (r *run) employeeCounts(g *groupTally) {
 	c := r.rec.Entities[mapping.Employees]

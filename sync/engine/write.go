@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 
 	"github.com/koppel-nl/koppel/store"
 	"github.com/koppel-nl/koppel/sync/columns"
@@ -22,7 +23,8 @@ type fileRows struct {
 	mutaties bool
 	mutCol   string
 	c        *store.EntityCounts
-	groups   map[string]struct{} // the employees of the employments delivered
+	groups   map[uint64]struct{} // the employees of the employments delivered, by hash: eight bytes each
+	seed     maphash.Seed
 }
 
 func (r *run) newFileRows(ent string) (*fileRows, error) {
@@ -37,7 +39,7 @@ func (r *run) newFileRows(ent string) (*fileRows, error) {
 	}
 	fr.c.Delivered = 0
 	if ent == mapping.Employments {
-		fr.groups = map[string]struct{}{}
+		fr.groups, fr.seed = map[uint64]struct{}{}, maphash.MakeSeed()
 	}
 	return fr, nil
 }
@@ -58,10 +60,7 @@ func row[T string | []byte](fr *fileRows, l *delivery.Line, key T, kind string, 
 	}
 	fr.c.Delivered++
 	if fr.groups != nil {
-		// Looked up first: only a new personnel number costs a string.
-		if pn := vals[mapping.EmploymentPNCol]; !hasKey(fr.groups, pn) {
-			fr.groups[string(pn)] = struct{}{}
-		}
+		fr.groups[hashOf(fr.seed, vals[mapping.EmploymentPNCol])] = struct{}{}
 	}
 	if l == nil {
 		return nil
@@ -125,7 +124,13 @@ func (r *run) writeFile(ctx context.Context, folder *delivery.Folder, ent string
 	return err
 }
 
-func hasKey[T string | []byte](m map[string]struct{}, k T) bool {
-	_, ok := m[string(k)]
-	return ok
+// hashOf is the hash of a text, stored or read now.
+func hashOf[T string | []byte](seed maphash.Seed, v T) uint64 {
+	switch v := any(v).(type) {
+	case string:
+		return maphash.String(seed, v)
+	case []byte:
+		return maphash.Bytes(seed, v)
+	}
+	panic("unreachable")
 }
