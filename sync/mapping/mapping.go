@@ -825,9 +825,13 @@ func (m *Mapper) logIf(l runlog.Level, entity, key, code string, args ...string)
 // and is not the employee.
 // It also returns the department whose manager it is.
 func nearestManager(ui *unitInfo, dept, self string) (manager, of string) {
-	seen := map[string]bool{}
-	for cur := dept; cur != "" && !seen[cur]; {
-		seen[cur] = true
+	// A walk up the tree visits each unit once; one longer has met a cycle (no map of the units
+	// seen: this runs for every employment row).
+	cur := dept
+	for range len(ui.byCode) {
+		if cur == "" {
+			break
+		}
 		u := ui.byCode[cur]
 		if u == nil {
 			return "", ""

@@ -473,8 +473,22 @@ func TestDepartmentTree(t *testing.T) {
 		Unit{Code: "B", Parent: "A", Employer: "ACME"},
 		Unit{Code: "BELOW", Parent: "A", Employer: "ACME"},
 		Unit{Code: "ORPHAN", Parent: "GONE", Employer: "ACME"},
+		Unit{Code: "C1", Parent: "C2", Employer: "ACME", Manager: "3"},
+		Unit{Code: "C2", Parent: "C1", Employer: "ACME"},
+		Unit{Code: "UNDER", Parent: "C1", Employer: "ACME"},
+	)
+	// The managers above a unit below a cycle: the walk up ends, with none but the employee.
+	in.Employments = append(in.Employments,
+		Employment{Medewerker: "1", Dienstverband: 2, Employer: "ACME", Begin: d("2010-01-01"), Afdeling: "BELOW"},
+		Employment{Medewerker: "3", Dienstverband: 2, Employer: "ACME", Begin: d("2010-01-01"), Afdeling: "UNDER"},
+		Employment{Medewerker: "2", Dienstverband: 2, Employer: "ACME", Begin: d("2010-01-01"), Afdeling: "UNDER"},
 	)
 	res := Map(baseConfig(), in)
+	for key, want := range map[string]string{"ACME/1/2": "", "ACME/3/2": "", "ACME/2/2": "3"} {
+		if got := get(t, res, Employments, key, "LeidinggevendePersoneelsnummer"); got != want {
+			t.Errorf("%s: manager %q, want %q", key, got, want)
+		}
+	}
 	for _, code := range []string{"SELF", "A", "B"} {
 		if find(t, res, Departments, "ACME/"+code) != nil {
 			t.Errorf("%s delivered, want Uitval", code)
@@ -492,8 +506,8 @@ func TestDepartmentTree(t *testing.T) {
 	if !hasLog(res, runlog.Waarschuwing, "dept.parent_missing") {
 		t.Errorf("missing parent without Waarschuwing")
 	}
-	if res.Counts[Departments].Rejected != 3 {
-		t.Errorf("rejected = %d, want 3", res.Counts[Departments].Rejected)
+	if res.Counts[Departments].Rejected != 5 {
+		t.Errorf("rejected = %d, want 5", res.Counts[Departments].Rejected)
 	}
 }
 
