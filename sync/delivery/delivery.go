@@ -120,7 +120,7 @@ func (f *Folder) Open(name string, header []string) (*RowFile, error) {
 		return nil, fmt.Errorf("write %s: %w", name, err)
 	}
 	w := &RowFile{f: f, name: name, file: file, sum: sha256.New()}
-	w.line = newLine(file, w.sum)
+	w.line = newLine(&writeback{f: file}, w.sum)
 	for _, v := range header {
 		w.line.FieldString(v)
 	}
@@ -134,6 +134,21 @@ func (f *Folder) Open(name string, header []string) (*RowFile, error) {
 
 // Line is where the rows are written, field by field, each ended with End.
 func (w *RowFile) Line() *Line { return w.line }
+
+// writeback writes to a file and has the system start writing each part to disk at once.
+type writeback struct {
+	f   *os.File
+	off int64
+}
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if n > 0 {
+		startWriteback(w.f, w.off, int64(n))
+		w.off += int64(n)
+	}
+	return n, err
+}
 
 // Close writes what is buffered, syncs the file and lists it in the manifest.
 func (w *RowFile) Close() error {

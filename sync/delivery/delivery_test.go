@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -234,5 +235,30 @@ func TestPartsJoinIntoTheFile(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(f.Temp); len(left) != 1 {
 		t.Errorf("the folder holds %d entries, want the file only", len(left))
+	}
+}
+
+// A file written through writeback holds what was written, and the writer keeps its place.
+func TestWritebackWritesThrough(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := &writeback{f: f}
+	var want []byte
+	for i := range 3 {
+		part := bytes.Repeat([]byte{byte('a' + i)}, 70_000+i)
+		if n, err := w.Write(part); err != nil || n != len(part) {
+			t.Fatalf("write %d: %d, %v", i, n, err)
+		}
+		want = append(want, part...)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(f.Name())
+	if err != nil || !bytes.Equal(got, want) || w.off != int64(len(want)) {
+		t.Errorf("file of %d bytes (%v), offset %d; want %d bytes", len(got), err, w.off, len(want))
 	}
 }
