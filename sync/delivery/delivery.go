@@ -109,6 +109,7 @@ type RowFile struct {
 	f    *Folder
 	name string
 	file *os.File
+	out  *writeback // file, written to disk as it goes
 	sum  hash.Hash
 	line *Line
 }
@@ -119,8 +120,8 @@ func (f *Folder) Open(name string, header []string) (*RowFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", name, err)
 	}
-	w := &RowFile{f: f, name: name, file: file, sum: sha256.New()}
-	w.line = newLine(&writeback{f: file}, w.sum)
+	w := &RowFile{f: f, name: name, file: file, out: &writeback{f: file}, sum: sha256.New()}
+	w.line = newLine(w.out, w.sum)
 	for _, v := range header {
 		w.line.FieldString(v)
 	}
@@ -210,7 +211,7 @@ func (w *RowFile) Join(p *Part) error {
 	if _, err := p.file.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("write %s: %w", w.name, err)
 	}
-	if _, err := io.Copy(io.MultiWriter(w.file, w.sum), p.file); err != nil {
+	if _, err := io.Copy(io.MultiWriter(w.out, w.sum), p.file); err != nil {
 		w.line.err = err
 		return fmt.Errorf("write %s: %w", w.name, err)
 	}
