@@ -202,7 +202,7 @@ func (e *Engine) ExplainEvents(ctx context.Context, name, medewerker string, opt
 			}
 		}
 		x.periodsOnDay(idx, day)
-		cols := idx.compute()
+		cols := idx.compute(nil)
 		for _, a := range abs {
 			cols.fill(&a.rec, a.info)
 			recs[mapping.Absences] = append(recs[mapping.Absences], a.rec)

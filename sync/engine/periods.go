@@ -16,6 +16,7 @@ import (
 
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/periods"
+	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
@@ -32,8 +33,9 @@ type periodIndex struct {
 	kept      []historyAbsence // after compute: the history absences the poortwachter view needs
 }
 
-// holderKey is a holder as delivered: WerkgeverCode and Personeelsnummer.
-type holderKey struct{ employer, employee string }
+// holderKey is a holder as delivered: WerkgeverCode and Personeelsnummer, and the Medewerker
+// whose being delivered decides the holder's (the rows are read before that is known).
+type holderKey struct{ employer, employee, medewerker string }
 
 // absenceRef is an absence of a holder: its VerzuimId.
 type absenceRef struct {
@@ -56,22 +58,24 @@ func newPeriodIndex() *periodIndex {
 }
 
 // holder returns the number of a holder, adding it when it is new. The index keeps its own copy
-// of the two codes, so no row's text stays reachable through it.
-func (pi *periodIndex) holder(employer, employee string) uint32 {
+// of the codes, so no row's text stays reachable through it.
+func (pi *periodIndex) holder(employer, employee, medewerker string) uint32 {
 	pi.key = append(append(append(pi.key[:0], employer...), mapping.KeySep...), employee...)
 	if h, ok := pi.holderIDs[string(pi.key)]; ok {
 		return h
 	}
-	both := string(pi.key)
-	h := pi.holders.add(holderKey{both[:len(employer)], both[len(employer)+len(mapping.KeySep):]})
-	pi.holderIDs[both] = h
+	n := len(pi.key)
+	all := string(append(append(pi.key, mapping.KeySep...), medewerker...))
+	h := pi.holders.add(holderKey{all[:len(employer)], all[len(employer)+len(mapping.KeySep) : n], all[n+len(mapping.KeySep):]})
+	pi.holderIDs[all[:n]] = h
 	return h
 }
 
-// note takes the period facts of a progress row: delivered, or read only for the history window
-// (it shapes periods, never a file). It returns the number of the row's entry.
-func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool) uint32 {
-	ref := absenceRef{pi.holder(r.Employer, r.Employee), r.VerzuimID}
+// note takes the period facts of a progress row of medewerker: to deliver (should its holder be
+// delivered), or read only for the history window (it shapes periods, never a file). It returns
+// the number of the row's entry.
+func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool, medewerker string) uint32 {
+	ref := absenceRef{pi.holder(r.Employer, r.Employee, medewerker), r.VerzuimID}
 	i, ok := pi.byID[ref]
 	if !ok {
 		i = pi.entries.add(periodEntry{holder: ref.holder, id: ref.id, verloop: r.VerloopID, first: r.EersteDag, recovered: r.Herstel, delivered: delivered})
@@ -90,7 +94,7 @@ func (pi *periodIndex) note(r *mapping.AbsenceRow, delivered bool) uint32 {
 func (pi *periodIndex) add(a mapping.AbsenceInfo) {
 	employer, employee, _ := strings.Cut(a.Holder, mapping.KeySep)
 	pi.note(&mapping.AbsenceRow{Employer: employer, Employee: employee, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
-		EersteDag: mapping.DayOf(a.FirstDay), Herstel: mapping.DayOf(a.Recovered)}, true)
+		EersteDag: mapping.DayOf(a.FirstDay), Herstel: mapping.DayOf(a.Recovered)}, true, "")
 }
 
 // eachHolder calls fn with the absences of every holder, in the order of the holders' codes.
@@ -119,10 +123,10 @@ func (e *periodEntry) absence() periods.Absence {
 	return periods.Absence{ID: e.id, FirstDay: e.first.Time(), Recovered: e.recovered.Time()}
 }
 
-// compute applies the composite-period rules to every holder: each entry gets its period's
-// columns (one string per period), and kept the history absences of the periods that have a
-// delivered absence.
-func (pi *periodIndex) compute() periodCols {
+// compute applies the composite-period rules to every holder that delivered tells is delivered
+// (every holder, when it is nil): each entry gets its period's columns (one string per period),
+// and kept the history absences of the periods that have a delivered absence.
+func (pi *periodIndex) compute(delivered func(medewerker string) bool) periodCols {
 	// The entries grouped by holder, by counting.
 	start := make([]uint32, pi.holders.n+1)
 	for i := 0; i < pi.entries.n; i++ {
@@ -142,6 +146,9 @@ func (pi *periodIndex) compute() periodCols {
 	var text []byte
 	var idx []uint32
 	for h := range pi.holders.n {
+		if delivered != nil && !delivered(pi.holders.at(uint32(h)).medewerker) {
+			continue // none of its rows is delivered: they shape nothing
+		}
 		// The holder's entries in the order Spans sorts them (first day, then VerzuimId, which
 		// is unique), so that a span's absences are the entries at the same places: no lookup
 		// by id.
@@ -459,16 +466,19 @@ func (h *heldRecords) replay(ctx context.Context, sink func([]mapping.Record) er
 
 func (h *heldRecords) close() { h.rf.close() }
 
-// absenceStage is the absence stage of a run: a first pass maps every row, notes what the
-// composite periods need and keeps the delivered rows on disk; once the last row is read the
-// periods are computed, and a second pass writes the records, complete, and hands them on.
+// absenceStage is the absence stage of a run: a first pass checks every row as it is read (the
+// rules that do not depend on the employments), notes what the composite periods need and keeps
+// the rows on disk; once the last row is read and the last employment mapped, the periods are
+// computed, and a second pass settles each row (its employee delivered or not, its log lines)
+// and writes the records, complete, and hands them on.
 type absenceStage struct {
-	m    *mapping.Mapper
-	idx  *periodIndex
-	rf   *rowFile
-	buf  []byte
-	cl   map[string]string // the classifications read back, each string once
-	text []byte
+	m     *mapping.Mapper
+	idx   *periodIndex
+	rf    *rowFile
+	buf   []byte
+	cl    map[string]string // the classifications read back, each string once
+	text  []byte
+	check mapping.AbsenceCheck // the row being settled
 }
 
 func newAbsenceStage(m *mapping.Mapper) (*absenceStage, error) {
@@ -489,70 +499,140 @@ func (st *absenceStage) expect(n int) {
 	st.idx.holderIDs = make(map[string]uint32, n/2) // a holder has about two progress rows
 }
 
-// row takes one Koppel_Verzuim row (after EmploymentsDone).
+// row takes one Koppel_Verzuim row (after EmploymentsDone where the mapper's absences wait).
 func (st *absenceStage) row(a mapping.Absence) error {
 	if st.m.IsHistory(a) {
-		if r, ok := st.m.HistoryRow(a); ok {
-			st.idx.note(&r, false)
+		if r, ok := st.m.CheckHistoryRow(a); ok {
+			st.idx.note(&r, false, a.Medewerker)
 		}
 		return nil
 	}
-	r, ok := st.m.MapAbsence(a)
+	c, ok := st.m.CheckAbsence(a)
 	if !ok {
 		return nil
 	}
-	entry := st.idx.note(&r, true)
-	// The row as it waits: the number of its entry in the period index (its holder and period),
-	// the numbers and days in binary, the classification as text.
-	b := binary.AppendUvarint(st.buf[:0], uint64(entry))
-	b = binary.AppendVarint(b, r.VerzuimID)
-	b = binary.AppendVarint(b, r.VerloopID)
-	for _, d := range [...]mapping.Day{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
-		b = appendDay(b, d)
+	// The row as it waits: the number of its entry in the period index (its holder and
+	// period) plus one, or 0 for a row a rule rejected, with what settling it needs; its log
+	// lines; the numbers and days in binary, the classification as text.
+	var ref uint64
+	if !c.Early && !c.Late {
+		ref = uint64(st.idx.note(&c.Row, true, c.Medewerker)) + 1
 	}
-	b = binary.AppendVarint(b, int64(r.Percentage))
-	vangnet := byte(0)
-	if r.Vangnet {
-		vangnet = 1
+	b := binary.AppendUvarint(st.buf[:0], ref)
+	if ref == 0 {
+		b = binary.AppendVarint(binary.AppendVarint(b, c.Row.VerzuimID), c.Row.VerloopID)
+		flags := byte(0)
+		if c.Early {
+			flags |= 1
+		}
+		if c.Late {
+			flags |= 2
+		}
+		b = append(appendBytes(b, c.Medewerker), flags)
 	}
-	b = appendBytes(append(b, vangnet), r.Classification)
+	b = binary.AppendUvarint(b, uint64(len(c.Logs)))
+	for _, l := range c.Logs {
+		b = appendBytes(appendBytes(append(b, byte(l.Level)), l.Key), l.Code)
+		b = binary.AppendUvarint(b, uint64(len(l.Args)))
+		for _, arg := range l.Args {
+			b = appendBytes(b, arg)
+		}
+	}
+	if ref > 0 {
+		r := &c.Row
+		b = binary.AppendVarint(b, r.VerzuimID)
+		b = binary.AppendVarint(b, r.VerloopID)
+		for _, d := range [...]mapping.Day{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
+			b = appendDay(b, d)
+		}
+		b = binary.AppendVarint(b, int64(r.Percentage))
+		vangnet := byte(0)
+		if r.Vangnet {
+			vangnet = 1
+		}
+		b = appendBytes(append(b, vangnet), r.Classification)
+	}
 	st.buf = b
 	return st.rf.add(b)
 }
 
-// done computes the periods after the last row and returns the history absences to keep. The
-// replay finds a row's holder and period through its entry: the maps that found the entries are
-// let go, and so are the keys the mapper saw.
+// done computes the periods after the last row and the last employment, and returns the history
+// absences to keep. The replay finds a row's holder and period through its entry: the maps that
+// found the entries are let go, and so are the keys the mapper saw.
 func (st *absenceStage) done() []historyAbsence {
-	st.idx.compute()
+	st.idx.compute(st.m.Delivered)
 	st.idx.holderIDs, st.idx.byID = nil, nil
 	st.m.AbsencesDone()
 	return st.idx.kept
 }
 
-// replay writes the delivered records, completed with their periods, and hands them to sink in
-// staging batches, which sink owns from then on.
+// readLogs reads a row's log lines into the check being settled.
+func (st *absenceStage) readLogs(rd *rowReader) {
+	c := &st.check
+	n := rd.uvarint()
+	if n > uint64(len(rd.rest())) {
+		rd.fail()
+		return
+	}
+	for range n {
+		l := runlog.Log{Level: runlog.Level(rd.byte()), Entity: mapping.Absences}
+		l.Key, l.Code = string(rd.bytes()), string(rd.bytes())
+		args := rd.uvarint()
+		if args > uint64(len(rd.rest())) {
+			rd.fail()
+			return
+		}
+		for range args {
+			l.Args = append(l.Args, string(rd.bytes()))
+		}
+		c.Logs = append(c.Logs, l)
+	}
+}
+
+// replay settles every row in the order read and writes the delivered records, completed with
+// their periods, and hands them to sink in staging batches, which sink owns from then on.
 func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) error) error {
 	var batch []mapping.Record
+	c := &st.check
 	err := st.rf.each(func(b []byte) error {
 		rd := rowReader{b: b}
-		entry := rd.uvarint()
+		ref := rd.uvarint()
+		clear(c.Logs)
+		c.Logs, c.Early, c.Late = c.Logs[:0], false, false
+		if ref == 0 {
+			c.Row = mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint()}
+			c.Medewerker = string(rd.bytes())
+			flags := rd.byte()
+			c.Early, c.Late = flags&1 != 0, flags&2 != 0
+			st.readLogs(&rd)
+			if rd.bad || len(rd.rest()) > 0 {
+				return errUnreadable
+			}
+			st.m.SettleAbsence(c) // a rejected row: its lines, counted
+			return ctx.Err()
+		}
+		st.readLogs(&rd)
 		r := mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint(),
 			EersteDag: rd.day(), Ziekmelding: rd.day(), VerwachtHerstel: rd.day(), Herstel: rd.day(), VerloopDatum: rd.day()}
 		r.Percentage = values.Dec(rd.varint())
 		r.Vangnet = rd.byte() == 1
 		cl := rd.bytes()
+		entry := ref - 1
 		if rd.bad || len(rd.rest()) > 0 || entry >= uint64(st.idx.entries.n) {
 			return errUnreadable
 		}
-		c, ok := st.cl[string(cl)]
-		if !ok {
-			c = string(cl)
-			st.cl[c] = c
-		}
-		r.Classification = c
 		e := st.idx.entries.at(uint32(entry))
 		holder := st.idx.holders.at(e.holder)
+		c.Row.VerzuimID, c.Row.VerloopID, c.Medewerker = r.VerzuimID, r.VerloopID, holder.medewerker
+		if !st.m.SettleAbsence(c) {
+			return ctx.Err() // its employee is not delivered
+		}
+		cls, ok := st.cl[string(cl)]
+		if !ok {
+			cls = string(cl)
+			st.cl[cls] = cls
+		}
+		r.Classification = cls
 		r.Employer, r.Employee = holder.employer, holder.employee
 		batch = append(batch, r.Record(&st.text, e.period()))
 		if len(batch) >= stageBatch {

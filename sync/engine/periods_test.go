@@ -2,15 +2,20 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/koppel-nl/koppel/sync/mapping"
 	"github.com/koppel-nl/koppel/sync/periods"
+	"github.com/koppel-nl/koppel/sync/runlog"
+	"github.com/koppel-nl/koppel/sync/values"
 )
 
 // The absence stage delivers what the rules give when every record is held in memory: the same
@@ -153,10 +158,10 @@ func TestPeriodIndexFindsEntriesOutOfItsOrder(t *testing.T) {
 	}
 	var list []periods.Absence
 	for _, r := range rows {
-		pi.note(&r, true)
+		pi.note(&r, true, "1")
 		list = append(list, periods.Absence{ID: r.VerzuimID, FirstDay: r.EersteDag.Time(), Recovered: r.Herstel.Time()})
 	}
-	pi.compute()
+	pi.compute(nil)
 	_, byAbsence := periods.Compute(list)
 	for i := range pi.entries.n {
 		e := pi.entries.at(uint32(i))
@@ -237,5 +242,148 @@ func TestHeldRecordsReadBackAsWritten(t *testing.T) {
 		if _, err := os.Stat(name); !os.IsNotExist(err) {
 			t.Errorf("temporary file %s left: %v", name, err)
 		}
+	}
+}
+
+// The absence stage checks each row as it is read, before the employments are mapped, and
+// settles it once they are: the same records, the same log lines in the same order and the same
+// counts as the rules applied to everything at once. Rows of employees who turn out not to be
+// delivered are Uitval, unless a rule before that one rejected them; their history shapes
+// nothing.
+func TestAbsenceStageChecksBeforeTheEmployments(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	pct := func(s string) values.Value {
+		v, err := values.ParseValue(values.Decimal, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cfg := mapping.Config{DefaultEmployer: "ZBV", DateFrom: day("2023-01-01"), Werknemer: true, Verzuim: true}
+	in := mapping.Input{Units: []mapping.Unit{{Code: "U", Employer: "ZBV"}}}
+	for _, mw := range []string{"1", "2", "3", "4", "5", "6"} {
+		in.Employees = append(in.Employees, mapping.Employee{Medewerker: mw, Persoonsnummer: "P" + mw, Geboortenaam: "Bos"})
+	}
+	in.Employments = []mapping.Employment{
+		{Medewerker: "1", Dienstverband: 1, Employer: "ZBV", Begin: day("2010-01-01"), Afdeling: "U"},
+		{Medewerker: "2", Dienstverband: 1, Employer: "ZBV", Begin: day("2010-01-01"), Afdeling: "U"},
+		{Medewerker: "3", Dienstverband: 1, Employer: "ZBV", Begin: day("2010-01-01"), Afdeling: "U"},
+		{Medewerker: "4", Dienstverband: 1, Employer: "ZBV", Begin: day("2010-01-01"), Einde: day("2020-01-01"), Afdeling: "U"}, // ended
+		{Medewerker: "6", Dienstverband: 1, Employer: "ZBV", Begin: day("2010-01-01"), Afdeling: "GONE"},                        // Uitval
+	}
+	abs := func(id, verloop int64, mw, first, herstel, aanwezig string) mapping.Absence {
+		a := mapping.Absence{VerzuimID: id, VerloopID: verloop, Medewerker: mw, Employer: "ZBV", EersteDag: day(first),
+			TypeOmschrijving: "Ziek", VerloopDatum: day(first)}
+		if herstel != "" {
+			a.Herstel = day(herstel)
+		}
+		if aanwezig != "" {
+			a.Aanwezig = pct(aanwezig)
+		} else {
+			a.Aanwezig = values.Value{Kind: values.Decimal, Null: true}
+		}
+		return a
+	}
+	bad := abs(12, 1, "2", "2024-02-01", "", "0")
+	bad.Errs = []values.FieldError{{Field: "Percentage_aanwezig", Err: errors.New("not a number")}, {Field: "Datum_ziekmelding", Err: errors.New("not a date")}}
+	cleaned := abs(17, 1, "3", "2024-03-01", "", "50")
+	cleaned.Cleaned, cleaned.Type, cleaned.TypeOmschrijving = []string{"Type_verzuim_omschrijving"}, "QQ", "Iets anders"
+	undeliveredCleaned := abs(18, 1, "5", "2024-03-01", "", "0")
+	undeliveredCleaned.Cleaned = []string{"Type_verzuim_omschrijving"}
+	in.Absences = []mapping.Absence{
+		abs(5, 1, "1", "2022-10-01", "2022-11-01", "0"), // history: starts the period of absence 11
+		abs(6, 1, "4", "2022-10-01", "2022-11-01", "0"), // history of an employee not delivered
+		abs(11, 1, "1", "2022-11-20", "", "0"),
+		abs(11, 2, "1", "2022-11-20", "", "50"),
+		abs(11, 1, "1", "2022-11-20", "", "0"), // the same key again
+		bad,
+		abs(13, 1, "4", "2022-11-20", "", "0"), // ended employment; it would continue the period of 6
+		abs(14, 1, "4", "2024-02-01", "", ""),  // ended employment before the missing percentage
+		abs(15, 1, "1", "2024-02-01", "", ""),  // missing percentage
+		abs(16, 1, "2", "2024-02-01", "", "150"),
+		cleaned,
+		undeliveredCleaned,                     // no employment
+		abs(19, 1, "6", "2024-02-01", "", "0"), // its employment is Uitval
+		abs(20, 1, "7", "2024-02-01", "", "0"), // no employee at all
+	}
+
+	// The stage: the rows checked as they are read, the employments mapped after.
+	var logs []runlog.Log
+	m := mapping.NewMapper(cfg, func(l runlog.Log) {
+		if l.Entity == mapping.Absences {
+			logs = append(logs, l)
+		}
+	})
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	st, err := newAbsenceStage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	for _, a := range in.Absences {
+		if err := st.row(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(logs) != 0 {
+		t.Fatalf("lines logged before the rows were settled: %v", logs)
+	}
+	for _, d := range in.Employments {
+		m.Employment(d)
+	}
+	m.EmploymentsDone()
+	kept := st.done()
+	var got []mapping.Record
+	if err := st.replay(context.Background(), func(recs []mapping.Record) error {
+		for _, r := range recs {
+			got = append(got, mapping.Record{Key: r.Key, Group: r.Group, Values: slices.Clone(r.Values)})
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The rules at once.
+	res := mapping.Map(cfg, in)
+	var wantLogs []runlog.Log
+	for _, l := range res.Logs {
+		if l.Entity == mapping.Absences {
+			wantLogs = append(wantLogs, l)
+		}
+	}
+	if !reflect.DeepEqual(logs, wantLogs) || len(wantLogs) < 8 {
+		t.Errorf("log lines\n%v\nwant\n%v", logs, wantLogs)
+	}
+	// A history row is read for the window only: never counted (the rules at once count it).
+	if gc, wc := *m.Counts()[mapping.Absences], *res.Counts[mapping.Absences]; gc.Fetched != wc.Fetched-2 || gc.Rejected != wc.Rejected {
+		t.Errorf("counts %+v, want %+v", gc, wc)
+	}
+	want := res.Records[mapping.Absences]
+	slices.SortFunc(got, func(a, b mapping.Record) int { return strings.Compare(a.Key, b.Key) })
+	if len(got) != len(want) || len(want) != 3 {
+		t.Fatalf("%d records, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		n := len(want[i].Values) - mapping.AbsencePeriodCols
+		if got[i].Key != want[i].Key || !slices.Equal(got[i].Values[:n], want[i].Values[:n]) {
+			t.Errorf("record %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	// Absence 11 continues the period its holder's history began; the history of an employee
+	// who is not delivered is not kept.
+	if p := got[0].Values[len(got[0].Values)-mapping.AbsencePeriodCols:]; p[0] != "5" || p[1] != "2022-10-01" {
+		t.Errorf("period of absence 11: %v, want it to begin with absence 5 on 2022-10-01", p)
+	}
+	if len(kept) != 1 || kept[0].id != 5 {
+		t.Errorf("history kept: %+v, want absence 5 only", kept)
 	}
 }

@@ -223,20 +223,26 @@ func (pl *pipeline) run(ctx context.Context) error {
 			}
 			return nil
 		}},
-		{[]string{connectors.Verzuim}, func() error { // absences, streamed once the delivered employees are known
+		{[]string{connectors.Verzuim}, func() error { // absences, checked as they are read, settled once the delivered employees are known
 			if _, ok := pl.pages[connectors.Verzuim]; !ok {
 				return nil
 			}
-			// The rows read before the delivered employees are known wait on disk.
-			bl, err := pl.hold(ctx, connectors.Verzuim, deliveredReady)
-			defer bl.close()
-			if err != nil {
-				return err
+			// In flex mode an absence's holder is known once every employee is: the rows read
+			// before that wait on disk.
+			bl := &backlog{}
+			if pl.m.AbsencesWait() {
+				var err error
+				bl, err = pl.hold(ctx, connectors.Verzuim, deliveredReady)
+				defer bl.close()
+				if err != nil {
+					return err
+				}
 			}
 			pl.m.Expect(mapping.Absences, bl.len())
 			d := pl.diffs[mapping.Absences]
-			// First pass: map every row, note what the composite periods need, and keep the
-			// records on disk; second pass: fill in the periods and compare.
+			// First pass: check every row, note what the composite periods need, and keep the
+			// rows on disk; second pass, once the delivered employees are known too: settle
+			// each row, fill in the periods and compare.
 			st, err := newAbsenceStage(pl.m)
 			if err != nil {
 				return err
@@ -244,6 +250,9 @@ func (pl *pipeline) run(ctx context.Context) error {
 			defer st.close()
 			st.expect(bl.len())
 			if err := drainAfter(bl, connectors.Verzuim, func(v any) error { return st.row(recordOf[mapping.Absence](v)) }); err != nil {
+				return err
+			}
+			if err := wait(deliveredReady); err != nil {
 				return err
 			}
 			if err := keepHistory(pl.sess, st.done()); err != nil {

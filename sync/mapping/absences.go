@@ -88,44 +88,103 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 // MapAbsence applies the rules of verzuim.csv to one Koppel_Verzuim row (after
 // EmploymentsDone), logging and counting as Absence does; ok is false when it is not delivered.
 func (m *Mapper) MapAbsence(ab Absence) (AbsenceRow, bool) {
+	c, ok := m.CheckAbsence(ab)
+	if !ok || !m.SettleAbsence(&c) {
+		return AbsenceRow{}, false
+	}
+	return c.Row, true
+}
+
+// AbsenceCheck is what the rules decide about an absence row before it is known whether its
+// employee is delivered: a run reads the absences beside the employments and settles each row
+// once the last employment is mapped. Its log lines wait in Logs, so that they come in the
+// order of the rows and the rules when the row is settled.
+type AbsenceCheck struct {
+	// Row is the mapped row: its IDs always, the rest when no rule rejected it.
+	Row        AbsenceRow
+	Medewerker string
+	Logs       []runlog.Log
+	// Early: a rule before the employee's rejected the row; Late: a rule after it did.
+	Early, Late bool
+}
+
+// CheckAbsence applies the rules of verzuim.csv to one Koppel_Verzuim row that do not depend on
+// the employments (all of them outside flex mode, where the holder depends on every employee
+// record: there it runs after EmploymentsDone). It counts the row and logs nothing; ok is false
+// for a row that is not delivered and says nothing (recovered before date-from).
+func (m *Mapper) CheckAbsence(ab Absence) (c AbsenceCheck, ok bool) {
 	a := &ab
 	m.counts[Absences].Fetched++
 	if !a.Herstel.IsZero() && a.Herstel.Before(m.cfg.DateFrom) {
-		return AbsenceRow{}, false
+		return c, false
+	}
+	c.Row.VerzuimID, c.Row.VerloopID, c.Medewerker = a.VerzuimID, a.VerloopID, a.Medewerker
+	hold := func(l runlog.Level, code string, args ...string) {
+		c.Logs = append(c.Logs, runlog.Log{Level: l, Entity: Absences, Key: DisplayKey(absenceKey(a)), Code: code, Args: args})
 	}
 	if m.seenAbs.add2(a.VerzuimID, a.VerloopID) {
-		m.reject(Absences, absenceKey(a), "abs.duplicate")
-		return AbsenceRow{}, false
+		hold(runlog.Uitval, "abs.duplicate")
+		c.Early = true
+		return c, true
 	}
 	if len(a.Errs) > 0 {
-		m.rejectFields(Absences, absenceKey(a), a.Errs)
-		return AbsenceRow{}, false
-	}
-	if code := m.absenceHolderProblem(a.Medewerker); code != "" {
-		m.reject(Absences, absenceKey(a), code, m.employee(a.Medewerker))
-		return AbsenceRow{}, false
+		for _, fe := range a.Errs {
+			hold(runlog.Uitval, "field.invalid", fe.Field, fe.Err.Error())
+		}
+		c.Early = true
+		return c, true
 	}
 	if a.Aanwezig.Null {
-		m.reject(Absences, absenceKey(a), "abs.percentage_missing")
-		return AbsenceRow{}, false
+		hold(runlog.Uitval, "abs.percentage_missing")
+		c.Late = true
+		return c, true
 	}
 	hundred := values.DecFromInt(100)
 	if a.Aanwezig.Dec < 0 || a.Aanwezig.Dec > hundred {
-		m.reject(Absences, absenceKey(a), "abs.percentage_range", a.Aanwezig.Dec.String())
-		return AbsenceRow{}, false
+		hold(runlog.Uitval, "abs.percentage_range", a.Aanwezig.Dec.String())
+		c.Late = true
+		return c, true
 	}
-	if a.Cleaned != nil { // the key only when there is something to log
-		m.cleaned(Absences, absenceKey(a), a.Cleaned)
+	for _, f := range a.Cleaned {
+		hold(runlog.Melding, "field.cleaned", f)
 	}
 	cl, known := m.classify(a)
 	if !known {
-		m.log(runlog.Waarschuwing, Absences, absenceKey(a), "abs.classification_unknown", a.Type, a.TypeOmschrijving)
+		hold(runlog.Waarschuwing, "abs.classification_unknown", a.Type, a.TypeOmschrijving)
 	}
 	hEmp, hPN := m.holderOf(*a)
-	return AbsenceRow{Employer: hEmp, Employee: hPN, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
+	c.Row = AbsenceRow{Employer: hEmp, Employee: hPN, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
 		EersteDag: DayOf(a.EersteDag), Ziekmelding: DayOf(a.Ziekmelding), VerwachtHerstel: DayOf(a.VerwachtHerstel),
 		Herstel: DayOf(a.Herstel), VerloopDatum: DayOf(a.VerloopDatum), Classification: cl,
-		Percentage: hundred - a.Aanwezig.Dec, Vangnet: a.Vangnet}, true
+		Percentage: hundred - a.Aanwezig.Dec, Vangnet: a.Vangnet}
+	return c, true
+}
+
+// AbsencesWait tells whether CheckAbsence must wait for EmploymentsDone: in flex mode an
+// absence's holder is its person, whose number depends on all of its employee records.
+func (m *Mapper) AbsencesWait() bool { return m.flex != nil }
+
+// SettleAbsence finishes a checked row (after EmploymentsDone): a row whose employee is not
+// delivered is Uitval (unless a rule before that rejected it already), and the row's log lines
+// are written, in the rules' order, and counted. It reports whether the row is delivered.
+func (m *Mapper) SettleAbsence(c *AbsenceCheck) bool {
+	rejected := c.Early
+	if !c.Early {
+		if code := m.absenceHolderProblem(c.Medewerker); code != "" {
+			m.reject(Absences, numKey(c.Row.VerzuimID)+KeySep+numKey(c.Row.VerloopID), code, m.employee(c.Medewerker))
+			return false
+		}
+		rejected = c.Late
+	}
+	if m.logFn != nil {
+		for _, l := range c.Logs {
+			m.logFn(l)
+		}
+	}
+	if rejected {
+		m.counts[Absences].Rejected++
+	}
+	return !rejected
 }
 
 // AbsencesDone ends the absences: the keys seen are not needed once the last absence is read
@@ -202,8 +261,24 @@ func (m *Mapper) HistoryRow(a Absence) (AbsenceRow, bool) {
 }
 
 func (m *Mapper) historyOK(a *Absence) bool {
+	return m.historyRowOK(a) && m.Delivered(a.Medewerker)
+}
+
+// historyRowOK is historyOK but for the employee: what a history row must be itself.
+func (m *Mapper) historyRowOK(a *Absence) bool {
 	hundred := values.DecFromInt(100)
-	return len(a.Errs) == 0 && m.Delivered(a.Medewerker) && !a.Aanwezig.Null && a.Aanwezig.Dec >= 0 && a.Aanwezig.Dec <= hundred
+	return len(a.Errs) == 0 && !a.Aanwezig.Null && a.Aanwezig.Dec >= 0 && a.Aanwezig.Dec <= hundred
+}
+
+// CheckHistoryRow is HistoryRow but for the employee, whose being delivered the caller asks
+// later (Delivered): a run reads the absences beside the employments.
+func (m *Mapper) CheckHistoryRow(a Absence) (AbsenceRow, bool) {
+	if !m.historyRowOK(&a) {
+		return AbsenceRow{}, false
+	}
+	hEmp, hPN := m.holderOf(a)
+	return AbsenceRow{Employer: hEmp, Employee: hPN, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
+		EersteDag: DayOf(a.EersteDag), Herstel: DayOf(a.Herstel)}, true
 }
 
 // classify returns the delivered classification and whether it was recognised.

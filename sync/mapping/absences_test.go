@@ -3,10 +3,12 @@ package mapping
 import (
 	"cmp"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/koppel-nl/koppel/sync/runlog"
 	"github.com/koppel-nl/koppel/sync/values"
 )
 
@@ -164,5 +166,67 @@ func TestLatestStartTieKeepsTheFirst(t *testing.T) {
 		if _, employer, ok := m.DeliveredAs("2"); !ok || employer != order[0] {
 			t.Errorf("employments %v: delivered under %q", order, employer)
 		}
+	}
+}
+
+// A row is checked before the employments are mapped and settled after: the check logs nothing
+// and holds the row's lines, the settling writes them, or the Uitval of an employee who is not
+// delivered instead; a rule before that one rejects the row whatever the employee.
+func TestCheckAbsenceThenSettle(t *testing.T) {
+	in := baseInput()
+	var logs []runlog.Log
+	m := NewMapper(baseConfig(), func(l runlog.Log) { logs = append(logs, l) })
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	if m.AbsencesWait() || !NewMapper(flexConfig(), nil).AbsencesWait() {
+		t.Error("only flex mode's absences wait for the employments")
+	}
+	ok := Absence{VerzuimID: 1, VerloopID: 1, Medewerker: "3", Employer: "ACME", EersteDag: d("2023-03-01"), TypeOmschrijving: "Iets", Aanwezig: dec("0"), Cleaned: []string{"Type_verzuim"}}
+	gone := ok
+	gone.VerzuimID, gone.Medewerker = 2, "9"
+	dup := ok
+	dup.Medewerker = "9" // an employee never read: the duplicate is still what rejects it
+	late := ok
+	late.VerzuimID, late.Medewerker, late.Aanwezig = 3, "9", dec("120") // the employee comes first
+	var checks []AbsenceCheck
+	for _, a := range []Absence{ok, gone, dup, late} {
+		c, keep := m.CheckAbsence(a)
+		if !keep {
+			t.Fatalf("absence %d dropped", a.VerzuimID)
+		}
+		checks = append(checks, c)
+	}
+	if len(logs) != 0 {
+		t.Fatalf("the check logged %v", logs)
+	}
+	if h, ok := m.CheckHistoryRow(Absence{VerzuimID: 4, VerloopID: 1, Medewerker: "9", Employer: "ACME", Aanwezig: dec("0")}); !ok || h.Employee != "9" {
+		t.Errorf("a history row of an employee not known yet: %+v, %v", h, ok)
+	}
+	for _, dv := range in.Employments {
+		m.Employment(dv)
+	}
+	m.EmploymentsDone()
+	var delivered []bool
+	for i := range checks {
+		delivered = append(delivered, m.SettleAbsence(&checks[i]))
+	}
+	if !slices.Equal(delivered, []bool{true, false, false, false}) {
+		t.Errorf("delivered %v", delivered)
+	}
+	var codes []string
+	for _, l := range logs {
+		codes = append(codes, l.Key+" "+l.Code)
+	}
+	want := []string{"1/1 field.cleaned", "1/1 abs.classification_unknown", "2/1 abs.employee_not_delivered", "1/1 abs.duplicate", "3/1 abs.employee_not_delivered"}
+	if !slices.Equal(codes, want) {
+		t.Errorf("log lines %q, want %q", codes, want)
+	}
+	if c := m.Counts()[Absences]; c.Fetched != 4 || c.Rejected != 3 {
+		t.Errorf("counts %+v, want 4 fetched, 3 rejected", c)
+	}
+	if _, ok := m.HistoryRow(Absence{VerzuimID: 4, VerloopID: 1, Medewerker: "9", Employer: "ACME", Aanwezig: dec("0")}); ok {
+		t.Error("a history row of an employee not delivered, once the employments are known")
 	}
 }
