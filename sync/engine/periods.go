@@ -34,8 +34,9 @@ type periodIndex struct {
 }
 
 // holderKey is a holder as delivered: WerkgeverCode and Personeelsnummer, and the Medewerker
-// whose being delivered decides the holder's (the rows are read before that is known).
-type holderKey struct{ employer, employee, medewerker string }
+// whose being delivered decides the holder's (the rows are read before that is known); after
+// compute, problem is why the holder is not delivered ("": it is).
+type holderKey struct{ employer, employee, medewerker, problem string }
 
 // absenceRef is an absence of a holder: its VerzuimId.
 type absenceRef struct {
@@ -66,7 +67,7 @@ func (pi *periodIndex) holder(employer, employee, medewerker string) uint32 {
 	}
 	n := len(pi.key)
 	all := string(append(append(pi.key, mapping.KeySep...), medewerker...))
-	h := pi.holders.add(holderKey{all[:len(employer)], all[len(employer)+len(mapping.KeySep) : n], all[n+len(mapping.KeySep):]})
+	h := pi.holders.add(holderKey{employer: all[:len(employer)], employee: all[len(employer)+len(mapping.KeySep) : n], medewerker: all[n+len(mapping.KeySep):]})
 	pi.holderIDs[all[:n]] = h
 	return h
 }
@@ -123,10 +124,11 @@ func (e *periodEntry) absence() periods.Absence {
 	return periods.Absence{ID: e.id, FirstDay: e.first.Time(), Recovered: e.recovered.Time()}
 }
 
-// compute applies the composite-period rules to every holder that delivered tells is delivered
-// (every holder, when it is nil): each entry gets its period's columns (one string per period),
-// and kept the history absences of the periods that have a delivered absence.
-func (pi *periodIndex) compute(delivered func(medewerker string) bool) periodCols {
+// compute applies the composite-period rules to every holder that problem (the mapper's
+// AbsenceHolderProblem; nil: none) finds delivered: each entry gets its period's columns (one
+// string per period), and kept the history absences of the periods that have a delivered
+// absence. A holder keeps its problem, for the rows to be settled.
+func (pi *periodIndex) compute(problem func(medewerker string) string) periodCols {
 	// The entries grouped by holder, by counting.
 	start := make([]uint32, pi.holders.n+1)
 	for i := 0; i < pi.entries.n; i++ {
@@ -146,8 +148,11 @@ func (pi *periodIndex) compute(delivered func(medewerker string) bool) periodCol
 	var text []byte
 	var idx []uint32
 	for h := range pi.holders.n {
-		if delivered != nil && !delivered(pi.holders.at(uint32(h)).medewerker) {
-			continue // none of its rows is delivered: they shape nothing
+		if problem != nil {
+			hk := pi.holders.at(uint32(h))
+			if hk.problem = problem(hk.medewerker); hk.problem != "" {
+				continue // none of its rows is delivered: they shape nothing
+			}
 		}
 		// The holder's entries in the order Spans sorts them (first day, then VerzuimId, which
 		// is unique), so that a span's absences are the entries at the same places: no lookup
@@ -560,7 +565,7 @@ func (st *absenceStage) row(a mapping.Absence) error {
 // absences to keep. The replay finds a row's holder and period through its entry: the maps that
 // found the entries are let go, and so are the keys the mapper saw.
 func (st *absenceStage) done() []historyAbsence {
-	st.idx.compute(st.m.Delivered)
+	st.idx.compute(st.m.AbsenceHolderProblem)
 	st.idx.holderIDs, st.idx.byID = nil, nil
 	st.m.AbsencesDone()
 	return st.idx.kept
@@ -608,7 +613,11 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 			if rd.bad || len(rd.rest()) > 0 {
 				return errUnreadable
 			}
-			st.m.SettleAbsence(c) // a rejected row: its lines, counted
+			problem := ""
+			if c.Late { // the holder's Uitval goes before the rule that rejected it
+				problem = st.m.AbsenceHolderProblem(c.Medewerker)
+			}
+			st.m.SettleAbsence(c, problem) // a rejected row: its lines, counted
 			return ctx.Err()
 		}
 		st.readLogs(&rd)
@@ -624,8 +633,8 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		e := st.idx.entries.at(uint32(entry))
 		holder := st.idx.holders.at(e.holder)
 		c.Row.VerzuimID, c.Row.VerloopID, c.Medewerker = r.VerzuimID, r.VerloopID, holder.medewerker
-		if !st.m.SettleAbsence(c) {
-			return ctx.Err() // its employee is not delivered
+		if !st.m.SettleAbsence(c, holder.problem) {
+			return ctx.Err() // its holder is not delivered
 		}
 		cls, ok := st.cl[string(cl)]
 		if !ok {

@@ -89,7 +89,7 @@ func (m *Mapper) Absence(ab Absence) (Record, bool) {
 // EmploymentsDone), logging and counting as Absence does; ok is false when it is not delivered.
 func (m *Mapper) MapAbsence(ab Absence) (AbsenceRow, bool) {
 	c, ok := m.CheckAbsence(ab)
-	if !ok || !m.SettleAbsence(&c) {
+	if !ok || !m.SettleAbsence(&c, m.AbsenceHolderProblem(c.Medewerker)) {
 		return AbsenceRow{}, false
 	}
 	return c.Row, true
@@ -164,13 +164,14 @@ func (m *Mapper) CheckAbsence(ab Absence) (c AbsenceCheck, ok bool) {
 // absence's holder is its person, whose number depends on all of its employee records.
 func (m *Mapper) AbsencesWait() bool { return m.flex != nil }
 
-// SettleAbsence finishes a checked row (after EmploymentsDone): a row whose employee is not
-// delivered is Uitval (unless a rule before that rejected it already), and the row's log lines
-// are written, in the rules' order, and counted. It reports whether the row is delivered.
-func (m *Mapper) SettleAbsence(c *AbsenceCheck) bool {
+// SettleAbsence finishes a checked row (after EmploymentsDone): a row whose holder is not
+// delivered (problem, AbsenceHolderProblem of its Medewerker, is not "") is Uitval, unless a rule
+// before that one rejected it already, and the row's log lines are written, in the rules' order,
+// and counted. It reports whether the row is delivered.
+func (m *Mapper) SettleAbsence(c *AbsenceCheck, problem string) bool {
 	rejected := c.Early
 	if !c.Early {
-		if code := m.absenceHolderProblem(c.Medewerker); code != "" {
+		if code := problem; code != "" {
 			m.reject(Absences, numKey(c.Row.VerzuimID)+KeySep+numKey(c.Row.VerloopID), code, m.employee(c.Medewerker))
 			return false
 		}

@@ -210,7 +210,7 @@ func TestCheckAbsenceThenSettle(t *testing.T) {
 	m.EmploymentsDone()
 	var delivered []bool
 	for i := range checks {
-		delivered = append(delivered, m.SettleAbsence(&checks[i]))
+		delivered = append(delivered, m.SettleAbsence(&checks[i], m.AbsenceHolderProblem(checks[i].Medewerker)))
 	}
 	if !slices.Equal(delivered, []bool{true, false, false, false}) {
 		t.Errorf("delivered %v", delivered)

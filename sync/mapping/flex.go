@@ -186,8 +186,9 @@ func (m *Mapper) holderOf(a Absence) (string, string) {
 	return m.employer(a.Employer), m.employee(a.Medewerker)
 }
 
-// absenceHolderProblem is the Uitval code of an absence whose holder is not delivered, or "".
-func (m *Mapper) absenceHolderProblem(medewerker string) string {
+// AbsenceHolderProblem is the Uitval code of an absence of medewerker whose holder is not
+// delivered, or "" (after EmploymentsDone).
+func (m *Mapper) AbsenceHolderProblem(medewerker string) string {
 	if m.flex != nil {
 		if e := m.person(medewerker); e != nil && e.persoonsnummer() == "" {
 			return "abs.flex_no_person"
