@@ -49,15 +49,7 @@ func TestAbsenceStageEqualsTheRulesInMemory(t *testing.T) {
 		}
 	}
 	kept := st.done()
-	var got []mapping.Record
-	if err := st.replay(context.Background(), func(recs []mapping.Record) error {
-		for _, r := range recs {
-			got = append(got, mapping.Record{Key: r.Key, Group: r.Group, Values: slices.Clone(r.Values)})
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := replayAll(t, st)
 
 	// The same rules, everything in memory.
 	ref, rows := benchAbsences(3000)
@@ -171,6 +163,21 @@ func TestPeriodIndexFindsEntriesOutOfItsOrder(t *testing.T) {
 			t.Errorf("absence %d: period %q, want %q", e.id, got, want)
 		}
 	}
+}
+
+// replayAll is every record the stage's replay hands on, each with a copy of its values.
+func replayAll(t *testing.T, st *absenceStage) []mapping.Record {
+	t.Helper()
+	var got []mapping.Record
+	if err := st.replay(context.Background(), func(recs []mapping.Record) error {
+		for _, r := range recs {
+			got = append(got, mapping.Record{Key: r.Key, Group: r.Group, Values: slices.Clone(r.Values)})
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // Held records read back as written, whatever their values; a damaged file is an error.
@@ -342,15 +349,7 @@ func TestAbsenceStageChecksBeforeTheEmployments(t *testing.T) {
 	}
 	m.EmploymentsDone()
 	kept := st.done()
-	var got []mapping.Record
-	if err := st.replay(context.Background(), func(recs []mapping.Record) error {
-		for _, r := range recs {
-			got = append(got, mapping.Record{Key: r.Key, Group: r.Group, Values: slices.Clone(r.Values)})
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := replayAll(t, st)
 
 	// The rules at once.
 	res := mapping.Map(cfg, in)

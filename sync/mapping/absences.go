@@ -251,16 +251,6 @@ func (m *Mapper) History(a Absence) (AbsenceInfo, bool) {
 	return m.Info(a), true
 }
 
-// HistoryRow is History as an AbsenceRow: the holder, the IDs, EersteDag and Herstel set.
-func (m *Mapper) HistoryRow(a Absence) (AbsenceRow, bool) {
-	if !m.historyOK(&a) {
-		return AbsenceRow{}, false
-	}
-	hEmp, hPN := m.holderOf(a)
-	return AbsenceRow{Employer: hEmp, Employee: hPN, VerzuimID: a.VerzuimID, VerloopID: a.VerloopID,
-		EersteDag: DayOf(a.EersteDag), Herstel: DayOf(a.Herstel)}, true
-}
-
 func (m *Mapper) historyOK(a *Absence) bool {
 	return m.historyRowOK(a) && m.Delivered(a.Medewerker)
 }
@@ -271,8 +261,9 @@ func (m *Mapper) historyRowOK(a *Absence) bool {
 	return len(a.Errs) == 0 && !a.Aanwezig.Null && a.Aanwezig.Dec >= 0 && a.Aanwezig.Dec <= hundred
 }
 
-// CheckHistoryRow is HistoryRow but for the employee, whose being delivered the caller asks
-// later (Delivered): a run reads the absences beside the employments.
+// CheckHistoryRow is History as an AbsenceRow (the holder, the IDs, EersteDag and Herstel set),
+// but for the employee, whose being delivered the caller asks later (Delivered): a run reads the
+// absences beside the employments.
 func (m *Mapper) CheckHistoryRow(a Absence) (AbsenceRow, bool) {
 	if !m.historyRowOK(&a) {
 		return AbsenceRow{}, false

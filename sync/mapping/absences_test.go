@@ -86,17 +86,22 @@ func TestAbsenceRowMakesTheRecord(t *testing.T) {
 		t.Errorf("Absence %v", viaAbsence.Values)
 	}
 
-	// History rows: the facts of History, in the row's form.
+	// History rows: the facts of History, in the row's form; the employee is asked apart.
 	old := Absence{VerzuimID: 7, VerloopID: 3, Medewerker: "3", Employer: "ACME", EersteDag: d("2021-01-04"), Herstel: d("2022-01-30"), Aanwezig: dec("0")}
-	h, ok := m.HistoryRow(old)
+	h, ok := m.CheckHistoryRow(old)
 	if want := (AbsenceRow{Employer: "W-ACME", Employee: "3", VerzuimID: 7, VerloopID: 3, EersteDag: Day{2021, 1, 4}, Herstel: Day{2022, 1, 30}}); !ok || h != want {
 		t.Errorf("history row %+v %v, want %+v", h, ok, want)
 	}
-	if _, ok := m.HistoryRow(Absence{Medewerker: "9", Aanwezig: dec("0")}); ok {
+	if _, ok := m.History(Absence{Medewerker: "9", Aanwezig: dec("0")}); ok {
 		t.Error("history of an employee not delivered")
 	}
-	if _, ok := m.HistoryRow(Absence{Medewerker: "3", Aanwezig: dec("100.5")}); ok {
-		t.Error("history with a percentage above 100")
+	for _, pct := range []string{"100.5", "-1"} {
+		if _, ok := m.CheckHistoryRow(Absence{Medewerker: "3", Aanwezig: dec(pct)}); ok {
+			t.Errorf("history with a percentage of %s", pct)
+		}
+	}
+	if _, ok := m.CheckHistoryRow(Absence{Medewerker: "3", Aanwezig: dec("100")}); !ok {
+		t.Error("history with a percentage of 100 refused")
 	}
 }
 
@@ -175,11 +180,7 @@ func TestLatestStartTieKeepsTheFirst(t *testing.T) {
 func TestCheckAbsenceThenSettle(t *testing.T) {
 	in := baseInput()
 	var logs []runlog.Log
-	m := NewMapper(baseConfig(), func(l runlog.Log) { logs = append(logs, l) })
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
+	m := employeesMapper(baseConfig(), in, func(l runlog.Log) { logs = append(logs, l) })
 	if m.AbsencesWait() || !NewMapper(flexConfig(), nil).AbsencesWait() {
 		t.Error("only flex mode's absences wait for the employments")
 	}
@@ -226,7 +227,7 @@ func TestCheckAbsenceThenSettle(t *testing.T) {
 	if c := m.Counts()[Absences]; c.Fetched != 4 || c.Rejected != 3 {
 		t.Errorf("counts %+v, want 4 fetched, 3 rejected", c)
 	}
-	if _, ok := m.HistoryRow(Absence{VerzuimID: 4, VerloopID: 1, Medewerker: "9", Employer: "ACME", Aanwezig: dec("0")}); ok {
+	if _, ok := m.History(Absence{VerzuimID: 4, VerloopID: 1, Medewerker: "9", Employer: "ACME", Aanwezig: dec("0")}); ok {
 		t.Error("a history row of an employee not delivered, once the employments are known")
 	}
 }

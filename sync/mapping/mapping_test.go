@@ -51,6 +51,16 @@ func indexedMapper(cfg Config, in Input) *Mapper {
 	return m
 }
 
+// employeesMapper is a mapper that has read in's units and employees, not its employments.
+func employeesMapper(cfg Config, in Input, log func(runlog.Log)) *Mapper {
+	m := NewMapper(cfg, log)
+	m.Units(in.Units)
+	for _, e := range in.Employees {
+		m.Employee(e)
+	}
+	return m
+}
+
 func baseInput() Input {
 	return Input{
 		Units: []Unit{
@@ -690,11 +700,7 @@ func TestRecordsSortedOnKey(t *testing.T) {
 func TestExpectKeepsTheKeysSeen(t *testing.T) {
 	in := baseInput()
 	var logs []runlog.Log
-	m := NewMapper(baseConfig(), func(l runlog.Log) { logs = append(logs, l) })
-	m.Units(in.Units)
-	for _, e := range in.Employees {
-		m.Employee(e)
-	}
+	m := employeesMapper(baseConfig(), in, func(l runlog.Log) { logs = append(logs, l) })
 	if _, ok := m.Employment(in.Employments[2]); !ok {
 		t.Fatal("the employment is not delivered")
 	}
