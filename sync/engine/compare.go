@@ -61,8 +61,8 @@ type diff struct {
 }
 
 // stager stages an entity's changed records on a goroutine of its own, a batch behind the
-// comparison: the comparison (and what waits for it: the absences wait for every employment)
-// goes on while the store writes.
+// comparison: the comparison (and what waits for it: the absences are settled once every
+// employment is mapped) goes on while the store writes.
 type stager struct {
 	batches chan []store.Staged
 	done    chan struct{}
@@ -470,8 +470,8 @@ func (r *run) employeeCounts(g *groupTally) {
 }
 
 // differ compares batches of an entity's records on a goroutine of its own, so that what maps
-// them — and what waits for the mapping: the absences wait for every employment — goes on
-// meanwhile.
+// them — and what waits for the mapping: the absences are settled once every employment is
+// mapped — goes on meanwhile.
 type differ struct {
 	in   chan []mapping.Record
 	done chan struct{}

@@ -9,8 +9,8 @@ import (
 
 // earlyFiles writes an entity's file, and prepares its state for the commit, as soon as its
 // comparison is finished, while the other entities are still read and compared (the absences,
-// which wait for every employment, finish last): that work then runs on a core that would
-// otherwise wait.
+// settled once every employment is mapped, finish last): that work then runs on a core that
+// would otherwise wait.
 type earlyFiles struct {
 	ctx context.Context
 	r   *run

@@ -169,7 +169,8 @@ func (pl *pipeline) run(ctx context.Context) error {
 				defer sp.close()
 				held = sp
 			}
-			// The comparison runs beside the mapping: the absences wait for the mapping only.
+			// The comparison runs beside the mapping: the absences' settling waits for the
+			// mapping only.
 			var cmp *differ
 			if d != nil && held == nil {
 				cmp = d.startDiffer()
