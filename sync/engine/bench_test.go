@@ -56,15 +56,15 @@ func benchmarkScale(b *testing.B, employees int) {
 		// the benchmark takes, and the first answers of a simulator just started are slower.
 		sim.fetchOnly(b, 4, 0)
 		sim0 := sim.cpu()
-		f1, answered, fetchRows := sim.fetchOnlyRows(b, 4, 0)
-		f2, _ := sim.fetchOnly(b, 4, 0)
+		f1, answered, fetchRows := sim.fetchOnly(b, 4, 0)
+		f2, _, _ := sim.fetchOnly(b, 4, 0)
 		fetchSim := (sim.cpu() - sim0) / 2
 		b.StartTimer()
 
 		first := measure(b, sim, st, name)
 		b.StopTimer()
 		second := measure(b, sim, st, name)
-		f3, _ := sim.fetchOnly(b, 4, 0)
+		f3, _, _ := sim.fetchOnly(b, 4, 0)
 		fetchOnly := median3(f1, f2, f3)
 		// The fetch-only client reads the same pages: the same rows.
 		if first.read != int(fetchRows) {
@@ -106,9 +106,9 @@ func BenchmarkSchedule20k(b *testing.B) {
 		sim := startSimProcess(b, "--employees", "20000", "--seed", "1", "--latency", "500ms", "--row-cost", "20us")
 		st, name := benchStore(b, sim.url, sim.token)
 		sim.fetchOnly(b, 4, 0) // warms the simulator up: its first answers are slower
-		classic, _ := sim.fetchOnly(b, 4, 0)
-		old, _ := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
-		measure(b, sim, st, name)           // the first run records the page boundaries
+		classic, _, _ := sim.fetchOnly(b, 4, 0)
+		old, _, _ := sim.fetchOnly(b, 4, 1000) // the pages of 1,000 rows koppel used to ask
+		measure(b, sim, st, name)              // the first run records the page boundaries
 		b.StartTimer()
 		second := measure(b, sim, st, name)
 		b.StopTimer()
@@ -311,12 +311,7 @@ func benchStore(b *testing.B, url, token string) (*store.Store, string) {
 // fetchOnly reads the same pages a run reads — same connectors, fields, sort and date-from
 // filters, the guideline page size unless take is set — four connectors in parallel, each page
 // after the previous one (skip/take), and decodes nothing: the floor of what reading costs.
-func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) (time.Duration, int64) {
-	d, n, _ := s.fetchOnlyRows(b, parallel, take)
-	return d, n
-}
-
-func (s *simProcess) fetchOnlyRows(b *testing.B, parallel, take int) (time.Duration, int64, int64) {
+func (s *simProcess) fetchOnly(b *testing.B, parallel, take int) (wall time.Duration, answered, rows int64) {
 	b.Helper()
 	tok, _, err := token.NormalizeToken(s.token)
 	if err != nil {

@@ -517,15 +517,16 @@ func (st *absenceStage) row(a mapping.Absence) error {
 		return nil
 	}
 	// The row as it waits: the number of its entry in the period index (its holder and
-	// period) plus one, or 0 for a row a rule rejected, with what settling it needs; its log
-	// lines; the numbers and days in binary, the classification as text.
+	// period) plus one, or 0 for a row a rule rejected, then its IDs, and what settling it needs
+	// (a rejected row's Medewerker and rule); its log lines; the days and numbers in binary, the
+	// classification as text.
 	var ref uint64
 	if !c.Early && !c.Late {
 		ref = uint64(st.idx.note(&c.Row, true, c.Medewerker)) + 1
 	}
 	b := binary.AppendUvarint(st.buf[:0], ref)
+	b = binary.AppendVarint(binary.AppendVarint(b, c.Row.VerzuimID), c.Row.VerloopID)
 	if ref == 0 {
-		b = binary.AppendVarint(binary.AppendVarint(b, c.Row.VerzuimID), c.Row.VerloopID)
 		flags := byte(0)
 		if c.Early {
 			flags |= 1
@@ -545,8 +546,6 @@ func (st *absenceStage) row(a mapping.Absence) error {
 	}
 	if ref > 0 {
 		r := &c.Row
-		b = binary.AppendVarint(b, r.VerzuimID)
-		b = binary.AppendVarint(b, r.VerloopID)
 		for _, d := range [...]mapping.Day{r.EersteDag, r.Ziekmelding, r.VerwachtHerstel, r.Herstel, r.VerloopDatum} {
 			b = appendDay(b, d)
 		}
@@ -604,8 +603,8 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		ref := rd.uvarint()
 		clear(c.Logs)
 		c.Logs, c.Early, c.Late = c.Logs[:0], false, false
+		c.Row = mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint()}
 		if ref == 0 {
-			c.Row = mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint()}
 			c.Medewerker = string(rd.bytes())
 			flags := rd.byte()
 			c.Early, c.Late = flags&1 != 0, flags&2 != 0
@@ -621,7 +620,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 			return ctx.Err()
 		}
 		st.readLogs(&rd)
-		r := mapping.AbsenceRow{VerzuimID: rd.varint(), VerloopID: rd.varint(),
+		r := mapping.AbsenceRow{VerzuimID: c.Row.VerzuimID, VerloopID: c.Row.VerloopID,
 			EersteDag: rd.day(), Ziekmelding: rd.day(), VerwachtHerstel: rd.day(), Herstel: rd.day(), VerloopDatum: rd.day()}
 		r.Percentage = values.Dec(rd.varint())
 		r.Vangnet = rd.byte() == 1
@@ -632,7 +631,7 @@ func (st *absenceStage) replay(ctx context.Context, sink func([]mapping.Record) 
 		}
 		e := st.idx.entries.at(uint32(entry))
 		holder := st.idx.holders.at(e.holder)
-		c.Row.VerzuimID, c.Row.VerloopID, c.Medewerker = r.VerzuimID, r.VerloopID, holder.medewerker
+		c.Medewerker = holder.medewerker
 		if !st.m.SettleAbsence(c, holder.problem) {
 			return ctx.Err() // its holder is not delivered
 		}

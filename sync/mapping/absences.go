@@ -171,8 +171,8 @@ func (m *Mapper) AbsencesWait() bool { return m.flex != nil }
 func (m *Mapper) SettleAbsence(c *AbsenceCheck, problem string) bool {
 	rejected := c.Early
 	if !c.Early {
-		if code := problem; code != "" {
-			m.reject(Absences, numKey(c.Row.VerzuimID)+KeySep+numKey(c.Row.VerloopID), code, m.employee(c.Medewerker))
+		if problem != "" {
+			m.reject(Absences, idsKey(c.Row.VerzuimID, c.Row.VerloopID), problem, m.employee(c.Medewerker))
 			return false
 		}
 		rejected = c.Late
@@ -193,7 +193,10 @@ func (m *Mapper) SettleAbsence(c *AbsenceCheck, problem string) bool {
 func (m *Mapper) AbsencesDone() { m.seenAbs = newKeySet() }
 
 // absenceKey is an absence record's key: VerzuimId and VerloopId.
-func absenceKey(a *Absence) string { return numKey(a.VerzuimID) + KeySep + numKey(a.VerloopID) }
+func absenceKey(a *Absence) string { return idsKey(a.VerzuimID, a.VerloopID) }
+
+// idsKey is the key of an absence record of VerzuimId and VerloopId.
+func idsKey(verzuim, verloop int64) string { return numKey(verzuim) + KeySep + numKey(verloop) }
 
 // Record writes the record of a row with its composite period (ZiekteperiodeId,
 // EersteDagZiekteperiode, EindeWachttijd). Its own text is built in *buf and made one string,
